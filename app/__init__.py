@@ -1,0 +1,44 @@
+"""Bullseye web app: `create_app` factory (extensions unbound, bound with init_app)."""
+
+from typing import Any
+
+from flask import Flask
+from flask_htmx import HTMX
+from flask_wtf.csrf import CSRFProtect
+
+from app import config as app_config
+from app import db
+
+htmx = HTMX()
+csrf = CSRFProtect()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app from the environment, overridden by `config`."""
+    app = Flask(
+        __name__,
+        template_folder=str(app_config.ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.update(app_config.from_environment())
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    htmx.init_app(app)
+    csrf.init_app(app)
+
+    from app import auth, cli, errors, templating
+    from app.api import bp as api_bp
+    from app.views import channels, dashboard
+
+    auth.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(channels.bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+    return app

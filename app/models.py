@@ -1,0 +1,109 @@
+"""Install-wide tables: users, API tokens, settings and goals (SPEC §2, §9)."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from channels.kinds import sql_in
+from channels.models import Channel, ChannelHistory, WeeklySpend
+from cohorts.models import Lead, Purchase
+from cohorts.weeks import utcnow
+from experiments.models import Experiment
+
+ROLES: tuple[str, ...] = ("owner", "editor", "viewer")
+
+
+class User(SQLModel, table=True):
+    """A person who signs in; `role` decides what they may change."""
+
+    __table_args__ = (sa.CheckConstraint(f"role IN {sql_in(ROLES)}", name="ck_user_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=sa.Column(sa.String(254), nullable=False, unique=True))
+    password_hash: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    role: str = Field(default="viewer", sa_column=sa.Column(sa.String(8), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+    last_login_at: datetime | None = None
+
+    @property
+    def can_edit(self) -> bool:
+        """Return whether this user may change data (owners and editors)."""
+        return self.role in ("owner", "editor")
+
+
+class ApiToken(SQLModel, table=True):
+    """A Bearer token for the JSON API; only its SHA-256 digest is stored."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    name: str = Field(default="", sa_column=sa.Column(sa.String(120), nullable=False))
+    token_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True))
+    prefix: str = Field(sa_column=sa.Column(sa.String(12), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class Settings(SQLModel, table=True):
+    """The single row of install-wide settings (id = 1)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    currency: str = Field(default="USD", sa_column=sa.Column(sa.String(3), nullable=False))
+    week_start: int = Field(default=0, ge=0, le=6)
+    timezone: str = Field(default="UTC", sa_column=sa.Column(sa.String(64), nullable=False))
+    gross_margin: float = 1.0
+    ltv_to_cac_min: float = 3.0
+    payback_max_months: float = 6.0
+    projection_horizon_weeks: int = 52
+    mature_weeks: int = 4
+    burnout_p: float = 0.05
+    watch_p: float = 0.10
+    burnout_level: float = 0.5
+    watch_level: float = 0.7
+    min_leads_per_group: int = 30
+    min_customers_per_group: int = 5
+    digest_enabled: bool = True
+    digest_weekday: int = 0
+    digest_time: str = Field(default="08:00", sa_column=sa.Column(sa.String(5), nullable=False))
+    digest_recipients: str = Field(
+        default="", sa_column=sa.Column(sa.Text, nullable=False, server_default="")
+    )
+
+
+class Goal(SQLModel, table=True):
+    """SMART monthly targets, overall (no channel) or for one channel."""
+
+    __table_args__ = (sa.UniqueConstraint("month", "channel_id", name="uq_goal_month_channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: date = Field(nullable=False)
+    channel_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("channel.id", ondelete="CASCADE")),
+    )
+    leads: int | None = None
+    sales_ready_leads: int | None = None
+    new_customers: int | None = None
+    revenue_minor: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
+    max_cac_minor: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
+
+
+__all__ = [
+    "ApiToken",
+    "Channel",
+    "ChannelHistory",
+    "Experiment",
+    "Goal",
+    "Lead",
+    "Purchase",
+    "Settings",
+    "User",
+    "WeeklySpend",
+]

@@ -1,0 +1,44 @@
+"""Jinja filters and globals shared by every template."""
+
+from datetime import date
+
+from flask import Flask
+
+from app.settings import load_settings
+from channels.kinds import CHANNEL_KINDS, RINGS, STATUSES
+from cohorts.money import format_money, to_decimal
+
+
+def _money(minor: int | None, currency: str | None = None) -> str:
+    """Render minor units as money, "—" when undefined."""
+    if currency is None:
+        return format_money(minor, load_settings().currency)
+    return format_money(minor, currency)
+
+
+def _number(value: float | int | None, digits: int = 0) -> str:
+    """Render a number with thousands separators, "—" when undefined."""
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def _percent(value: float | None, digits: int = 1) -> str:
+    """Render a ratio as a percentage, "—" when undefined."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.{digits}f} %"
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def init_app(app: Flask) -> None:
+    """Register filters and globals on `app`."""
+    app.jinja_env.filters.update(
+        money=_money, number=_number, percent=_percent, iso=_iso, units=to_decimal
+    )
+    app.jinja_env.globals.update(
+        CHANNEL_KINDS=CHANNEL_KINDS, RINGS=RINGS, STATUSES=STATUSES, settings=load_settings
+    )

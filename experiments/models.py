@@ -1,0 +1,46 @@
+"""Channel tests (experiments) of SPEC §2."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from channels.kinds import sql_in
+
+TEST_STATUSES: tuple[str, ...] = ("planned", "running", "completed")
+DECISIONS: tuple[str, ...] = ("scale", "iterate", "kill")
+
+
+class Experiment(SQLModel, table=True):
+    """A time-boxed test of one channel that fixes two of audience, message and channel."""
+
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {sql_in(TEST_STATUSES)}", name="ck_experiment_status"),
+        sa.CheckConstraint(
+            f"decision IS NULL OR decision IN {sql_in(DECISIONS)}", name="ck_experiment_decision"
+        ),
+        sa.CheckConstraint(
+            "end_date IS NULL OR end_date >= start_date", name="ck_experiment_dates"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=sa.Column(sa.String(160), nullable=False))
+    channel_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("channel.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    audience: str = ""
+    message: str = ""
+    hypothesis: str = ""
+    start_date: date = Field(nullable=False)
+    end_date: date | None = None
+    budget_cap_minor: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
+    max_cac_minor: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
+    min_leads: int | None = None
+    min_ltv_to_cac: float | None = None
+    status: str = Field(default="planned", sa_column=sa.Column(sa.String(10), nullable=False))
+    decision: str | None = Field(default=None, sa_column=sa.Column(sa.String(8)))
+    decision_note: str = ""
+    decided_on: date | None = None

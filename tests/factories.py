@@ -1,0 +1,80 @@
+"""Small builders for test data; each commits so the app under test sees it."""
+
+import itertools
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from app.models import Channel, Lead, Purchase, User, WeeklySpend
+from app.security import hash_password
+from cohorts.weeks import week_of
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+_hash = hash_password(PASSWORD)
+
+
+def user(db: Session, *, role: str = "editor", email: str | None = None) -> User:
+    """Create a user whose password is PASSWORD."""
+    row = User(email=email or f"user{next(_seq)}@example.com", password_hash=_hash, role=role)
+    db.add(row)
+    db.commit()
+    return row
+
+
+def channel(db: Session, **fields: Any) -> Channel:
+    """Create a channel (defaults: an SEM channel in the middle ring, testing)."""
+    values: dict[str, Any] = {
+        "name": f"Channel {next(_seq)}",
+        "kind": "sem",
+        "ring": "middle",
+        "status": "testing",
+    }
+    row = Channel(**(values | fields))
+    db.add(row)
+    db.commit()
+    return row
+
+
+def spend(db: Session, ch: Channel, week: date, amount_minor: int, **fields: Any) -> WeeklySpend:
+    """Record spend for the week containing `week`."""
+    assert ch.id is not None
+    row = WeeklySpend(channel_id=ch.id, week=week_of(week), amount_minor=amount_minor, **fields)
+    db.add(row)
+    db.commit()
+    return row
+
+
+def lead(db: Session, ch: Channel, created: datetime | date, **fields: Any) -> Lead:
+    """Create a lead on `ch` created at `created` (UTC; a date means midnight)."""
+    assert ch.id is not None
+    if not isinstance(created, datetime):
+        created = datetime(created.year, created.month, created.day, tzinfo=UTC)
+    row = Lead(
+        external_id=fields.pop("external_id", f"lead-{next(_seq)}"),
+        channel_id=ch.id,
+        created_at=created,
+        cohort_week=week_of(created.date()),
+        **fields,
+    )
+    db.add(row)
+    db.commit()
+    return row
+
+
+def purchase(db: Session, ld: Lead, at: datetime | date, amount_minor: int) -> Purchase:
+    """Create a purchase by `ld` at `at` (UTC; a date means noon)."""
+    assert ld.id is not None
+    if not isinstance(at, datetime):
+        at = datetime(at.year, at.month, at.day, 12, tzinfo=UTC)
+    row = Purchase(
+        external_id=f"purchase-{next(_seq)}",
+        lead_id=ld.id,
+        purchased_at=at,
+        purchased_on=at.date(),
+        amount_minor=amount_minor,
+    )
+    db.add(row)
+    db.commit()
+    return row
