@@ -12,6 +12,7 @@ from flask import Flask, current_app, g
 from sqlmodel import Session
 
 from app.config import ROOT
+from cohorts import aggregates
 
 _engines: dict[str, sa.Engine] = {}
 
@@ -28,6 +29,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str, echo: bool = False) -> sa.Engine:
     """Return a shared engine for `url` (one per URL per process)."""
+    aggregates.install()
     if url in _engines:
         return _engines[url]
     if url.startswith("sqlite"):

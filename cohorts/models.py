@@ -23,6 +23,7 @@ class Lead(SQLModel, table=True):
         sa.CheckConstraint(f"stage IN {sql_in(STAGES)}", name="ck_lead_stage"),
         sa.CheckConstraint(f"grade IS NULL OR grade IN {sql_in(GRADES)}", name="ck_lead_grade"),
         sa.Index("ix_lead_channel_week", "channel_id", "cohort_week"),
+        sa.Index("ix_lead_cohort_week", "cohort_week"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -61,5 +62,57 @@ class Purchase(SQLModel, table=True):
         )
     )
     purchased_at: datetime = Field(nullable=False)
-    purchased_on: date = Field(nullable=False)
+    purchased_on: date = Field(nullable=False, index=True)
     amount_minor: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+
+
+def _channel_fk() -> sa.Column[int]:
+    return sa.Column(
+        sa.Integer, sa.ForeignKey("channel.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class CohortSize(SQLModel, table=True):
+    """Leads per cohort (channel × cohort week), maintained from `lead` on every write."""
+
+    __tablename__ = "cohort_size"
+
+    channel_id: int = Field(sa_column=_channel_fk())
+    cohort_week: date = Field(primary_key=True)
+    leads: int = Field(nullable=False)
+
+
+class CohortPurchases(SQLModel, table=True):
+    """Purchases of a cohort's leads by age in weeks, maintained from `purchase` on write.
+
+    new_customers counts leads whose first purchase falls at this age.
+    """
+
+    __tablename__ = "cohort_purchases"
+
+    channel_id: int = Field(sa_column=_channel_fk())
+    cohort_week: date = Field(primary_key=True)
+    age: int = Field(primary_key=True)
+    new_customers: int = Field(nullable=False)
+    purchases: int = Field(nullable=False)
+    revenue_minor: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+
+
+class FirstPurchaseDays(SQLModel, table=True):
+    """Customers by channel, week of first purchase and whole days from lead to first purchase."""
+
+    __tablename__ = "first_purchase_days"
+
+    channel_id: int = Field(sa_column=_channel_fk())
+    first_purchase_week: date = Field(primary_key=True)
+    days: int = Field(primary_key=True)
+    customers: int = Field(nullable=False)
+
+
+class DataVersion(SQLModel, table=True):
+    """A counter bumped by every write to channels, spend, leads or purchases (cache key)."""
+
+    __tablename__ = "data_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
