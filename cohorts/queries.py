@@ -216,3 +216,31 @@ WHERE 1 = 1{lead_filter}
 GROUP BY l.channel_id, {days}
 """
 
+
+
+@dataclass(frozen=True)
+class CustomerValues:
+    """One entry per customer as of a date: channel, revenue (minor units), purchases."""
+
+    channel_id: npt.NDArray[np.int64]
+    revenue_minor: npt.NDArray[np.int64]
+    purchases: npt.NDArray[np.int64]
+
+
+def customer_values(*, session: Session, as_of: AsOf) -> CustomerValues:
+    """Return every customer's revenue and purchase count up to the as-of day.
+
+    One GROUP BY over purchases; its cost grows with the number of purchases, so callers
+    on a request path cache it by data version.
+    """
+    rows = _rows(
+        session,
+        "SELECT l.channel_id, SUM(p.amount_minor), COUNT(*) FROM purchase p "
+        "JOIN lead l ON l.id = p.lead_id WHERE p.purchased_on <= :day GROUP BY p.lead_id, "
+        "l.channel_id",
+        {"day": as_of.day},
+    )
+    table = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    return CustomerValues(
+        channel_id=table[:, 0], revenue_minor=table[:, 1], purchases=table[:, 2]
+    )

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from app.models import Lead, Purchase
 from cohorts.economics import channel_economics
-from cohorts.queries import AsOf, cohort_counts, sales_cycles
+from cohorts.queries import AsOf, cohort_counts, customer_values, sales_cycles
 from cohorts.triangle import build_triangle
 from tests import factories
 
@@ -146,3 +146,17 @@ def test_matches_brute_force_on_random_data(db: Session) -> None:
                 assert counts.new_customers[i].tolist() == [new.get(a, 0) for a in ages]
                 assert counts.revenue_minor[i].tolist() == [revenue.get(a, 0) for a in ages]
             assert set(cells) <= set(weeks)
+
+
+def test_customer_values_as_of(db: Session) -> None:
+    ch = factories.channel(db)
+    a, b = factories.lead(db, ch, MON), factories.lead(db, ch, MON)
+    factories.lead(db, ch, MON)  # no purchase: not a customer
+    factories.purchase(db, a, MON, 1000)
+    factories.purchase(db, a, MON + timedelta(3), -200)
+    factories.purchase(db, b, MON + timedelta(5), 700)
+    values = customer_values(session=db, as_of=AsOf(MON + timedelta(3)))
+    assert values.channel_id.tolist() == [ch.id]
+    assert values.revenue_minor.tolist() == [800] and values.purchases.tolist() == [2]
+    later = customer_values(session=db, as_of=AsOf(MON + timedelta(9)))
+    assert sorted(later.revenue_minor.tolist()) == [700, 800]
