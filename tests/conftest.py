@@ -64,6 +64,7 @@ def _truncate_all(engine: sa.Engine) -> None:
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(sa.text("INSERT INTO data_version (id, version) VALUES (1, 0)"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
