@@ -23,6 +23,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(app_config.from_environment())
     if config:
         app.config.update(config)
+    from app.api.encoding import BullseyeJSONProvider
+
+    app.json = BullseyeJSONProvider(app)
 
     db.init_app(app)
     htmx.init_app(app)

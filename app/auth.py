@@ -43,7 +43,7 @@ def _load_user() -> None:
 
 def _enforce_access() -> Response | None:
     endpoint = request.endpoint or ""
-    if endpoint.startswith("api.") or endpoint in PUBLIC_ENDPOINTS:
+    if request.path.startswith("/api/") or endpoint in PUBLIC_ENDPOINTS:
         return None
     if g.user is None:
         if request.method in SAFE_METHODS and not request.headers.get("HX-Request"):

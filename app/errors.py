@@ -1,10 +1,21 @@
-"""Error pages for the UI and the stable JSON error shape for everything under /api/."""
+"""Error pages for the UI and the stable JSON error shape for everything under /api/.
 
+Under /api/ every error, expected or not, is `{"error": {"code", "message", "details"}}`
+with the right status; an HTML page is never sent there.
+"""
+
+import json
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    NotFound,
+)
 
 API_CODES = {
     400: "bad_request",
@@ -19,18 +30,75 @@ API_CODES = {
     429: "too_many_requests",
     500: "internal_error",
 }
+BEARER_CHALLENGE = 'Bearer realm="Bullseye"'
+_UNEXPECTED = "Something went wrong on our side; nothing was saved."
 
 
-def api_error(status: int, message: str, details: Any = None) -> Any:
+class ApiError(Exception):
+    """An error an API view raises to answer with the JSON error shape and `status`."""
+
+    def __init__(self, status: int, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details
+
+
+def is_api_request() -> bool:
+    """Return whether the current request is for the JSON API (any path under /api/)."""
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def api_error(
+    status: int, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> Any:
     """Return the JSON error response `{"error": {"code", "message", "details"}}`."""
     code = API_CODES.get(status, "error")
-    return jsonify({"error": {"code": code, "message": message, "details": details}}), status
+    response = jsonify({"error": {"code": code, "message": message, "details": details}})
+    response.status_code = status
+    response.headers.update(headers or {})
+    if status == 401 and "WWW-Authenticate" not in response.headers:
+        response.headers["WWW-Authenticate"] = BEARER_CHALLENGE
+    return response
+
+
+def _json_decode_error(exc: HTTPException) -> ValueError | None:
+    """Return the decoding error behind the BadRequest Flask raises for a malformed JSON body."""
+    if not isinstance(exc, BadRequest):
+        return None
+    if exc.description != BadRequest.description and not str(exc.description).startswith(
+        "Failed to decode JSON object"
+    ):
+        return None  # a view's own 400 keeps its message
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None:
+        if isinstance(cause, json.JSONDecodeError | UnicodeDecodeError):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _api_http_error(exc: HTTPException) -> Any:
+    status = exc.code or 500
+    message = exc.description or exc.name
+    details: dict[str, Any] | None = None
+    if isinstance(exc, NotFound) and request.url_rule is None:
+        message = f"There is no API endpoint at {request.path}."
+    elif isinstance(exc, MethodNotAllowed):
+        allowed = sorted(exc.valid_methods or [])
+        message = f"{request.method} is not allowed on {request.path}."
+        details = {"allowed_methods": allowed}
+    elif (decode_error := _json_decode_error(exc)) is not None:
+        message = "The request body is not valid JSON."
+        details = {"reason": str(decode_error)}
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    return api_error(status, message, details, headers)
 
 
 def _handle_http(exc: HTTPException) -> Any:
     status = exc.code or 500
-    if request.path.startswith("/api/"):
-        return api_error(status, exc.description or exc.name)
+    if is_api_request():
+        return _api_http_error(exc)
     if isinstance(exc, CSRFError):
         message = "Your session form expired or was not sent from this site. Reload and retry."
     else:
@@ -39,13 +107,19 @@ def _handle_http(exc: HTTPException) -> Any:
     return render_template(template, status=status, title=exc.name, message=message), status
 
 
+def _handle_api_error(exc: ApiError) -> Any:
+    return api_error(exc.status, exc.message, exc.details)
+
+
 def _handle_unexpected(exc: Exception) -> Any:
     if isinstance(exc, HTTPException):
         return _handle_http(exc)
-    return _handle_http(InternalServerError("Something went wrong on our side; nothing was saved."))
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return _handle_http(InternalServerError(_UNEXPECTED))
 
 
 def init_app(app: Flask) -> None:
     """Register the error handlers on `app`."""
     app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(ApiError, _handle_api_error)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -1,0 +1,152 @@
+"""The OpenAPI document is valid 3.1, public, complete, and true of real responses."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from openapi_spec_validator import validate
+from sqlmodel import Session
+
+from app.api.openapi import OPERATION_ATTRIBUTE
+from app.models import User
+from tests import factories
+from tests.api_support import bearer
+from tests.openapi_check import assert_matches_openapi, response_schema_location, schema_errors
+
+SPEC_URL = "/api/v1/openapi.json"
+
+
+@pytest.fixture
+def spec(client: FlaskClient) -> dict[str, Any]:
+    """Return the served OpenAPI document (fetched without a token)."""
+    response = client.get(SPEC_URL)
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    document: dict[str, Any] = response.get_json()
+    return document
+
+
+def test_document_is_valid_openapi_3_1(spec: dict[str, Any]) -> None:
+    validate(spec)
+    assert spec["openapi"] == "3.1.0"
+    assert spec["info"]["title"] == "Bullseye"
+    assert spec["info"]["version"] == "0.1.0"
+    assert spec["servers"] == [{"url": "/api/v1", "description": "This install"}]
+
+
+def test_bearer_security_is_global_and_the_document_is_public(spec: dict[str, Any]) -> None:
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert spec["security"] == [{"bearerAuth": []}]
+    assert spec["paths"]["/openapi.json"]["get"]["security"] == []
+    assert "401" not in spec["paths"]["/openapi.json"]["get"]["responses"]
+
+
+def test_paths_and_parameters_come_from_the_routes(spec: dict[str, Any]) -> None:
+    assert sorted(spec["paths"]) == ["/channels", "/channels/{channel_id}", "/openapi.json"]
+    one = spec["paths"]["/channels/{channel_id}"]
+    assert one["parameters"] == [
+        {
+            "name": "channel_id",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    ]
+    assert one["get"]["operationId"] == "get_channel"
+    assert one["get"]["responses"]["401"] == {"$ref": "#/components/responses/Unauthorized"}
+    assert one["get"]["responses"]["404"] == {"$ref": "#/components/responses/NotFound"}
+    assert one["get"]["responses"]["500"] == {"$ref": "#/components/responses/InternalError"}
+    filters = spec["paths"]["/channels"]["get"]["parameters"]
+    assert [p["name"] for p in filters] == ["ring", "status", "kind"]
+    assert filters[0]["schema"]["items"]["enum"] == ["inner", "middle", "outer"]
+
+
+def test_every_api_route_is_documented(app: Flask) -> None:
+    undocumented = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        and not hasattr(app.view_functions[rule.endpoint], OPERATION_ATTRIBUTE)
+    ]
+    assert undocumented == []
+
+
+@dataclass(frozen=True)
+class Example:
+    """A real request to a documented operation and the status it must get."""
+
+    method: str
+    template: str
+    url: Callable[[dict[str, int]], str]
+    status: int
+    authorised: bool = True
+
+
+# Add a row here for every new endpoint and for each of its documented statuses.
+EXAMPLES = [
+    Example("get", "/openapi.json", lambda ids: "/openapi.json", 200, authorised=False),
+    Example("get", "/channels", lambda ids: "/channels", 200),
+    Example("get", "/channels", lambda ids: "/channels?ring=inner&status=focus", 200),
+    Example("get", "/channels", lambda ids: "/channels?ring=nowhere", 400),
+    Example("get", "/channels", lambda ids: "/channels", 401, authorised=False),
+    Example("get", "/channels/{channel_id}", lambda ids: f"/channels/{ids['ads']}", 200),
+    Example("get", "/channels/{channel_id}", lambda ids: f"/channels/{ids['seo']}", 200),
+    Example("get", "/channels/{channel_id}", lambda ids: "/channels/987654", 404),
+    Example("get", "/channels/{channel_id}", lambda ids: "/channels/1", 401, authorised=False),
+]
+
+
+def test_examples_cover_every_documented_operation(spec: dict[str, Any]) -> None:
+    documented = {
+        (method, path)
+        for path, item in spec["paths"].items()
+        for method in item
+        if method != "parameters"
+    }
+    assert {(e.method, e.template) for e in EXAMPLES} == documented
+
+
+def test_real_responses_match_their_documented_schemas(
+    client: FlaskClient, db: Session, owner: User, spec: dict[str, Any]
+) -> None:
+    created = datetime(2024, 5, 6, 8, 0, tzinfo=UTC)
+    ids = {
+        "ads": factories.channel(
+            db, name="Ads", ring="inner", status="focus", ice_impact=9, ice_confidence=6,
+            ice_ease=4, launch_days=2, notes="CPC bids", created_at=created,
+        ).id,
+        "seo": factories.channel(db, name="SEO", kind="seo", created_at=created).id,
+    }  # fmt: skip
+    headers = bearer(db, owner)
+    for example in EXAMPLES:
+        url = "/api/v1" + example.url({k: v or 0 for k, v in ids.items()})
+        response = client.open(
+            url, method=example.method.upper(), headers=headers if example.authorised else {}
+        )
+        assert response.status_code == example.status, (url, response.get_json())
+        assert_matches_openapi(
+            spec, example.method, example.template, example.status, response.get_json()
+        )
+
+
+def test_checker_rejects_a_body_that_breaks_the_schema(spec: dict[str, Any]) -> None:
+    location = response_schema_location(spec, "get", "/channels/{channel_id}", 200)
+    channel = {
+        "id": 1, "name": "Ads", "kind": "sem", "kind_label": "Search engine marketing",
+        "ring": "inner", "status": "focus", "launch_days": None, "ice_impact": None,
+        "ice_confidence": None, "ice_ease": None, "ice_score": None, "notes": "",
+        "created_at": "2024-05-06T08:00:00+00:00",
+    }  # fmt: skip
+    assert schema_errors(spec, location, {"channel": channel}) == []
+    broken = channel | {"ring": "centre", "created_at": "yesterday", "extra": 1}
+    errors = schema_errors(spec, location, {"channel": broken})
+    assert len(errors) == 3
+    assert any("'centre' is not one of" in e for e in errors)
+    assert any("'yesterday' is not a 'date-time'" in e for e in errors)
+    assert any("'extra' was unexpected" in e for e in errors)
+    with pytest.raises(AssertionError, match="status 418 of GET /channels is undocumented"):
+        assert_matches_openapi(spec, "get", "/channels", 418, {})
