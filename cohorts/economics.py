@@ -102,9 +102,11 @@ def viability(
         ltv_rule = "pass" if economics.ltv_to_cac >= ltv_to_cac_min else "fail"
     limit = payback_max_months * WEEKS_PER_MONTH
     oldest_age = int(np.flatnonzero(~np.isnan(economics.roi_by_age)).max(initial=-1))
-    if economics.payback_week is not None:
-        payback_rule: RuleResult = "pass" if economics.payback_week <= limit else "fail"
-    elif economics.customers < min_customers or oldest_age < limit:
+    if economics.customers < min_customers:
+        payback_rule: RuleResult = "not_enough_data"
+    elif economics.payback_week is not None:
+        payback_rule = "pass" if economics.payback_week <= limit else "fail"
+    elif oldest_age < limit:
         payback_rule = "not_enough_data"
     else:
         payback_rule = "fail"

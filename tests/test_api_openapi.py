@@ -46,7 +46,13 @@ def test_bearer_security_is_global_and_the_document_is_public(spec: dict[str, An
 
 
 def test_paths_and_parameters_come_from_the_routes(spec: dict[str, Any]) -> None:
-    assert sorted(spec["paths"]) == ["/channels", "/channels/{channel_id}", "/openapi.json"]
+    assert sorted(spec["paths"]) == [
+        "/channels",
+        "/channels/{channel_id}",
+        "/metrics/channels",
+        "/metrics/cohorts",
+        "/openapi.json",
+    ]
     one = spec["paths"]["/channels/{channel_id}"]
     assert one["parameters"] == [
         {
@@ -97,6 +103,15 @@ EXAMPLES = [
     Example("get", "/channels/{channel_id}", lambda ids: f"/channels/{ids['seo']}", 200),
     Example("get", "/channels/{channel_id}", lambda ids: "/channels/987654", 404),
     Example("get", "/channels/{channel_id}", lambda ids: "/channels/1", 401, authorised=False),
+    Example("get", "/metrics/channels", lambda ids: "/metrics/channels", 200),
+    Example("get", "/metrics/channels", lambda ids: "/metrics/channels?as_of=2024-06-02", 200),
+    Example("get", "/metrics/channels", lambda ids: "/metrics/channels?as_of=June", 400),
+    Example("get", "/metrics/channels", lambda ids: "/metrics/channels", 401, authorised=False),
+    Example("get", "/metrics/cohorts", lambda ids: f"/metrics/cohorts?channel_id={ids['ads']}",
+            200),
+    Example("get", "/metrics/cohorts", lambda ids: "/metrics/cohorts?channel_id=x", 400),
+    Example("get", "/metrics/cohorts", lambda ids: "/metrics/cohorts?channel_id=987654", 404),
+    Example("get", "/metrics/cohorts", lambda ids: "/metrics/cohorts", 401, authorised=False),
 ]
 
 

@@ -1,0 +1,172 @@
+"""GET /api/v1/metrics/channels and /api/v1/metrics/cohorts: cohort economics (SPEC §3).
+
+Money is a JSON number in the install's currency units (ratios of money rounded to
+cents); anything undefined — a ratio over zero, an age not reached — is null.
+"""
+
+import math
+from typing import Any
+
+import numpy as np
+from flask import request
+
+from app.api import bp
+from app.api.openapi import add_schema, error_response, json_response, object_schema, operation
+from app.errors import ApiError
+from app.metrics import AsOfError, cycles, parse_as_of, reports
+from app.settings import load_settings
+from cohorts.money import MINOR_PER_UNIT, to_decimal
+from cohorts.queries import AsOf
+from cohorts.report import ChannelReport
+
+MONEY = {"type": ["number", "null"], "description": "In the install's currency; null if undefined."}
+RATIO = {"type": ["number", "null"], "description": "A fraction (0.12 = 12 %); null if undefined."}
+RULE = {"type": "string", "enum": ["pass", "fail", "not_enough_data"]}
+AS_OF = {
+    "name": "as_of",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "format": "date"},
+    "description": "Compute as of this date (YYYY-MM-DD); events after it are ignored. "
+    "Default: today in the install's time zone.",
+}
+
+CHANNEL_METRICS = add_schema("ChannelMetrics", object_schema({
+    "channel_id": {"type": "integer"},
+    "name": {"type": "string"},
+    "kind": {"type": "string"},
+    "spend": MONEY, "leads": {"type": "integer"}, "customers": {"type": "integer"},
+    "cpl": MONEY, "cac": MONEY, "conversion_rate": RATIO, "revenue": MONEY,
+    "ltv": {**MONEY, "description": "Observed: revenue × margin per customer."},
+    "ltv_projected": {**MONEY, "description": "Chain-ladder projection to the horizon."},
+    "ltv_projection": object_schema({
+        "horizon_weeks": {"type": "integer", "description": "Age the projection reaches."},
+        "supporting_cohorts": {"type": "integer", "description": "Cohorts behind its last step."},
+    }),
+    "roi": RATIO,
+    "payback_weeks": {"type": ["integer", "null"], "description": "null: not paid back yet."},
+    "ltv_to_cac": RATIO,
+    "program_cost_share": RATIO,
+    "sales_cycle_days": object_schema({"median": RATIO, "p75": RATIO}),
+    "rules": object_schema({"ltv_to_cac": RULE, "payback": RULE}),
+}))
+
+COHORT = add_schema("CohortMetrics", object_schema({
+    "week": {"type": "string", "format": "date"},
+    "spend": MONEY, "leads": {"type": "integer"},
+    "customers_by_age": {"type": "array", "items": {"type": "integer"}},
+    "revenue_by_age": {"type": "array", "items": {"type": "number"}},
+    "roi_by_age": {"type": "array", "items": RATIO},
+    "payback_weeks": {"type": ["integer", "null"]},
+}))
+
+
+def money(minor: float | int | None) -> float | int | None:
+    """Return minor units as currency units: exact for integers, cents for ratios."""
+    if minor is None or (isinstance(minor, float) and math.isnan(minor)):
+        return None
+    if isinstance(minor, int | np.integer) or float(minor).is_integer():
+        value = to_decimal(int(minor))
+        assert value is not None
+        return int(value) if value == value.to_integral_value() else float(value)
+    return round(float(minor) / MINOR_PER_UNIT, 2)
+
+
+def _as_of() -> AsOf:
+    try:
+        return parse_as_of(request.args.get("as_of"))
+    except AsOfError as exc:
+        raise ApiError(400, str(exc), {"parameter": "as_of"}) from exc
+
+
+def _channel_json(report: ChannelReport, as_of: AsOf) -> dict[str, Any]:
+    e, channel = report.economics, report.channel
+    cycle = cycles(as_of).get(channel.id or 0)
+    return {
+        "channel_id": channel.id, "name": channel.name, "kind": channel.kind,
+        "spend": money(e.spend_minor), "leads": e.leads, "customers": e.customers,
+        "cpl": money(e.cpl_minor), "cac": money(e.cac_minor),
+        "conversion_rate": e.conversion_rate, "revenue": money(e.revenue_minor),
+        "ltv": money(e.ltv_minor), "ltv_projected": money(e.ltv_projected_minor),
+        "ltv_projection": {"horizon_weeks": e.projection_horizon,
+                           "supporting_cohorts": e.projection_support},
+        "roi": e.roi, "payback_weeks": e.payback_week, "ltv_to_cac": e.ltv_to_cac,
+        "program_cost_share": e.program_cost_share,
+        "sales_cycle_days": {"median": cycle.median_days if cycle else None,
+                             "p75": cycle.p75_days if cycle else None},
+        "rules": {"ltv_to_cac": report.rules.ltv_to_cac, "payback": report.rules.payback},
+    }
+
+
+@bp.get("/metrics/channels")
+@operation(
+    summary="Economics of every channel as of a date",
+    tags=["metrics"],
+    parameters=[AS_OF],
+    responses={
+        "200": json_response("Per-channel economics.", object_schema({
+            "as_of": {"type": "string", "format": "date"},
+            "currency": {"type": "string"},
+            "channels": {"type": "array", "items": CHANNEL_METRICS},
+        })),
+        "400": error_response(400),
+    },
+)
+def channel_metrics() -> Any:
+    """Return CAC, LTV, ROI, payback and the viability rules of every channel."""
+    as_of = _as_of()
+    return {
+        "as_of": as_of.day, "currency": load_settings().currency,
+        "channels": [_channel_json(r, as_of) for r in reports(as_of)],
+    }
+
+
+def _cohort_json(report: ChannelReport, row: int) -> dict[str, Any]:
+    t = report.triangle
+    ages = int(t.current_age[row]) + 1
+    payback = int(t.payback_week[row])
+    return {
+        "week": str(t.weeks[row]), "spend": money(int(t.spend_minor[row])),
+        "leads": int(t.leads[row]),
+        "customers_by_age": [int(x) for x in t.customers[row, :ages]],
+        "revenue_by_age": [money(float(x)) for x in t.revenue_minor[row, :ages]],
+        "roi_by_age": [None if np.isnan(x) else float(x) for x in t.roi[row, :ages]],
+        "payback_weeks": payback if payback >= 0 else None,
+    }
+
+
+@bp.get("/metrics/cohorts")
+@operation(
+    summary="The weekly cohorts of one channel: cumulative customers, revenue and ROI by age",
+    tags=["metrics"],
+    parameters=[
+        {"name": "channel_id", "in": "query", "required": True,
+         "schema": {"type": "integer"}, "description": "The channel."},
+        AS_OF,
+    ],
+    responses={
+        "200": json_response("Cohorts, oldest first; lists have current age + 1 entries.",
+                             object_schema({
+                                 "channel_id": {"type": "integer"},
+                                 "as_of": {"type": "string", "format": "date"},
+                                 "currency": {"type": "string"},
+                                 "cohorts": {"type": "array", "items": COHORT},
+                             })),
+        "400": error_response(400),
+        "404": error_response(404),
+    },
+)
+def cohort_metrics() -> Any:
+    """Return one channel's cohort triangle as cumulative lists by age."""
+    raw = request.args.get("channel_id", "")
+    if not raw.isdigit():
+        raise ApiError(400, "channel_id must be a channel's id (a whole number).",
+                       {"parameter": "channel_id"})
+    as_of = _as_of()
+    report = next((r for r in reports(as_of) if r.channel.id == int(raw)), None)
+    if report is None:
+        raise ApiError(404, f"There is no channel with id {raw}.")
+    cohorts = [_cohort_json(report, i) for i in range(len(report.triangle.weeks))
+               if report.triangle.leads[i] or report.triangle.spend_minor[i]]
+    return {"channel_id": int(raw), "as_of": as_of.day, "currency": load_settings().currency,
+            "cohorts": cohorts}
