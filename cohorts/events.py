@@ -41,14 +41,13 @@ class AllCohorts:
     revenue_minor: IntArray
 
 
-def first_purchase_mask(purchase_lead: IntArray, purchase_week: IntArray) -> npt.NDArray[np.bool_]:
-    """Return True for exactly one earliest purchase of every lead that bought."""
-    order = np.lexsort((purchase_week, purchase_lead))
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = purchase_lead[order][1:] != purchase_lead[order][:-1]
-    mask = np.zeros(order.size, dtype=bool)
-    mask[order[first]] = True
-    return mask
+def first_purchase_week(n_leads: int, purchase_lead: IntArray, purchase_week: IntArray) -> IntArray:
+    """Return each lead's earliest purchase week, −1 for leads that never bought."""
+    never = np.iinfo(np.int64).max
+    first = np.full(n_leads, never, dtype=np.int64)
+    np.minimum.at(first, purchase_lead, purchase_week)
+    first[first == never] = -1
+    return first
 
 
 def all_cohorts(events: EventArrays) -> AllCohorts:
@@ -57,24 +56,23 @@ def all_cohorts(events: EventArrays) -> AllCohorts:
     Revenue is summed in float64, exact for integer totals below 2**53 minor units.
     """
     n_channels, n_weeks = events.spend_minor.shape
-    leads = np.bincount(
-        events.lead_channel * n_weeks + events.lead_week, minlength=n_channels * n_weeks
-    ).reshape(n_channels, n_weeks)
-    channel = events.lead_channel[events.purchase_lead]
-    cohort = events.lead_week[events.purchase_lead]
-    age = events.purchase_week - cohort
-    valid = age >= 0
-    cell = (channel * n_weeks + cohort) * n_weeks + age
+    lead_cell = events.lead_channel * n_weeks + events.lead_week
+    leads = np.bincount(lead_cell, minlength=n_channels * n_weeks)
+    n_leads = events.lead_channel.size
+    first = first_purchase_week(n_leads, events.purchase_lead, events.purchase_week)
+    first_age = first - events.lead_week
+    customer = (first >= 0) & (first_age >= 0)
     size = n_channels * n_weeks * n_weeks
-    first = first_purchase_mask(events.purchase_lead, events.purchase_week) & valid
-    new = np.bincount(cell[first], minlength=size)
-    revenue = np.bincount(
-        cell[valid], weights=events.purchase_amount_minor[valid].astype(np.float64), minlength=size
-    )
+    new = np.bincount(lead_cell[customer] * n_weeks + first_age[customer], minlength=size)
+    age = events.purchase_week - events.lead_week[events.purchase_lead]
+    valid = age >= 0
+    cell = lead_cell[events.purchase_lead[valid]] * n_weeks + age[valid]
+    amounts = events.purchase_amount_minor[valid].astype(np.float64)
+    revenue = np.bincount(cell, weights=amounts, minlength=size)
     shape = (n_channels, n_weeks, n_weeks)
     return AllCohorts(
         spend_minor=events.spend_minor,
-        leads=leads.astype(np.int64),
+        leads=leads.reshape(n_channels, n_weeks).astype(np.int64),
         new_customers=new.reshape(shape).astype(np.int64),
         revenue_minor=np.rint(revenue).reshape(shape).astype(np.int64),
     )

@@ -3,7 +3,7 @@
 import numpy as np
 from numpy.testing import assert_array_equal
 
-from cohorts.events import EventArrays, all_cohorts, first_purchase_mask
+from cohorts.events import EventArrays, all_cohorts, first_purchase_week
 
 
 def random_events(seed: int, n_leads: int = 300, n_purchases: int = 400) -> EventArrays:
@@ -23,9 +23,9 @@ def random_events(seed: int, n_leads: int = 300, n_purchases: int = 400) -> Even
     )
 
 
-def test_first_purchase_mask_marks_one_earliest_per_lead() -> None:
-    mask = first_purchase_mask(np.array([2, 1, 2, 1, 3]), np.array([5, 4, 3, 4, 0]))
-    assert_array_equal(mask, [False, True, True, False, True])
+def test_first_purchase_week_per_lead() -> None:
+    first = first_purchase_week(5, np.array([2, 1, 2, 1, 3]), np.array([5, 4, 3, 4, 0]))
+    assert_array_equal(first, [-1, 4, 3, 0, -1])
 
 
 def test_all_cohorts_matches_loops() -> None:
