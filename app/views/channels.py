@@ -1,13 +1,215 @@
-"""Channel list, create/edit form and weekly spend grid."""
+"""Channel list, channel page, create/edit form and the weekly spend grid."""
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from app import htmx
+from app.db import get_session
+from app.settings import load_settings
+from app.views import render_page_or_partial
+from channels import queries
+from channels.forms import ChannelInput, parse_channel, parse_spend
+from channels.kinds import RINGS, STATUSES
+from channels.models import Channel, WeeklySpend
+from cohorts.weeks import local_date, utcnow, week_of
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
+
+DEFAULT_WEEKS = 26
+MAX_WEEKS = 520
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @bp.get("/")
 def index() -> Any:
-    """List channels."""
-    return render_template("channels/index.html")
+    """List channels, optionally filtered by ring and status."""
+    ring = request.args.get("ring", "") if request.args.get("ring") in RINGS else ""
+    status = request.args.get("status", "") if request.args.get("status") in STATUSES else ""
+    channels = queries.list_channels(session=get_session(), ring=ring, status=status)
+    return render_page_or_partial(
+        "channels/index.html", "channels/_table.html", channels=channels, ring=ring, status=status
+    )
+
+
+@bp.get("/<int:channel_id>")
+def show(channel_id: int) -> Any:
+    """Show a channel: key numbers, ring/status history and the weekly spend grid."""
+    return render_template("channels/show.html", **_page_context(_get_channel(channel_id)))
+
+
+@bp.get("/<int:channel_id>/spend")
+def spend(channel_id: int) -> Any:
+    """Show the weekly spend grid (`weeks` = how many recent weeks, default 26)."""
+    context = _page_context(_get_channel(channel_id))
+    return render_page_or_partial("channels/show.html", "channels/_spend_grid.html", **context)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new() -> Any:
+    """Show the new-channel form; create the channel from valid input."""
+    if request.method == "GET":
+        return _render_form(None, {"ring": "outer", "status": "idea"}, {})
+    return _save_channel(None)
+
+
+@bp.route("/<int:channel_id>/edit", methods=["GET", "POST"])
+def edit(channel_id: int) -> Any:
+    """Show the edit form of a channel; save valid changes."""
+    channel = _get_channel(channel_id)
+    if request.method == "GET":
+        return _render_form(channel, _form_values(channel), {})
+    return _save_channel(channel)
+
+
+@bp.route("/<int:channel_id>/spend/<week_text>", methods=["POST", "PUT"])
+def save_spend(channel_id: int, week_text: str) -> Any:
+    """Upsert one week of spend (a blank amount deletes the week); errors store nothing."""
+    channel = _get_channel(channel_id)
+    week = _parse_week(week_text)
+    db = get_session()
+    row = queries.spend_row(session=db, channel_id=channel_id, week=week)
+    data, errors = parse_spend(request.form, row_exists=row is not None)
+    if data is not None:
+        queries.save_spend(session=db, channel_id=channel_id, week=week, data=data)
+        db.commit()
+    status = 422 if errors else 200
+    if not htmx:
+        if not errors:
+            return redirect(url_for(".show", channel_id=channel_id, _anchor="spend"))
+        context = _page_context(channel, failed={week: (request.form, errors)})
+        return render_template("channels/show.html", **context), status
+    stored = queries.spend_row(session=db, channel_id=channel_id, week=week)
+    return render_template(
+        "channels/_spend_saved.html",
+        channel=channel,
+        row=queries.SpendRow(week) if stored is None else _spend_row(stored),
+        submitted=request.form if errors else None,
+        errors=errors,
+        numbers=_numbers(channel),
+        grid_total=queries.spend_total(session=db, channel_id=channel_id),
+    ), status
+
+
+def _get_channel(channel_id: int) -> Channel:
+    channel = get_session().get(Channel, channel_id)
+    if channel is None:
+        abort(404, description=f"There is no channel #{channel_id}.")
+    return channel
+
+
+def _today() -> date:
+    return local_date(utcnow(), load_settings().timezone)
+
+
+def _numbers(channel: Channel) -> queries.KeyNumbers:
+    settings = load_settings()
+    return queries.channel_numbers(
+        session=get_session(),
+        channel_id=channel.id or 0,
+        as_of=_today(),
+        timezone=settings.timezone,
+    )
+
+
+def _requested_weeks() -> int:
+    text = request.args.get("weeks", "")
+    return min(max(int(text), 1), MAX_WEEKS) if text.isdigit() else DEFAULT_WEEKS
+
+
+def _page_context(
+    channel: Channel, failed: Mapping[date, tuple[Mapping[str, str], dict[str, str]]] | None = None
+) -> dict[str, Any]:
+    """Return what the channel page and its spend grid render from."""
+    db = get_session()
+    current_week = week_of(_today(), load_settings().week_start)
+    grid = queries.spend_grid(
+        session=db, channel_id=channel.id or 0, current_week=current_week, weeks=_requested_weeks()
+    )
+    return {
+        "channel": channel,
+        "numbers": _numbers(channel),
+        "history": queries.channel_history(session=db, channel_id=channel.id or 0),
+        "grid": grid,
+        "grid_total": grid.total_minor,
+        "failed": failed or {},
+        "more_weeks": min(grid.weeks + DEFAULT_WEEKS, MAX_WEEKS),
+    }
+
+
+def _spend_row(stored: WeeklySpend) -> queries.SpendRow:
+    return queries.SpendRow(stored.week, stored.amount_minor, stored.impressions, stored.clicks)
+
+
+def _parse_week(text: str) -> date:
+    """Return the week named in the URL; 404 when not a date, 400 when not a week start."""
+    try:
+        week = date.fromisoformat(text)
+    except ValueError:
+        abort(404, description=f"{text!r} is not a date.")
+    week_start = load_settings().week_start
+    if week_of(week, week_start) != week:
+        abort(
+            400, description=f"{week} is not a week start (weeks start on {WEEKDAYS[week_start]})."
+        )
+    return week
+
+
+def _form_values(channel: Channel) -> dict[str, str]:
+    """Return a channel's fields as the text a form shows."""
+    names = ChannelInput.__dataclass_fields__
+    return {
+        name: "" if getattr(channel, name) is None else str(getattr(channel, name))
+        for name in names
+    }
+
+
+def _render_form(
+    channel: Channel | None, values: Mapping[str, str], errors: dict[str, str], status: int = 200
+) -> Response:
+    return render_page_or_partial(
+        "channels/form.html",
+        "channels/_form.html",
+        http_status=status,
+        channel=channel,
+        values=values,
+        errors=errors,
+    )
+
+
+def _redirect(url: str) -> Response:
+    """Send the browser to `url`: HX-Redirect for htmx, 302 otherwise."""
+    if htmx:
+        response = Response(status=204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _save_channel(channel: Channel | None) -> Response:
+    """Validate the posted channel form and create or update; re-render with 422 on errors."""
+    db = get_session()
+    data, errors = parse_channel(request.form)
+    exclude_id = channel.id if channel else None
+    if data is not None and queries.name_taken(session=db, name=data.name, exclude_id=exclude_id):
+        errors = {"name": f"A channel named “{data.name}” already exists (names ignore case)."}
+    if data is None or errors:
+        return _render_form(channel, request.form, errors, 422)
+    try:
+        if channel is None:
+            saved = queries.create_channel(session=db, data=data, user_id=g.user.id)
+        else:
+            saved = queries.update_channel(
+                session=db, channel=channel, data=data, user_id=g.user.id
+            )
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        errors = {"name": f"A channel named “{data.name}” was just created by someone else."}
+        return _render_form(channel, request.form, errors, 422)
+    flash(f"Saved “{saved.name}”.", "ok")
+    return _redirect(url_for(".show", channel_id=saved.id))

@@ -1,0 +1,62 @@
+"""Browser smoke test: sign in, open a channel, edit the spend grid in place."""
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import Session, select
+
+from app.models import WeeklySpend
+from cohorts.weeks import utcnow, week_of
+from tests import factories
+from tests.browser.conftest import EMAIL, PASSWORD, LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+def _stored(server: LiveServer) -> dict[date, int]:
+    with Session(server.engine) as session:
+        return {r.week: r.amount_minor for r in session.exec(select(WeeklySpend))}
+
+
+def test_edit_spend_in_place(live_server: LiveServer, browser_page: Page, tmp_path: Path) -> None:
+    page = browser_page
+    this_week = week_of(utcnow().date())
+    last_week = this_week - timedelta(weeks=1)
+    with Session(live_server.engine) as session:
+        channel = factories.channel(session, name="Google Ads", ring="inner", status="focus")
+        factories.spend(session, channel, last_week, 100_000)
+        channel_id = channel.id
+
+    page.goto(live_server.url + "/")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.locator("#dashboard-table")).to_contain_text("1,000.00 USD")
+
+    page.get_by_role("link", name="Google Ads").click()
+    expect(page).to_have_url(f"{live_server.url}/channels/{channel_id}")
+    spend_total = page.locator("#channel-spend")
+    expect(spend_total).to_have_text("1,000.00 USD")
+    page.evaluate("window.noReloadMarker = 'still here'")
+
+    amount = page.get_by_label(f"Amount, week of {this_week.isoformat()}")
+    amount.fill("250.5")
+    amount.press("Tab")
+    expect(spend_total).to_have_text("1,250.50 USD")
+    expect(page.locator("#spend-grid-total")).to_have_text("1,250.50")
+    assert page.evaluate("window.noReloadMarker") == "still here"
+    assert _stored(live_server) == {last_week: 100_000, this_week: 25_050}
+
+    bad = page.get_by_label(f"Amount, week of {last_week.isoformat()}")
+    bad.fill("1.234")
+    bad.press("Tab")
+    expect(page.locator(f"#amount-{last_week.isoformat()}-error")).to_have_text(
+        "Amount must be a number with at most 2 decimals, like 1234.50."
+    )
+    expect(spend_total).to_have_text("1,250.50 USD")
+    assert page.evaluate("window.noReloadMarker") == "still here"
+    assert _stored(live_server) == {last_week: 100_000, this_week: 25_050}
+    page.screenshot(path=str(tmp_path / "channel.png"), full_page=True)
