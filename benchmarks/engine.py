@@ -74,8 +74,14 @@ def engine(events: EventArrays, first_week: date) -> list[Any]:
     weeks = np.datetime64(first_week, "D") + 7 * np.arange(n_weeks)
     results = []
     for c in range(events.spend_minor.shape[0]):
-        counts = CohortCounts(weeks, current_age, cohorts.spend_minor[c], cohorts.leads[c],
-                              cohorts.new_customers[c], cohorts.revenue_minor[c])
+        counts = CohortCounts(
+            weeks,
+            current_age,
+            cohorts.spend_minor[c],
+            cohorts.leads[c],
+            cohorts.new_customers[c],
+            cohorts.revenue_minor[c],
+        )
         triangle = build_triangle(counts)
         results.append((triangle, channel_economics(triangle)))
     return results
@@ -87,10 +93,20 @@ def duckdb_connection(events: EventArrays) -> Any:
     import pyarrow as pa
 
     con = duckdb.connect()
-    leads = pa.table({"id": np.arange(events.lead_channel.size), "channel": events.lead_channel,
-                      "week": events.lead_week})
-    purchases = pa.table({"lead": events.purchase_lead, "week": events.purchase_week,
-                          "amount": events.purchase_amount_minor})
+    leads = pa.table(
+        {
+            "id": np.arange(events.lead_channel.size),
+            "channel": events.lead_channel,
+            "week": events.lead_week,
+        }
+    )
+    purchases = pa.table(
+        {
+            "lead": events.purchase_lead,
+            "week": events.purchase_week,
+            "amount": events.purchase_amount_minor,
+        }
+    )
     con.register("leads_arrow", leads)
     con.register("purchases_arrow", purchases)
     con.execute("CREATE TABLE leads AS SELECT * FROM leads_arrow")
@@ -116,8 +132,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     data = generate(leads=args.leads, seed=7, weeks=WEEKS, end=END)
     events = event_arrays(data)
-    print(f"{events.lead_channel.size:,} leads, {events.purchase_lead.size:,} purchases, "
-          f"{events.spend_minor.shape[0]} channels, {WEEKS} weeks")
+    print(
+        f"{events.lead_channel.size:,} leads, {events.purchase_lead.size:,} purchases, "
+        f"{events.spend_minor.shape[0]} channels, {WEEKS} weeks"
+    )
     con = duckdb_connection(events)
     engine_s, results = best_of(lambda: engine(events, data.first_week), args.repeats)
     duck_s, rows = best_of(lambda: con.execute(DUCKDB_SQL).fetchnumpy(), args.repeats)
@@ -132,17 +150,24 @@ def check_totals(results: list[Any], rows: dict[str, Any]) -> None:
     """Fail loudly unless both computations agree on total customers and revenue."""
     customers = sum(e.customers for _t, e in results)
     revenue = sum(e.revenue_minor for _t, e in results)
-    last = {}
-    for ch, cohort, age, cust, rev in zip(rows["channel"], rows["cohort"], rows["age"],
-                                          rows["customers"], rows["revenue"], strict=True):
+    last: dict[tuple[int, int], tuple[int, int, int]] = {}
+    for ch, cohort, age, cust, rev in zip(
+        rows["channel"],
+        rows["cohort"],
+        rows["age"],
+        rows["customers"],
+        rows["revenue"],
+        strict=True,
+    ):
         key = (int(ch), int(cohort))
         if key not in last or age > last[key][0]:
             last[key] = (age, int(cust), int(rev))
     duck_customers = sum(v[1] for v in last.values())
     duck_revenue = sum(v[2] for v in last.values())
     if (customers, revenue) != (duck_customers, duck_revenue):
-        raise SystemExit(f"results differ: engine {customers, revenue}, "
-                         f"duckdb {duck_customers, duck_revenue}")
+        raise SystemExit(
+            f"results differ: engine {customers, revenue}, duckdb {duck_customers, duck_revenue}"
+        )
 
 
 if __name__ == "__main__":

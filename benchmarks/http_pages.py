@@ -34,15 +34,19 @@ def _free_port() -> int:
 
 def _flask(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     command = [sys.executable, "-m", "flask", "--app", "app", *args]
-    result = subprocess.run(command, env=env, input=stdin, capture_output=True, text=True,
-                            check=True, cwd=ROOT)
+    result = subprocess.run(
+        command, env=env, input=stdin, capture_output=True, text=True, check=True, cwd=ROOT
+    )
     return result.stdout
 
 
 def _prepare(folder: Path, leads: int) -> dict[str, str]:
     """Create, migrate and fill a database with `leads` demo leads; return its environment."""
-    env = os.environ | {"DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
-                        "BULLSEYE_INSTANCE": str(folder), "SECRET_KEY": "bench"}
+    env = os.environ | {
+        "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
+        "BULLSEYE_INSTANCE": str(folder),
+        "SECRET_KEY": "bench",
+    }
     _flask(env, "db", "upgrade")
     started = time.perf_counter()
     _flask(env, "demo", "--leads", str(leads), "--seed", "7", "--end", END)
@@ -93,9 +97,20 @@ def _measure(leads: int, n: int) -> dict[str, list[float]]:
         env = _prepare(Path(tmp), leads)
         port = _free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "waitress", "--host=127.0.0.1", f"--port={port}",
-             "--threads=4", "--call", "app:create_app"],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "waitress",
+                "--host=127.0.0.1",
+                f"--port={port}",
+                "--threads=4",
+                "--call",
+                "app:create_app",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             url = f"http://127.0.0.1:{port}"
@@ -128,14 +143,18 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{size:,} leads:")
         results[size] = _measure(size, args.requests)
         for name, samples in results[size].items():
-            print(f"  {name:13s} median {statistics.median(samples):6.1f} ms   "
-                  f"p95 {_p95(samples):6.1f} ms")
+            print(
+                f"  {name:13s} median {statistics.median(samples):6.1f} ms   "
+                f"p95 {_p95(samples):6.1f} ms"
+            )
     small, large = sizes[0], sizes[-1]
     for name in results[large]:
         ratio = statistics.median(results[large][name]) / statistics.median(results[small][name])
-        print(f"{name}: median at {large:,} / at {small:,} leads = {ratio:.2f} (target ≤ 1.5); "
-              f"median {statistics.median(results[large][name]):.1f} ms (target ≤ 100), "
-              f"p95 {_p95(results[large][name]):.1f} ms (target ≤ 150)")
+        print(
+            f"{name}: median at {large:,} / at {small:,} leads = {ratio:.2f} (target ≤ 1.5); "
+            f"median {statistics.median(results[large][name]):.1f} ms (target ≤ 100), "
+            f"p95 {_p95(results[large][name]):.1f} ms (target ≤ 150)"
+        )
 
 
 if __name__ == "__main__":
