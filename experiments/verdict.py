@@ -1,0 +1,69 @@
+"""One plain sentence a founder understands, from a two-group comparison (SPEC §4)."""
+
+from dataclasses import dataclass
+
+# How a metric reads when B beats A; CAC is better when lower.
+METRIC_PHRASES: dict[str, str] = {
+    "conversion": "converts better than",
+    "revenue_per_lead": "earns more per lead than",
+    "cac": "acquires customers more cheaply than",
+    "roi": "returns more on spend than",
+}
+LOWER_IS_BETTER: frozenset[str] = frozenset({"cac"})
+OBSERVATIONAL_CAVEAT = (
+    "These groups were not randomised, so a difference may come from who each group "
+    "reaches rather than from the channel itself."
+)
+
+
+@dataclass(frozen=True)
+class VerdictFacts:
+    """What a verdict needs: names, formatted values, the decision inputs."""
+
+    metric: str
+    name_a: str
+    name_b: str
+    shown_a: str
+    shown_b: str
+    b_is_better: bool | None
+    p_value: float | None
+    significant: bool
+    enough_data: bool
+    leads_needed: int | None
+    shortfall: str = ""
+
+
+def format_p(p: float) -> str:
+    """Return a p-value as people read it: 'p < 0.001' or two significant digits."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
+
+
+def about(n: int) -> str:
+    """Return a count rounded to two significant digits with thousands separators."""
+    if n < 100:
+        return f"{n:,}"
+    digits = len(str(n)) - 2
+    return f"{round(n, -digits):,}"
+
+
+def verdict(facts: VerdictFacts) -> str:
+    """Return the verdict sentence: identical, not enough data, significant or not yet."""
+    values = f"({facts.shown_a} vs {facts.shown_b})"
+    if facts.b_is_better is None:
+        if facts.shown_a == "—" or facts.shown_b == "—":
+            return f"{facts.name_a} and {facts.name_b} cannot be compared on this metric yet."
+        return f"{facts.name_a} and {facts.name_b} perform the same {values}; there is no winner."
+    winner, loser = (facts.name_b, facts.name_a) if facts.b_is_better else (
+        facts.name_a, facts.name_b)
+    if facts.b_is_better:
+        values = f"({facts.shown_b} vs {facts.shown_a})"
+    lead = f"{winner} {METRIC_PHRASES[facts.metric]} {loser} {values}"
+    if not facts.enough_data:
+        return f"{lead} so far, but there is not enough data to call a winner{facts.shortfall}."
+    p = "" if facts.p_value is None else f" ({format_p(facts.p_value)})"
+    if facts.significant:
+        return f"{lead}, and the difference is significant{p}."
+    sentence = f"{lead}, but the difference is not significant yet{p}"
+    if facts.leads_needed:
+        sentence += f"; about {about(facts.leads_needed)} more leads per group would settle it"
+    return sentence + "."
