@@ -1,0 +1,71 @@
+"""GET /api/v1/compare: is group B better than group A on a metric? (SPEC §4)."""
+
+from typing import Any
+
+from flask import request
+
+from app.api import bp
+from app.api.metrics import AS_OF, _as_of
+from app.api.openapi import add_schema, error_response, json_response, object_schema, operation
+from app.comparisons import CompareInputError, comparison_json, parse_request, run
+from app.errors import ApiError
+from experiments.stats import METRICS
+
+NUMBER = {"type": ["number", "null"]}
+INTERVAL = {"type": ["array", "null"], "items": {"type": "number"}, "minItems": 2,
+            "maxItems": 2, "description": "95 % interval [low, high]; null if undefined."}
+GROUP_PARAMETER = ("A group of leads: channel:<id>, test:<id>, segment:<attribute>=<value>, "
+                   "cohorts:<from>..<to> (ISO dates), combined with '+' (all must hold).")
+SIDE = add_schema("ComparisonGroup", object_schema({
+    "n": {"type": "integer", "description": "Leads in the group."},
+    "successes": {"type": "integer", "description": "Customers among them."},
+    "value": {**NUMBER, "description": "The metric: a fraction for conversion and ROI, "
+              "currency units for revenue per lead and CAC."},
+    "ci": INTERVAL,
+}))
+COMPARISON = add_schema("Comparison", object_schema({
+    "metric": {"type": "string", "enum": list(METRICS)},
+    "test": {"type": ["string", "null"], "enum": ["z_test", "boschloo_exact", "fisher_exact",
+                                                  "welch_t", "poisson_rate_exact", None]},
+    "a": SIDE, "b": SIDE,
+    "difference": object_schema({"estimate": {**NUMBER, "description": "B − A."},
+                                 "ci": INTERVAL}),
+    "p_value": {**NUMBER, "description": "Two-sided; null when no test applies."},
+    "prob_b_beats_a": {**NUMBER, "description": "Bayesian P(B > A), conversion only."},
+    "significant": {"type": "boolean", "description": "p < 0.05 and enough data."},
+    "enough_data": {"type": "boolean",
+                    "description": "Both groups reach the minimum leads and customers."},
+    "leads_needed": {"type": ["integer", "null"], "description": "More leads per group for "
+                     "80 % power at α = 0.05 (conversion only); null when rates are equal."},
+    "verdict": {"type": "string", "description": "One plain sentence."},
+}))
+
+
+@bp.get("/compare")
+@operation(
+    summary="Compare two groups of leads on one metric with the right significance test",
+    tags=["statistics"],
+    parameters=[
+        {"name": "a", "in": "query", "required": True, "schema": {"type": "string"},
+         "description": "Baseline group. " + GROUP_PARAMETER},
+        {"name": "b", "in": "query", "required": True, "schema": {"type": "string"},
+         "description": "Challenger group (same syntax)."},
+        {"name": "metric", "in": "query", "required": False,
+         "schema": {"type": "string", "enum": list(METRICS), "default": "conversion"},
+         "description": "What to compare."},
+        AS_OF,
+    ],
+    responses={
+        "200": json_response("The comparison of B against A.", COMPARISON),
+        "400": error_response(400),
+    },
+)
+def compare_groups() -> Any:
+    """Return both groups' numbers, the test, p-value, intervals and a verdict."""
+    as_of = _as_of()
+    try:
+        comparison = run(parse_request(request.args.get("a"), request.args.get("b"),
+                                       request.args.get("metric"), as_of))
+    except CompareInputError as exc:
+        raise ApiError(400, str(exc), {"parameter": exc.parameter}) from exc
+    return comparison_json(comparison)

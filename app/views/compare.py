@@ -1,0 +1,119 @@
+"""Compare view: is group B better than group A, and how sure are we? (SPEC §4)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from app import htmx
+from app.comparisons import CompareInputError, adjustment, channel_matrix, parse_request, run
+from app.pickers import (
+    attributes,
+    choices,
+    chosen_group,
+    picks_of,
+    submitted_with_pickers,
+    values_of,
+)
+from app.views import render_page_or_partial
+from app.views.dashboard import requested_as_of
+from experiments.stats import METRICS, Comparison, show
+from experiments.verdict import OBSERVATIONAL_CAVEAT, format_p
+
+bp = Blueprint("compare", __name__, url_prefix="/compare")
+
+METRIC_LABELS = {"conversion": "Conversion rate", "revenue_per_lead": "Revenue per lead",
+                 "cac": "CAC", "roi": "ROI"}
+ADJUSTMENT_LABELS = {"holm": "Holm (family-wise error)",
+                     "bh": "Benjamini–Hochberg (false discovery rate)"}
+_LEFT, _RIGHT = 20.0, 460.0
+
+
+@dataclass(frozen=True)
+class IntervalMark:
+    """One row of the interval chart, in SVG pixel coordinates."""
+
+    label: str
+    low_x: float
+    high_x: float
+    value_x: float
+    y: float
+
+
+def interval_chart(result: Comparison) -> list[IntervalMark]:
+    """Return the interval chart's rows (A, B); empty when a group has no interval."""
+    rows = [(label, g.ci, g.value) for label, g in (("A", result.a), ("B", result.b))]
+    known = [(label, ci, value) for label, ci, value in rows if ci and value is not None]
+    if len(known) < 2:
+        return []
+    low = min(ci[0] for _, ci, _ in known)
+    span = (max(ci[1] for _, ci, _ in known) - low) or 1.0
+
+    def x(v: float) -> float:
+        return round(_LEFT + (v - low) / span * (_RIGHT - _LEFT), 1)
+
+    return [IntervalMark(label, x(ci[0]), x(ci[1]), x(value), 20.0 + 30 * i)
+            for i, (label, ci, value) in enumerate(known)]
+
+
+def _form_context(a: str, b: str) -> dict[str, Any]:
+    """Return what the picker form needs: both sides' picks, options and segment values."""
+    picks = {"a": picks_of(a), "b": picks_of(b)}
+    return {"picks": picks, "choices": choices(), "attributes": attributes(),
+            "values": {side: values_of(p.attribute) for side, p in picks.items()}}
+
+
+def _share_url(a: str, b: str, metric: str) -> str:
+    """Return the canonical, shareable URL of a comparison."""
+    as_of = request.args.get("as_of") or None
+    return url_for(".index", a=a or None, b=b or None, metric=metric, as_of=as_of)
+
+
+@bp.get("/")
+def index() -> Any:
+    """Show the comparison of the requested groups (GET parameters make the URL shareable)."""
+    as_of, as_of_error = requested_as_of()
+    a, b = chosen_group(request.args, "a"), chosen_group(request.args, "b")
+    metric = request.args.get("metric", "conversion")
+    share = _share_url(a, b, metric) if submitted_with_pickers(request.args) else None
+    if share and not htmx:
+        return redirect(share)
+    result, error = None, None
+    if a or b:
+        try:
+            result = run(parse_request(a, b, metric, as_of))
+        except CompareInputError as exc:
+            error = exc
+    response = render_page_or_partial(
+        "compare/index.html", "compare/_workspace.html",
+        http_status=400 if error else 200,
+        a=a, b=b, metric=metric, metrics=METRICS, labels=METRIC_LABELS, as_of=as_of.day,
+        as_of_error=as_of_error, result=result, error=error,
+        chart=interval_chart(result) if result else [], show=show, format_p=format_p,
+        caveat=OBSERVATIONAL_CAVEAT, **_form_context(a, b),
+    )
+    if share:
+        response.headers["HX-Push-Url"] = share
+    return response
+
+
+@bp.get("/segment-values")
+def segment_values() -> Any:
+    """Return the value select of one side for the attribute chosen (htmx, on change)."""
+    side = "b" if request.args.get("side") == "b" else "a"
+    attribute = request.args.get(f"{side}_attribute", "")
+    return render_template("compare/_segment_values.html", side=side, chosen="",
+                           values=values_of(attribute))
+
+
+@bp.get("/matrix")
+def matrix() -> Any:
+    """Show pairwise conversion tests across all channels, corrected for multiple testing."""
+    as_of, as_of_error = requested_as_of()
+    method = adjustment(request.args.get("method"))
+    return render_page_or_partial(
+        "compare/matrix.html", "compare/_matrix.html",
+        matrix=channel_matrix(as_of, method), method=method, as_of=as_of.day,
+        as_of_error=as_of_error, format_p=format_p, caveat=OBSERVATIONAL_CAVEAT,
+        methods=ADJUSTMENT_LABELS,
+    )

@@ -1,0 +1,38 @@
+"""Segment insights (SPEC §6): which audiences convert differently, per channel or overall."""
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from app.comparisons import adjustment, segment_report
+from app.pickers import choices
+from app.views import render_page_or_partial
+from app.views.compare import ADJUSTMENT_LABELS
+from app.views.dashboard import requested_as_of
+from experiments.segments import top_finding
+from experiments.verdict import OBSERVATIONAL_CAVEAT, format_p
+
+bp = Blueprint("segments", __name__, url_prefix="/segments")
+
+
+def _channel_id(text: str | None, known: list[tuple[int, str]]) -> int | None:
+    """Return the chosen channel id when it names a channel; None means all channels."""
+    ids = {str(cid): cid for cid, _ in known}
+    return ids.get(text or "")
+
+
+@bp.get("/")
+def index() -> Any:
+    """Show every attribute value against the rest, ranked by its effect on conversion."""
+    as_of, as_of_error = requested_as_of()
+    method = adjustment(request.args.get("method"))
+    channels = choices().channels
+    channel_id = _channel_id(request.args.get("channel"), channels)
+    insights, rule = segment_report(as_of, channel_id, method)
+    return render_page_or_partial(
+        "segments/index.html", "segments/_insights.html",
+        insights=insights, finding=top_finding(insights, rule), rule=rule,
+        channels=channels, channel_id=channel_id, method=method, methods=ADJUSTMENT_LABELS,
+        as_of=as_of.day, as_of_error=as_of_error, format_p=format_p,
+        caveat=OBSERVATIONAL_CAVEAT,
+    )

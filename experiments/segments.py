@@ -1,0 +1,172 @@
+"""Segment insights (SPEC §6): each lead attribute value against the rest of the leads.
+
+Inputs are per-value sufficient statistics aggregated in SQL (leads, customers, Σx and Σx²
+of revenue per lead), so nothing here loops over leads. Money is in minor units in the
+inputs and major units in the results. p-values are corrected across all values shown.
+"""
+
+import math
+from dataclasses import dataclass
+
+from scipy import stats
+
+from cohorts.money import MINOR_PER_UNIT
+from experiments.families import adjust_p_values
+from experiments.proportions import TestResult, conversion_test
+from experiments.verdict import format_p
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Sufficient statistics of a group: leads, customers, Σ revenue and Σ revenue² per lead."""
+
+    leads: int
+    customers: int
+    revenue_sum: float
+    revenue_sq_sum: float
+
+    def __sub__(self, other: "Moments") -> "Moments":
+        """Return the moments of the leads in self but not in other (the 'rest')."""
+        return Moments(self.leads - other.leads, self.customers - other.customers,
+                       self.revenue_sum - other.revenue_sum,
+                       self.revenue_sq_sum - other.revenue_sq_sum)
+
+    @property
+    def mean(self) -> float | None:
+        """Return mean revenue per lead; None without leads."""
+        return self.revenue_sum / self.leads if self.leads else None
+
+    @property
+    def variance(self) -> float | None:
+        """Return the sample variance (ddof=1) of revenue per lead; None below 2 leads."""
+        if self.leads < 2:
+            return None
+        centred = self.revenue_sq_sum - self.revenue_sum**2 / self.leads
+        return max(0.0, centred) / (self.leads - 1)
+
+    @property
+    def conversion(self) -> float | None:
+        """Return customers / leads; None without leads."""
+        return self.customers / self.leads if self.leads else None
+
+
+def welch_from_stats(mean_a: float, var_a: float, n_a: int,
+                     mean_b: float, var_b: float, n_b: int) -> TestResult | None:
+    """Return Welch's t-test of mean_b − mean_a from means, sample variances and sizes.
+
+    None when a group has fewer than 2 values. With zero variance in both groups p is 1
+    for equal means and 0 otherwise (as experiments.means.welch_test).
+    """
+    if n_a < 2 or n_b < 2:
+        return None
+    se_a, se_b = var_a / n_a, var_b / n_b
+    diff = mean_b - mean_a
+    if se_a + se_b == 0:
+        return TestResult("welch_t", None, 1.0 if diff == 0 else 0.0)
+    t = diff / math.sqrt(se_a + se_b)
+    df = (se_a + se_b) ** 2 / (se_a**2 / (n_a - 1) + se_b**2 / (n_b - 1))
+    return TestResult("welch_t", t, float(min(1.0, 2 * stats.t.sf(abs(t), df))))
+
+
+def welch_moments(rest: Moments, segment: Moments) -> TestResult | None:
+    """Return Welch's test of the segment's revenue per lead against the rest's."""
+    if rest.mean is None or segment.mean is None:
+        return None
+    if rest.variance is None or segment.variance is None:
+        return None
+    return welch_from_stats(rest.mean, rest.variance, rest.leads,
+                            segment.mean, segment.variance, segment.leads)
+
+
+@dataclass(frozen=True)
+class SegmentInsight:
+    """One attribute value against the rest: sizes, rates, revenue, corrected p-values."""
+
+    attribute: str
+    value: str
+    segment: Moments
+    rest: Moments
+    conversion_test: str | None
+    conversion_p: float | None
+    revenue_p: float | None
+    enough_data: bool
+    significant: bool
+
+    @property
+    def difference(self) -> float | None:
+        """Return segment conversion − rest conversion; None when either is undefined."""
+        a, b = self.rest.conversion, self.segment.conversion
+        return None if a is None or b is None else b - a
+
+    @property
+    def revenue_per_lead(self) -> tuple[float | None, float | None]:
+        """Return (segment, rest) revenue per lead in major units (None without leads)."""
+        return _major(self.segment.mean), _major(self.rest.mean)
+
+
+def _major(minor: float | None) -> float | None:
+    return None if minor is None else minor / MINOR_PER_UNIT
+
+
+@dataclass(frozen=True)
+class SegmentRule:
+    """Minimum leads and customers on each side, the significance level and the correction."""
+
+    min_leads: int = 30
+    min_customers: int = 5
+    alpha: float = 0.05
+    method: str = "holm"
+
+    def enough(self, m: Moments) -> bool:
+        """Return True when a side reaches the minimum sample."""
+        return m.leads >= self.min_leads and m.customers >= self.min_customers
+
+
+def segment_insights(values: list[tuple[str, str, Moments]], totals: Moments,
+                     rule: SegmentRule = SegmentRule()) -> list[SegmentInsight]:
+    """Return every (attribute, value) against the rest, ranked by effect on conversion.
+
+    Conversion and revenue p-values are each corrected across all values (rule.method).
+    Values with enough data on both sides come first, by largest absolute difference.
+    """
+    pairs = [(attribute, value, m, totals - m) for attribute, value, m in values]
+    conv = [conversion_test(r.customers, r.leads, m.customers, m.leads) for *_, m, r in pairs]
+    welch = [welch_moments(r, m) for *_, m, r in pairs]
+    conv_p = _corrected([None if t is None else t.p_value for t in conv], rule.method)
+    rev_p = _corrected([None if t is None else t.p_value for t in welch], rule.method)
+    found = []
+    for (attribute, value, m, r), test, cp, rp in zip(pairs, conv, conv_p, rev_p, strict=True):
+        enough = rule.enough(m) and rule.enough(r)
+        significant = enough and cp is not None and cp < rule.alpha and m.conversion != r.conversion
+        found.append(SegmentInsight(attribute, value, m, r, None if test is None else test.name,
+                                    cp, rp, enough, significant))
+    return sorted(found, key=_rank)
+
+
+def _rank(insight: SegmentInsight) -> tuple[bool, float, str, str]:
+    effect = abs(insight.difference) if insight.difference is not None else -1.0
+    return (not insight.enough_data, -effect, insight.attribute, insight.value)
+
+
+def _corrected(p_values: list[float | None], method: str) -> list[float | None]:
+    """Return p-values adjusted across the defined ones; None stays None."""
+    known = [p for p in p_values if p is not None]
+    adjusted = iter(adjust_p_values(known, method).tolist())
+    return [None if p is None else next(adjusted) for p in p_values]
+
+
+def top_finding(insights: list[SegmentInsight], rule: SegmentRule = SegmentRule()) -> str:
+    """Return one plain sentence about the highest-ranked value (insights as ranked)."""
+    top = insights[0] if insights else None
+    if top is None or not top.enough_data or top.conversion_p is None:
+        return ("No attribute value has enough data to judge yet: each value and the rest need "
+                f"at least {rule.min_leads} leads and {rule.min_customers} customers.")
+    seg, rest = top.segment.conversion or 0.0, top.rest.conversion or 0.0
+    if seg == rest:
+        return f"No attribute value changes conversion; {top.attribute} = {top.value} included."
+    lead = (f"{top.value} leads ({top.attribute}) convert at {seg * 100:.1f} % vs "
+            f"{rest * 100:.1f} % for the rest")
+    p = f"{format_p(top.conversion_p)} after correction"
+    if top.significant:
+        return f"{lead} ({p})."
+    return f"{lead}, but the difference is not significant yet ({p})."
