@@ -1,0 +1,69 @@
+"""Channel health partials: the alerts panel and one channel's trends and capacity charts."""
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+
+from app.health import ChannelHealthReport, health_reports, recent_changes
+from app.metrics import AsOfError, parse_as_of
+from app.settings import load_settings
+from channels.health_charts import Chart, cac_chart, capacity_chart, signal_chart
+from channels.health_text import p_text
+from cohorts.money import MINOR_PER_UNIT, format_money
+from cohorts.queries import AsOf
+
+bp = Blueprint("health", __name__, url_prefix="/health")
+
+STATUS_LABELS = {"healthy": "Healthy", "watch": "Watch", "burned_out": "Burned out",
+                 "not_enough_data": "Not enough data"}
+
+
+def _as_of() -> AsOf:
+    try:
+        return parse_as_of(request.args.get("as_of"))
+    except AsOfError:
+        return parse_as_of(None)
+
+
+@bp.get("/alerts")
+def alerts() -> Any:
+    """Render the channels whose health status changed, newest first, with reasons."""
+    as_of = _as_of()
+    return render_template("health/_alerts.html", changes=recent_changes(as_of), as_of=as_of,
+                           labels=STATUS_LABELS)
+
+
+def _money(minor: float | None) -> str:
+    return format_money(None if minor is None else round(minor), load_settings().currency)
+
+
+def _charts(report: ChannelHealthReport) -> list[tuple[Chart, str]]:
+    """Return each chart with the sentence of key numbers that describes it."""
+    h = report.health
+    charts = [(signal_chart(h.conversion), h.conversion.reason)]
+    if h.ctr is not None:
+        charts.append((signal_chart(h.ctr), h.ctr.reason))
+    cac = (f"CAC changes by {_money(h.cac_trend.slope)} per week (Theil–Sen), "
+           f"Mann–Kendall {p_text(h.cac_trend.p_value)}" if h.cac_trend else "no CAC trend yet")
+    charts.append((cac_chart(h, MINOR_PER_UNIT), cac))
+    cap = h.capacity
+    if cap is not None:
+        modelled = (f"{cap.modelled_per_month:.1f} customers per month modelled"
+                    if cap.modelled_per_month is not None else "no modelled capacity")
+        observed = (f"{cap.observed_per_month:.1f} observed" if cap.observed_per_month
+                    is not None else "none observed")
+        text = f"Capacity: {modelled}, {observed}; marginal CAC {_money(cap.marginal_cac_minor)}"
+        charts.append((capacity_chart(report.series, cap, MINOR_PER_UNIT), text))
+    return charts
+
+
+@bp.get("/channels/<int:channel_id>")
+def channel(channel_id: int) -> Any:
+    """Render one channel's health: status, trend and capacity numbers and SVG charts."""
+    as_of = _as_of()
+    report = next((r for r in health_reports(as_of) if r.channel_id == channel_id), None)
+    if report is None:  # a 200, not a 404: the page loads this partial for every channel
+        return render_template("health/_no_data.html", as_of=as_of)
+    return render_template("health/_channel.html", report=report, charts=_charts(report),
+                           as_of=as_of, labels=STATUS_LABELS, minor=MINOR_PER_UNIT,
+                           currency=load_settings().currency)

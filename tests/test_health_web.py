@@ -1,0 +1,110 @@
+"""Channel health through the database: GET /api/v1/health and the htmx partials."""
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlmodel import Session
+
+from app.models import Channel, Lead, Purchase, User
+from tests import factories
+from tests.api_support import bearer
+from tests.openapi_check import assert_matches_openapi
+
+MON = date(2025, 9, 1)
+WEEKS = 14
+AS_OF = "2026-01-04"  # a Sunday 4 weeks after the last cohort week ends
+
+
+def _cohorts(db: Session, channel: Channel, customers_by_week: list[int], leads: int) -> None:
+    """Add `leads` leads per week from MON, the first k of week w buying 3 days later."""
+    for w, buyers in enumerate(customers_by_week):
+        week = MON + timedelta(weeks=w)
+        factories.spend(db, channel, week, 50_000)
+        rows = [Lead(external_id=f"{channel.name}-{w}-{i}", channel_id=channel.id or 0,
+                     created_at=datetime(week.year, week.month, week.day, 9, tzinfo=UTC),
+                     cohort_week=week) for i in range(leads)]
+        db.add_all(rows)
+        db.flush()
+        db.add_all([Purchase(external_id=f"p-{lead.external_id}", lead_id=lead.id or 0,
+                             purchased_at=lead.created_at + timedelta(days=3),
+                             purchased_on=week + timedelta(days=3), amount_minor=30_000)
+                    for lead in rows[:buyers]])
+    db.commit()
+
+
+@pytest.fixture
+def channels(db: Session) -> dict[str, int]:
+    burning = factories.channel(db, name="Burning ads")
+    steady = factories.channel(db, name="Steady referrals", kind="business_development")
+    _cohorts(db, burning, [round(80 * 0.2 * 0.85**w) for w in range(WEEKS)], 80)
+    _cohorts(db, steady, [12, 11, 13, 12, 12, 11, 12, 13, 12, 12, 11, 12, 13, 12], 80)
+    return {"burning": burning.id or 0, "steady": steady.id or 0}
+
+
+def test_api_reports_status_trends_and_capacity(
+    client: FlaskClient, db: Session, viewer: User, channels: dict[str, int]
+) -> None:
+    response = client.get(f"/api/v1/health?as_of={AS_OF}", headers=bearer(db, viewer))
+    assert response.status_code == 200
+    body: list[dict[str, Any]] = response.get_json()
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert_matches_openapi(spec, "get", "/health", 200, body)
+    burning, steady = body  # ordered by name
+    assert burning["channel_id"] == channels["burning"]
+    assert burning["status"] == "burned_out"
+    assert burning["reason"].startswith("conversion fell from ")
+    assert burning["conversion_trend"]["slope_per_week"] < 0
+    assert burning["conversion_trend"]["p_value"] < 0.001
+    assert burning["cac_trend"]["slope_per_week"] > 0
+    assert steady["status"] == "healthy", steady["reason"]
+    # spend never varies, so there is no capacity model; observed: best 4 weeks 12, 13, 12, 12
+    assert steady["capacity_per_month_modelled"] is None
+    assert steady["marginal_cac"] is None and steady["economic_capacity_spend"] is None
+    assert steady["capacity_per_month_observed"] == pytest.approx(12.25 * 52 / 12)
+
+
+def test_api_rejects_a_malformed_as_of(client: FlaskClient, db: Session, viewer: User) -> None:
+    response = client.get("/api/v1/health?as_of=soon", headers=bearer(db, viewer))
+    assert response.status_code == 400
+    assert response.get_json()["error"]["details"] == {"parameter": "as_of"}
+
+
+def test_alerts_panel_lists_status_changes_newest_first(
+    viewer_client: FlaskClient, channels: dict[str, int]
+) -> None:
+    response = viewer_client.get(f"/health/alerts?as_of={AS_OF}", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'id="health-alerts"' in html
+    assert f'href="/channels/{channels["burning"]}"' in html
+    assert "→ <strong>Burned out</strong>" in html
+    assert "conversion fell from" in html
+    assert html.index("Burning ads") < html.index("Steady referrals")  # later change first
+    assert "Not enough data → <strong>Healthy</strong>" in html
+
+
+def test_channel_partial_draws_accessible_svg_charts(
+    viewer_client: FlaskClient, channels: dict[str, int]
+) -> None:
+    response = viewer_client.get(f"/health/channels/{channels['burning']}?as_of={AS_OF}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.count("<svg") == 3  # conversion, CAC, spend vs customers (no CTR logged)
+    assert html.count('role="img"') == 3 and "<title>Weekly conversion" in html
+    assert "Burned out" in html and "<polyline" in html
+    assert "cdn" not in html.lower() and "<script" not in html
+
+
+def test_channel_partial_says_not_enough_data_for_a_channel_without_data(
+    viewer_client: FlaskClient, db: Session
+) -> None:
+    empty = factories.channel(db, name="Idea only")
+    response = viewer_client.get(f"/health/channels/{empty.id}")
+    assert response.status_code == 200
+    assert "Not enough data" in response.get_data(as_text=True)
+
+
+def test_partials_need_a_signed_in_user(client: FlaskClient) -> None:
+    assert client.get("/health/alerts", headers={"HX-Request": "true"}).status_code == 401
