@@ -34,6 +34,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import auth, cli, errors, templating
     from app.api import bp as api_bp
     from app.views import channels, dashboard
+    from app.views import cohorts as cohort_views
+    from app.views import compare as compare_views
+    from app.views import health as health_views
+    from app.views import segments as segment_views
 
     auth.init_app(app)
     templating.init_app(app)
@@ -42,6 +46,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(channels.bp)
+    app.register_blueprint(cohort_views.bp)
+    app.register_blueprint(compare_views.bp)
+    app.register_blueprint(health_views.bp)
+    app.register_blueprint(segment_views.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     return app

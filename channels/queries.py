@@ -1,13 +1,11 @@
-"""Channel reads and writes: key numbers per channel, history and the weekly spend grid.
+"""Channel reads and writes: the channel list, ring/status history and the weekly spend grid.
 
-Key numbers are aggregated in SQL, one GROUP BY query per metric family (spend, leads,
-purchases), so the cost does not grow with the number of channels, leads or purchases.
+Channel economics (spend, customers, CAC, ROI …) come from cohorts.report through the
+cached app.metrics.reports, never from queries over raw leads and purchases here.
 """
 
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -15,59 +13,10 @@ from sqlmodel import Session, col, select
 from channels.forms import ChannelInput, SpendInput
 from channels.kinds import RINGS
 from channels.models import Channel, ChannelHistory, WeeklySpend
-from cohorts.models import Lead, Purchase
-from cohorts.weeks import to_utc
 
 # The user table lives in app.models; a bare table clause keeps this domain module free of
 # the web package while still letting history show who made a change.
 _USER = sa.table("user", sa.column("id", sa.Integer), sa.column("email", sa.String))
-
-
-@dataclass(frozen=True)
-class KeyNumbers:
-    """Spend, leads, customers and revenue to date (money in minor units)."""
-
-    spend_minor: int = 0
-    spend_weeks: int = 0
-    leads: int = 0
-    customers: int = 0
-    revenue_minor: int = 0
-
-    @property
-    def cac_minor(self) -> int | None:
-        """Return spend / customers rounded to a minor unit; None without customers or spend."""
-        if self.customers == 0 or self.spend_weeks == 0:
-            return None
-        return (2 * self.spend_minor + self.customers) // (2 * self.customers)
-
-    @property
-    def cpl_minor(self) -> int | None:
-        """Return spend / leads rounded to a minor unit; None without leads or spend."""
-        if self.leads == 0 or self.spend_weeks == 0:
-            return None
-        return (2 * self.spend_minor + self.leads) // (2 * self.leads)
-
-    @property
-    def conversion(self) -> float | None:
-        """Return customers / leads as a ratio in [0, 1]; None without leads."""
-        return self.customers / self.leads if self.leads else None
-
-    def __add__(self, other: "KeyNumbers") -> "KeyNumbers":
-        return KeyNumbers(
-            *(getattr(self, f.name) + getattr(other, f.name) for f in fields(KeyNumbers))
-        )
-
-
-@dataclass(frozen=True)
-class ChannelSummary:
-    """A channel's identity and its key numbers."""
-
-    id: int
-    name: str
-    kind: str
-    ring: str
-    status: str
-    numbers: KeyNumbers
 
 
 @dataclass(frozen=True)
@@ -99,58 +48,6 @@ class SpendGrid:
     total_minor: int
 
 
-def _cutoff(as_of: date, timezone: str) -> datetime:
-    """Return the UTC instant where the local day after `as_of` begins."""
-    return to_utc(datetime.combine(as_of + timedelta(days=1), time()), timezone)
-
-
-def _grouped(session: Session, query: Any) -> dict[int, tuple[int, ...]]:
-    return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in session.exec(query)}
-
-
-def key_numbers(
-    *,
-    session: Session,
-    as_of: date,
-    timezone: str = "UTC",
-    channel_ids: Sequence[int] | None = None,
-) -> dict[int, KeyNumbers]:
-    """Return key numbers per channel id as of the end of `as_of` (local date in `timezone`).
-
-    Customers are leads with at least one purchase on or before `as_of`; revenue sums
-    those purchases (refunds are negative). Channels without any activity are absent.
-    """
-    cutoff = _cutoff(as_of, timezone)
-    spend = select(
-        WeeklySpend.channel_id, sa.func.sum(WeeklySpend.amount_minor), sa.func.count()
-    ).where(WeeklySpend.week <= as_of)
-    leads = select(Lead.channel_id, sa.func.count()).where(Lead.created_at < cutoff)
-    purchases = (
-        select(
-            Lead.channel_id,
-            sa.func.count(sa.distinct(col(Purchase.lead_id))),
-            sa.func.sum(Purchase.amount_minor),
-        )
-        .join(Lead, col(Lead.id) == Purchase.lead_id)
-        .where(Purchase.purchased_on <= as_of, Lead.created_at < cutoff)
-    )
-    if channel_ids is not None:
-        spend = spend.where(col(WeeklySpend.channel_id).in_(channel_ids))
-        leads = leads.where(col(Lead.channel_id).in_(channel_ids))
-        purchases = purchases.where(col(Lead.channel_id).in_(channel_ids))
-    spend_by = _grouped(session, spend.group_by(col(WeeklySpend.channel_id)))
-    leads_by = _grouped(session, leads.group_by(col(Lead.channel_id)))
-    bought_by = _grouped(session, purchases.group_by(col(Lead.channel_id)))
-    result: dict[int, KeyNumbers] = {}
-    for channel_id in spend_by.keys() | leads_by.keys() | bought_by.keys():
-        spend_minor, spend_weeks = spend_by.get(channel_id, (0, 0))
-        customers, revenue = bought_by.get(channel_id, (0, 0))
-        result[channel_id] = KeyNumbers(
-            spend_minor, spend_weeks, leads_by.get(channel_id, (0,))[0], customers, revenue
-        )
-    return result
-
-
 def list_channels(*, session: Session, ring: str = "", status: str = "") -> list[Channel]:
     """Return channels (optionally of one ring and/or status), inner ring first, then by name."""
     query = select(Channel)
@@ -161,32 +58,6 @@ def list_channels(*, session: Session, ring: str = "", status: str = "") -> list
     ring_order = {name: i for i, name in enumerate(RINGS)}
     channels = session.exec(query).all()
     return sorted(channels, key=lambda c: (ring_order.get(c.ring, len(RINGS)), c.name.casefold()))
-
-
-def channel_summaries(
-    *, session: Session, as_of: date, timezone: str = "UTC"
-) -> list[ChannelSummary]:
-    """Return every channel with its key numbers as of `as_of`, inner ring first."""
-    numbers = key_numbers(session=session, as_of=as_of, timezone=timezone)
-    return [
-        ChannelSummary(
-            c.id or 0, c.name, c.kind, c.ring, c.status, numbers.get(c.id or 0, KeyNumbers())
-        )
-        for c in list_channels(session=session)
-    ]
-
-
-def total_numbers(summaries: Sequence[ChannelSummary]) -> KeyNumbers:
-    """Return the sum of the channels' key numbers (ratios are recomputed, never averaged)."""
-    return sum((s.numbers for s in summaries), KeyNumbers())
-
-
-def channel_numbers(
-    *, session: Session, channel_id: int, as_of: date, timezone: str = "UTC"
-) -> KeyNumbers:
-    """Return one channel's key numbers as of `as_of`."""
-    numbers = key_numbers(session=session, as_of=as_of, timezone=timezone, channel_ids=[channel_id])
-    return numbers.get(channel_id, KeyNumbers())
 
 
 def channel_history(*, session: Session, channel_id: int) -> list[HistoryEntry]:

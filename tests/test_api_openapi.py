@@ -49,6 +49,8 @@ def test_paths_and_parameters_come_from_the_routes(spec: dict[str, Any]) -> None
     assert sorted(spec["paths"]) == [
         "/channels",
         "/channels/{channel_id}",
+        "/compare",
+        "/health",
         "/metrics/channels",
         "/metrics/cohorts",
         "/openapi.json",
@@ -112,6 +114,17 @@ EXAMPLES = [
     Example("get", "/metrics/cohorts", lambda ids: "/metrics/cohorts?channel_id=x", 400),
     Example("get", "/metrics/cohorts", lambda ids: "/metrics/cohorts?channel_id=987654", 404),
     Example("get", "/metrics/cohorts", lambda ids: "/metrics/cohorts", 401, authorised=False),
+    Example("get", "/health", lambda ids: "/health", 200),
+    Example("get", "/health", lambda ids: "/health?as_of=2024-06-02", 200),
+    Example("get", "/health", lambda ids: "/health?as_of=June", 400),
+    Example("get", "/health", lambda ids: "/health", 401, authorised=False),
+    Example("get", "/compare",
+            lambda ids: f"/compare?a=channel:{ids['ads']}&b=channel:{ids['seo']}", 200),
+    Example("get", "/compare",
+            lambda ids: f"/compare?a=channel:{ids['ads']}&b=channel:{ids['seo']}&metric=cac", 200),
+    Example("get", "/compare", lambda ids: "/compare?a=chanel:1&b=channel:1", 400),
+    Example("get", "/compare", lambda ids: "/compare?a=channel:1&b=channel:1", 401,
+            authorised=False),
 ]
 
 

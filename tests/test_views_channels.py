@@ -222,7 +222,7 @@ def test_viewer_sees_no_edit_controls(viewer_client: FlaskClient, db: Session) -
     ch = factories.channel(db)
     factories.spend(db, ch, _this_week(), 123_456)
     html = viewer_client.get(f"/channels/{ch.id}").get_data(as_text=True)
-    assert "<input id=" not in html
+    assert '<input id="amount-' not in html and '<input id="f-' not in html
     assert "hx-post" not in html
     assert "/edit" not in html
     assert '<td class="num">1,234.56</td>' in html

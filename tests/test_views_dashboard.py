@@ -1,32 +1,38 @@
 """Dashboard page and its htmx partial, through the Flask test client."""
 
 import re
-from datetime import date
 
+import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from tests import factories
+from app.models import Settings
+from tests import views_scenario
+
+HX = {"HX-Request": "true"}
+
+
+def _row(html: str, name: str) -> str:
+    row = re.search(rf'<tr data-channel="{re.escape(name)}">.*?</tr>', html, re.S)
+    assert row, f"no row for {name}"
+    return row.group(0)
 
 
 def _cells(html: str, name: str) -> list[str]:
-    """Return the text of the numeric cells in the table row of channel `name`."""
-    row = re.search(rf">{re.escape(name)}</a>.*?</tr>", html, re.S)
-    assert row, f"no row for {name}"
-    return re.findall(r'<td class="num">([^<]*)</td>', row.group(0))
+    """Return the plain numeric cells of channel `name`'s row.
+
+    In order: spend, leads, customers, CAC, conversion, ROI, payback, LTV:CAC.
+    """
+    return re.findall(r'<td class="num(?: rule-cell)?">([^<]*)<', _row(html, name))
 
 
-def _world(db: Session) -> None:
-    alpha = factories.channel(db, name="Alpha", ring="middle", status="testing")
-    factories.spend(db, alpha, date(2026, 1, 5), 100_000)
-    factories.spend(db, alpha, date(2026, 1, 12), 23_450)
-    buyer = factories.lead(db, alpha, date(2026, 1, 6))
-    factories.purchase(db, buyer, date(2026, 1, 8), 40_000)
-    factories.purchase(db, buyer, date(2026, 1, 9), -2_500)
-    factories.lead(db, alpha, date(2026, 1, 7))
-    focus = factories.channel(db, name="Zeta", ring="inner", status="focus", kind="seo")
-    factories.lead(db, focus, date(2026, 1, 10))
-    factories.channel(db, name="Ideas", ring="outer", status="idea")
+def _order(html: str) -> list[str]:
+    return re.findall(r'<tr data-channel="([^"]+)">', html)
+
+
+@pytest.fixture
+def world(db: Session) -> dict[str, int]:
+    return views_scenario.build(db)
 
 
 def test_empty_dashboard_invites_the_first_channel(editor_client: FlaskClient) -> None:
@@ -41,62 +47,146 @@ def test_empty_dashboard_for_viewers_has_no_create_button(viewer_client: FlaskCl
     assert "/channels/new" not in html
 
 
-def test_dashboard_shows_numbers_by_ring_with_totals(
-    editor_client: FlaskClient, db: Session
+def test_dashboard_shows_cohort_economics_by_ring(
+    viewer_client: FlaskClient, world: dict[str, int]
 ) -> None:
-    _world(db)
-    response = editor_client.get("/?as_of=2026-01-31")
+    response = viewer_client.get("/?as_of=2026-01-25")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    # spend, leads, customers, conversion, CAC, revenue
-    assert _cells(html, "Alpha") == [
-        "1,234.50 USD",
-        "2",
-        "1",
-        "50.0 %",
-        "1,234.50 USD",
-        "375.00 USD",
+    # spend, leads, customers, CAC, conversion, ROI to date, payback, LTV:CAC
+    assert _cells(html, "Referrals") == [
+        "150.00", "4", "3", "50.00", "75.0 %", "-6.7 %", "2 weeks", "0.93×",
+    ]  # fmt: skip
+    assert _cells(html, "Search") == [
+        "20.00", "2", "1", "20.00", "50.0 %", "-50.0 %", "not yet", "0.50×",
+    ]  # fmt: skip
+    assert _cells(html, "Events") == [
+        "300.00", "1", "1", "300.00", "100.0 %", "33.3 %", "0 weeks", "1.33×",
+    ]  # fmt: skip
+    assert _cells(html, "Podcast ads") == ["0.00", "0", "0", "—", "—", "—", "—", "—"]
+    assert 'Spend<span class="unit">USD</span>' in html
+    referrals = _row(html, "Referrals")
+    # LTV: 140.00 / 3 observed; chain-ladder projection 144.00 / 3 (see test_api_metrics)
+    assert '<td class="num ltv">46.67<div class="sub">' in referrals
+    assert 'title="Projected to 2 weeks by chain-ladder">projected 48.00<br>based on 1 cohort' in (
+        referrals
+    )
+    rules = re.findall(r'<span class="rule rule-(\w+)" title="([^"]*)">', referrals)
+    # 3 customers < 5: neither rule can be judged yet
+    assert rules == [
+        ("not_enough_data", "Payback ≤ 6 mo: not enough data"),
+        ("not_enough_data", "LTV ≥ 3×CAC: not enough data"),
     ]
-    assert _cells(html, "Zeta") == ["0.00 USD", "1", "0", "0.0 %", "—", "0.00 USD"]
-    assert _cells(html, "Ideas") == ["0.00 USD", "0", "0", "—", "—", "0.00 USD"]
+    assert html.index("Inner ring") < html.index("Referrals") < html.index("Middle ring")
+    assert html.index("Middle ring") < html.index("Events") < html.index("Outer ring")
+    assert html.index("Outer ring") < html.index('data-channel="Podcast ads"')
+    assert f'href="/channels/{world["Referrals"]}?as_of=2026-01-25">Referrals</a>' in html
+
+
+def test_totals_are_ratios_of_sums(viewer_client: FlaskClient, world: dict[str, int]) -> None:
+    html = viewer_client.get("/?as_of=2026-01-25").get_data(as_text=True)
     totals = re.search(r'<tr class="totals">.*?</tr>', html, re.S)
     assert totals is not None
-    assert "Total · 3 channels" in totals.group(0)
+    assert "Total · 4 channels" in totals.group(0)
+    # spend 470, leads 7, customers 5, revenue 550: CAC 94, conversion 5/7, LTV 110,
+    # ROI 80/470, LTV:CAC 110/94
     assert re.findall(r'<td class="num">([^<]*)</td>', totals.group(0)) == [
-        "1,234.50 USD",
-        "3",
-        "1",
-        "33.3 %",
-        "1,234.50 USD",
-        "375.00 USD",
-    ]
-    assert html.index("Inner ring") < html.index("Zeta") < html.index("Middle ring")
-    assert html.index("Middle ring") < html.index("Alpha") < html.index("Outer ring")
-    assert '<span class="badge status-focus">focus</span>' in html
-    assert re.search(r'<a href="/channels/\d+">Alpha</a>', html)
+        "470.00", "7", "5", "94.00", "71.4 %", "110.00", "17.0 %", "—", "1.17×",
+    ]  # fmt: skip
 
 
-def test_as_of_before_any_activity_shows_zeroes(editor_client: FlaskClient, db: Session) -> None:
-    _world(db)
-    html = editor_client.get("/?as_of=2025-12-31").get_data(as_text=True)
-    assert _cells(html, "Alpha") == ["0.00 USD", "0", "0", "—", "—", "0.00 USD"]
+def test_sparklines_carry_the_weekly_numbers_as_text(
+    viewer_client: FlaskClient, world: dict[str, int]
+) -> None:
+    html = viewer_client.get("/?as_of=2026-01-25").get_data(as_text=True)
+    referrals = _row(html, "Referrals")
+    zeros = "0; " * 9
+    assert f"<title>Customers per week, oldest week first: {zeros}1; 2; 0</title>" in referrals
+    spend = "0.00; " * 9 + "100.00; 50.00; 0.00 USD"
+    assert f"<title>Spend per week, oldest week first: {spend}</title>" in referrals
+    # 12 weeks from x = 2 to 82 on a 22 px high line; customers peak 2 at y = 2
+    assert 'd="M2,20 L9.3,20 L16.5,20' in referrals and "L67.5,11 L74.7,2 L82,20" in referrals
 
 
-def test_htmx_request_gets_the_table_partial(editor_client: FlaskClient, db: Session) -> None:
-    _world(db)
-    response = editor_client.get("/?as_of=2026-01-31", headers={"HX-Request": "true"})
+def test_ranking_select_reorders_channels(
+    viewer_client: FlaskClient, world: dict[str, int]
+) -> None:
+    by_roi = viewer_client.get("/?as_of=2026-01-25").get_data(as_text=True)
+    assert _order(by_roi) == ["Referrals", "Events", "Search", "Podcast ads"]
+    assert re.findall(r'<td class="rank">(\d+)</td>', by_roi) == ["2", "1", "3", "4"]
+    by_cac = viewer_client.get("/?as_of=2026-01-25&rank=cac").get_data(as_text=True)
+    assert _order(by_cac) == ["Referrals", "Search", "Events", "Podcast ads"]
+    assert re.findall(r'<td class="rank">(\d+)</td>', by_cac) == ["2", "1", "3", "4"]
+    assert '<option value="cac" selected>CAC</option>' in by_cac
+    by_ratio = viewer_client.get("/?as_of=2026-01-25&rank=ltv_to_cac").get_data(as_text=True)
+    assert _order(by_ratio) == ["Referrals", "Events", "Search", "Podcast ads"]
+    unknown = viewer_client.get("/?as_of=2026-01-25&rank=vanity").get_data(as_text=True)
+    assert '<option value="roi" selected>ROI to date</option>' in unknown
+
+
+def test_as_of_changes_the_numbers(viewer_client: FlaskClient, world: dict[str, int]) -> None:
+    html = viewer_client.get("/?as_of=2026-01-11").get_data(as_text=True)
+    # first week only: spend 100.00, leads a, b, c, customer a (60.00)
+    assert _cells(html, "Referrals") == [
+        "100.00", "3", "1", "100.00", "33.3 %", "-40.0 %", "not yet", "0.60×",
+    ]  # fmt: skip
+    assert _cells(html, "Events") == ["0.00", "0", "0", "—", "—", "—", "—", "—"]
+    before = viewer_client.get("/?as_of=2025-12-31").get_data(as_text=True)
+    assert _cells(before, "Referrals") == ["0.00", "0", "0", "—", "—", "—", "—", "—"]
+
+
+def test_htmx_request_gets_the_table_partial(
+    viewer_client: FlaskClient, world: dict[str, int]
+) -> None:
+    response = viewer_client.get("/?as_of=2026-01-25&rank=cac", headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in html
     assert html.strip().startswith('<section id="dashboard-table">')
-    assert _cells(html, "Alpha")[0] == "1,234.50 USD"
+    assert _cells(html, "Referrals")[3] == "50.00"
     assert "HX-Request" in response.headers["Vary"]
 
 
-def test_unreadable_as_of_falls_back_to_today_with_a_message(
-    editor_client: FlaskClient, db: Session
+def test_page_wires_the_controls_to_the_partial(
+    editor_client: FlaskClient, world: dict[str, int]
 ) -> None:
-    _world(db)
+    html = editor_client.get("/?as_of=2026-01-25").get_data(as_text=True)
+    form = re.search(r'<form class="as-of".*?</form>', html, re.S)
+    assert form is not None
+    assert 'hx-target="#dashboard-table"' in form.group(0)
+    assert 'hx-push-url="true"' in form.group(0)
+    assert '<input id="as-of" type="date" name="as_of" value="2026-01-25">' in form.group(0)
+    assert '<select id="rank" name="rank">' in form.group(0)
+
+
+def test_unreadable_as_of_falls_back_to_today_with_a_message(
+    editor_client: FlaskClient, world: dict[str, int]
+) -> None:
     response = editor_client.get("/?as_of=yesterday")
     assert response.status_code == 200
     assert "&#39;yesterday&#39; is not a date" in response.get_data(as_text=True)
+
+
+def test_rule_badges_follow_the_settings(
+    viewer_client: FlaskClient, db: Session, world: dict[str, int]
+) -> None:
+    settings = db.get(Settings, 1)
+    assert settings is not None
+    settings.ltv_to_cac_min, settings.payback_max_months = 0.9, 1.0
+    settings.min_customers_per_group = 1
+    db.add(settings)
+    db.commit()
+    html = viewer_client.get("/?as_of=2026-01-25").get_data(as_text=True)
+
+    def rules(name: str) -> list[tuple[str, str]]:
+        return re.findall(r'<span class="rule rule-(\w+)" title="([^"]*)">', _row(html, name))
+
+    # LTV:CAC 0.93 ≥ 0.9; payback at 2 weeks ≤ 1 month (52 / 12 weeks)
+    assert rules("Referrals") == [
+        ("pass", "Payback ≤ 1 mo: pass"), ("pass", "LTV ≥ 0.9×CAC: pass"),
+    ]  # fmt: skip
+    # 0.5 < 0.9; not paid back and its cohorts are only 2 weeks old: too early to fail
+    assert rules("Search") == [
+        ("not_enough_data", "Payback ≤ 1 mo: not enough data"), ("fail", "LTV ≥ 0.9×CAC: fail"),
+    ]  # fmt: skip
+    assert 'LTV : CAC<span class="unit">rule ≥ 0.9</span>' in html

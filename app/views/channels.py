@@ -9,18 +9,34 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from app import htmx
+from app.cohort_charts import (
+    TRIANGLE_METRICS,
+    heatmap,
+    payback_chart,
+    payback_counts,
+    roi_chart,
+    roi_curves,
+)
 from app.db import get_session
+from app.metrics import cycles, parse_as_of, reports
 from app.settings import load_settings
 from app.views import render_page_or_partial
+from app.views.cohorts import MIX_LABELS, tier_summary
+from app.views.dashboard import requested_as_of
 from channels import queries
 from channels.forms import ChannelInput, parse_channel, parse_spend
 from channels.kinds import RINGS, STATUSES
 from channels.models import Channel, WeeklySpend
-from cohorts.weeks import local_date, utcnow, week_of
+from cohorts.economics import ChannelEconomics
+from cohorts.queries import AsOf
+from cohorts.report import ChannelReport
+from cohorts.tiers import HEALTHY_MIX
+from cohorts.weeks import week_of
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
 
 DEFAULT_WEEKS = 26
+DEFAULT_COHORTS = 26
 MAX_WEEKS = 520
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -38,8 +54,20 @@ def index() -> Any:
 
 @bp.get("/<int:channel_id>")
 def show(channel_id: int) -> Any:
-    """Show a channel: key numbers, ring/status history and the weekly spend grid."""
-    return render_template("channels/show.html", **_page_context(_get_channel(channel_id)))
+    """Show a channel: economics as of a date, cohorts, history and the weekly spend grid."""
+    channel = _get_channel(channel_id)
+    return render_page_or_partial(
+        "channels/show.html", "channels/_economics.html", **_page_context(channel)
+    )
+
+
+@bp.get("/<int:channel_id>/triangle")
+def triangle(channel_id: int) -> Any:
+    """Show the cohort triangle heatmap of one metric (revenue, customers or ROI)."""
+    channel = _get_channel(channel_id)
+    return render_page_or_partial(
+        "channels/show.html", "channels/_triangle.html", **_page_context(channel)
+    )
 
 
 @bp.get("/<int:channel_id>/spend")
@@ -103,17 +131,16 @@ def _get_channel(channel_id: int) -> Channel:
 
 
 def _today() -> date:
-    return local_date(utcnow(), load_settings().timezone)
+    return parse_as_of(None).day
 
 
-def _numbers(channel: Channel) -> queries.KeyNumbers:
-    settings = load_settings()
-    return queries.channel_numbers(
-        session=get_session(),
-        channel_id=channel.id or 0,
-        as_of=_today(),
-        timezone=settings.timezone,
-    )
+def _report(channel: Channel, as_of: AsOf) -> ChannelReport:
+    """Return the channel's cached report as of `as_of`."""
+    return next(r for r in reports(as_of) if r.channel.id == channel.id)
+
+
+def _numbers(channel: Channel) -> ChannelEconomics:
+    return _report(channel, parse_as_of(None)).economics
 
 
 def _requested_weeks() -> int:
@@ -132,12 +159,40 @@ def _page_context(
     )
     return {
         "channel": channel,
-        "numbers": _numbers(channel),
+        **_economics_context(channel),
         "history": queries.channel_history(session=db, channel_id=channel.id or 0),
         "grid": grid,
         "grid_total": grid.total_minor,
         "failed": failed or {},
         "more_weeks": min(grid.weeks + DEFAULT_WEEKS, MAX_WEEKS),
+    }
+
+
+def _economics_context(channel: Channel) -> dict[str, Any]:
+    """Return the channel's economics, cohort charts and customer tiers as of the request."""
+    as_of, as_of_error = requested_as_of()
+    report = _report(channel, as_of)
+    metric = request.args.get("metric", "revenue")
+    metric = metric if metric in TRIANGLE_METRICS else "revenue"
+    text = request.args.get("cohorts", "")
+    limit = int(text) if text.isdigit() and int(text) > 0 else DEFAULT_COHORTS
+    curves = roi_curves(report)
+    payback = payback_counts(report.triangle)
+    return {
+        "report": report,
+        "numbers": report.economics,
+        "as_of": as_of.day,
+        "as_of_error": as_of_error,
+        "cycle": cycles(as_of).get(channel.id or 0),
+        "heatmap": heatmap(report.triangle, metric, limit),  # type: ignore[arg-type]
+        "metrics": TRIANGLE_METRICS,
+        "curves": curves,
+        "roi_chart": roi_chart(curves),
+        "payback": payback,
+        "payback_chart": payback_chart(payback),
+        "tiers": tier_summary(as_of).channels.get(channel.id or 0),
+        "mix_labels": MIX_LABELS,
+        "healthy_mix": HEALTHY_MIX,
     }
 
 

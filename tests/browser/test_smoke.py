@@ -1,5 +1,6 @@
 """Browser smoke test: sign in, open a channel, edit the spend grid in place."""
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def test_edit_spend_in_place(live_server: LiveServer, browser_page: Page, tmp_pa
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    expect(page.locator("#dashboard-table")).to_contain_text("1,000.00 USD")
+    expect(page.locator("#dashboard-table")).to_contain_text("1,000.00")
 
     page.get_by_role("link", name="Google Ads").click()
     expect(page).to_have_url(f"{live_server.url}/channels/{channel_id}")
@@ -60,3 +61,39 @@ def test_edit_spend_in_place(live_server: LiveServer, browser_page: Page, tmp_pa
     assert page.evaluate("window.noReloadMarker") == "still here"
     assert _stored(live_server) == {last_week: 100_000, this_week: 25_050}
     page.screenshot(path=str(tmp_path / "channel.png"), full_page=True)
+
+
+def test_rank_select_and_triangle_switch_swap_in_place(
+    live_server: LiveServer, browser_page: Page
+) -> None:
+    page = browser_page
+    this_week = week_of(utcnow().date())
+    with Session(live_server.engine) as session:
+        cheap = factories.channel(session, name="Cheap but weak", ring="middle")
+        strong = factories.channel(session, name="Costly but strong", ring="middle")
+        factories.spend(session, cheap, this_week, 1_000)
+        factories.purchase(session, factories.lead(session, cheap, this_week), this_week, 500)
+        factories.spend(session, strong, this_week, 10_000)
+        factories.purchase(session, factories.lead(session, strong, this_week), this_week, 30_000)
+        strong_id = strong.id
+
+    page.goto(live_server.url + "/")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    rows = page.locator("tr[data-channel]")
+    expect(rows.first).to_have_attribute("data-channel", "Costly but strong")  # ROI 200 %
+    page.evaluate("window.noReloadMarker = 'still here'")
+    page.get_by_label("Rank by").select_option("cac")
+    expect(rows.first).to_have_attribute("data-channel", "Cheap but weak")  # CAC 10 < 100
+    expect(page).to_have_url(re.compile(r"rank=cac"))
+    assert page.evaluate("window.noReloadMarker") == "still here"
+
+    page.goto(f"{live_server.url}/channels/{strong_id}")
+    cell = page.locator("table.heatmap tbody td.cell").first
+    expect(cell).to_have_text("300")
+    page.evaluate("window.noReloadMarker = 'still here'")
+    page.get_by_role("button", name="ROI").click()
+    expect(cell).to_have_text("200 %")
+    expect(page.get_by_role("button", name="ROI")).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("window.noReloadMarker") == "still here"

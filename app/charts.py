@@ -1,0 +1,294 @@
+"""SVG geometry for server-rendered charts: scales, nice ticks, line paths, bars, heat colours.
+
+Pure: numbers in, SVG coordinates and small frozen dataclasses out (templates draw them).
+SVG's y axis points down, so value scales map the low end of the domain to the bottom of
+the plot. NaN (an age a cohort has not reached) breaks a line; it is never drawn as 0.
+"""
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+PALETTE = (
+    "#2f6fde", "#e67e22", "#1e8449", "#8e44ad", "#c0392b", "#16a085", "#d4ac0d", "#34495e",
+    "#e84393", "#7f8c8d", "#00a8e8", "#a0522d", "#7cb518", "#b33771", "#1b2a6b", "#f0932b",
+)  # fmt: skip
+
+
+def colour(index: int) -> str:
+    """Return the palette colour of series `index` (the palette repeats after 16)."""
+    return PALETTE[index % len(PALETTE)]
+
+
+def fmt(value: float) -> str:
+    """Return a coordinate rounded to 0.1 px without trailing zeros ("12", "12.5")."""
+    return f"{round(value, 1) + 0.0:g}"
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Linear map of the domain [lo, hi] onto the pixel range [start, end]."""
+
+    lo: float
+    hi: float
+    start: float
+    end: float
+
+    def __call__(self, value: float) -> float:
+        """Return the pixel position of `value`; a zero-width domain maps to the range middle."""
+        if self.hi == self.lo:
+            return (self.start + self.end) / 2
+        return self.start + (value - self.lo) / (self.hi - self.lo) * (self.end - self.start)
+
+
+def nice_step(span: float, count: int) -> float:
+    """Return the smallest step of 1, 2 or 5 × 10^k splitting `span` (> 0) in ≤ `count` parts."""
+    raw = span / max(count, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    for multiple in (1, 2, 5):
+        if raw <= multiple * power * (1 + 1e-9):
+            return multiple * power
+    return 10 * power
+
+
+def nice_ticks(lo: float, hi: float, count: int = 4, *, integer: bool = False) -> list[float]:
+    """Return evenly spaced round values from ≤ lo to ≥ hi (about `count` intervals).
+
+    A zero span is widened to [lo, lo + 1]; `integer` keeps steps whole (weeks, counts).
+    """
+    lo, hi = min(lo, hi), max(lo, hi)
+    if hi == lo:
+        hi = lo + 1
+    step = nice_step(hi - lo, count)
+    if integer:
+        step = max(1.0, math.ceil(step))
+    first = math.floor(lo / step + 1e-9) * step
+    intervals = math.ceil((hi - first) / step - 1e-9)
+    return [round(first + i * step, 10) + 0.0 for i in range(intervals + 1)]
+
+
+def line_path(xs: Sequence[float], ys: Sequence[float], x: Scale, y: Scale) -> str:
+    """Return SVG path data through the points; NaN y breaks the line, a lone point is a dot."""
+    runs: list[list[str]] = [[]]
+    for x_value, y_value in zip(xs, ys, strict=True):
+        if math.isnan(y_value):
+            runs.append([])
+        else:
+            runs[-1].append(f"{fmt(x(x_value))},{fmt(y(y_value))}")
+    parts = ["M" + " L".join(run) + (" h0" if len(run) == 1 else "") for run in runs if run]
+    return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Tick:
+    """An axis tick: its value, its pixel position and its label."""
+
+    value: float
+    at: float
+    label: str
+
+
+def ticks(values: Sequence[float], scale: Scale, label: Callable[[float], str]) -> tuple[Tick, ...]:
+    """Return ticks for `values` placed by `scale` and labelled by `label`."""
+    return tuple(Tick(v, round(scale(v), 1), label(v)) for v in values)
+
+
+def percent_label(value: float) -> str:
+    """Return a ratio as a whole percentage label ("-40 %", "0 %", "120 %")."""
+    return f"{value * 100:.0f} %"
+
+
+def count_label(value: float) -> str:
+    """Return a whole-number tick label."""
+    return f"{value:.0f}"
+
+
+@dataclass(frozen=True)
+class Box:
+    """A chart's size and its plot area (pixels from the top-left corner)."""
+
+    width: int
+    height: int
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+
+def plot_box(width: int, height: int) -> Box:
+    """Return the plot area inside a chart, leaving room for axis labels."""
+    return Box(width, height, left=52, top=12, right=width - 14, bottom=height - 34)
+
+
+@dataclass(frozen=True)
+class Series:
+    """A named line to draw: values by x index (NaN where absent)."""
+
+    label: str
+    values: Sequence[float]
+    colour: str
+    emphasis: bool = False
+
+
+@dataclass(frozen=True)
+class Line:
+    """A drawn series: its SVG path data and its last point (None when it has no values)."""
+
+    label: str
+    colour: str
+    emphasis: bool
+    path: str
+    end: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """A line chart laid out in pixels; `zero` is the y of value 0 (always in range)."""
+
+    box: Box
+    x_ticks: tuple[Tick, ...]
+    y_ticks: tuple[Tick, ...]
+    zero: float
+    lines: tuple[Line, ...]
+    capped: bool = False  # some values lie above the top of the y range
+
+    @property
+    def has_data(self) -> bool:
+        """Return whether any series has at least one value."""
+        return any(line.path for line in self.lines)
+
+
+def _finite(series: Sequence[Series]) -> list[float]:
+    """Return every non-NaN value of `series` plus 0, so that ranges always include 0."""
+    return [0.0] + [v for s in series for v in s.values if not math.isnan(v)]
+
+
+def line_chart(
+    series: Sequence[Series],
+    *,
+    width: int = 640,
+    height: int = 260,
+    y_label: Callable[[float], str] = percent_label,
+    y_cap: float | None = None,
+) -> LineChart:
+    """Lay out `series` against x = 0..longest−1 with a y range that always includes 0.
+
+    With `y_cap`, the y range stops there; higher values run off the top of the plot
+    (the template clips them), so one outlier does not flatten every other line.
+    """
+    box = plot_box(width, height)
+    values = _finite(series)
+    last_x = max(max((len(s.values) for s in series), default=1) - 1, 1)
+    x_values = [v for v in nice_ticks(0, last_x, 6, integer=True) if v <= last_x]
+    top = max(values) if y_cap is None else min(max(values), y_cap)
+    y_values = nice_ticks(min(values), top, 4)
+    x = Scale(0, last_x, box.left, box.right)
+    y = Scale(y_values[0], y_values[-1], box.bottom, box.top)
+    lines = tuple(_line(s, x, y) for s in series)
+    return LineChart(
+        box=box,
+        x_ticks=ticks(x_values, x, count_label),
+        y_ticks=ticks(y_values, y, y_label),
+        zero=round(y(0.0), 1),
+        lines=lines,
+        capped=max(values) > y_values[-1],
+    )
+
+
+def outlier_cap(series: Sequence[Series], ratio: float = 3.0) -> float | None:
+    """Return a y cap when one series peaks above `ratio` × every other's peak, else None.
+
+    The cap is the second-highest peak; with fewer than 3 series nothing is capped.
+    """
+    peaks = sorted((max(_finite([s])) for s in series), reverse=True)
+    if len(peaks) < 3 or peaks[1] <= 0 or peaks[0] <= ratio * peaks[1]:
+        return None
+    return peaks[1]
+
+
+def _line(series: Series, x: Scale, y: Scale) -> Line:
+    present = [i for i, v in enumerate(series.values) if not math.isnan(v)]
+    end = (round(x(present[-1]), 1), round(y(series.values[present[-1]]), 1)) if present else None
+    path = line_path(range(len(series.values)), series.values, x, y)
+    return Line(series.label, series.colour, series.emphasis, path, end)
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """A tiny trend line: path data, the last point and a text alternative."""
+
+    width: int
+    height: int
+    path: str
+    end: tuple[float, float]
+    values: tuple[float, ...]
+
+
+def sparkline(values: Sequence[float], *, width: int = 84, height: int = 22) -> Sparkline:
+    """Return a sparkline of `values` (oldest first) scaled from min(0, values) to max(values)."""
+    pad = 2
+    x = Scale(0, max(len(values) - 1, 1), pad, width - pad)
+    y = Scale(min(0.0, *values) if values else 0.0, max(values, default=0.0), height - pad, pad)
+    if y.lo == y.hi:  # a flat series lies on the baseline, not mid-height
+        y = Scale(y.lo, y.lo + 1, height - pad, pad)
+    path = line_path(range(len(values)), values, x, y)
+    last = len(values) - 1
+    end = (round(x(last), 1), round(y(values[last]), 1)) if values else (0.0, 0.0)
+    return Sparkline(width, height, path, end, tuple(values))
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a bar chart, in pixels; `muted` bars are drawn in a secondary colour."""
+
+    label: str
+    value: int
+    x: float
+    y: float
+    width: float
+    height: float
+    muted: bool
+    labelled: bool  # whether the x label is drawn (at most about 12 are, to stay legible)
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Bars standing on a common baseline, with y ticks of whole counts."""
+
+    box: Box
+    bars: tuple[Bar, ...]
+    y_ticks: tuple[Tick, ...]
+
+
+def bar_chart(
+    labels: Sequence[str],
+    values: Sequence[int],
+    *,
+    muted: Sequence[bool] | None = None,
+    width: int = 420,
+    height: int = 220,
+) -> BarChart:
+    """Lay out one bar per label in equal bands (70 % bar, 30 % gap), counts from 0 up.
+
+    With many bars only every k-th x label (and the last, alone) is drawn so none overlap.
+    """
+    box = plot_box(width, height)
+    y_values = nice_ticks(0, max(values, default=0), 4, integer=True)
+    y = Scale(y_values[0], y_values[-1], box.bottom, box.top)
+    band = (box.right - box.left) / max(len(values), 1)
+    flags = muted if muted is not None else [False] * len(values)
+    every = max(1, math.ceil(len(values) / 12))
+    bars = tuple(
+        Bar(
+            label=label,
+            value=value,
+            x=round(box.left + band * (i + 0.15), 1),
+            y=round(y(value), 1),
+            width=round(band * 0.7, 1),
+            height=round(box.bottom - y(value), 1),
+            muted=flag,
+            labelled=i == len(values) - 1 or (i % every == 0 and len(values) - 1 - i >= every),
+        )
+        for i, (label, value, flag) in enumerate(zip(labels, values, flags, strict=True))
+    )
+    return BarChart(box=box, bars=bars, y_ticks=ticks(y_values, y, count_label))
