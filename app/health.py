@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from app.cache import cached
 from app.db import get_session
+from app.metrics import aggregates
 from app.models import Settings
 from app.settings import load_settings
 from channels.health import ChannelHealth, HealthSeries, HealthSettings, assess
@@ -43,7 +44,7 @@ def health_settings(settings: Settings) -> HealthSettings:
 
 def _compute(as_of: AsOf, thresholds: HealthSettings, margin: float) -> list[ChannelHealthReport]:
     session = get_session()
-    facts = channel_facts(session=session, as_of=as_of)
+    facts = channel_facts(session=session, as_of=as_of, aggregates=aggregates())
     names = {c.id: c.name for c in session.exec(select(Channel)).all()}
     reports = []
     for channel_id, channel in sorted(facts.items(), key=lambda item: names.get(item[0], "")):

@@ -6,7 +6,7 @@ from app.cache import cached
 from app.db import get_session
 from app.models import Settings
 from app.settings import load_settings
-from cohorts.queries import AsOf, SalesCycle, sales_cycles
+from cohorts.queries import AggregateRows, AsOf, SalesCycle, load_aggregates, sales_cycles
 from cohorts.report import ChannelReport, EconomicsSettings, channel_reports
 from cohorts.weeks import local_date
 
@@ -44,12 +44,19 @@ def parse_as_of(text: str | None) -> AsOf:
     return AsOf(day=day, week_start=settings.week_start, timezone=settings.timezone)
 
 
+def aggregates() -> AggregateRows:
+    """Return all cohort aggregate rows, cached until the data changes (any as-of date)."""
+    return cached(("aggregates",), lambda: load_aggregates(session=get_session()))
+
+
 def reports(as_of: AsOf) -> list[ChannelReport]:
     """Return every channel's report as of `as_of`, cached until the data changes."""
     settings = economics_settings(load_settings())
     return cached(
         ("channel_reports", as_of, settings),
-        lambda: channel_reports(session=get_session(), as_of=as_of, settings=settings),
+        lambda: channel_reports(
+            session=get_session(), as_of=as_of, settings=settings, aggregates=aggregates()
+        ),
     )
 
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from channels.health_series import ChannelFacts
-from cohorts.queries import AsOf, cohort_counts, sales_cycles
+from cohorts.queries import AggregateRows, AsOf, cohort_counts, sales_cycles
 from cohorts.triangle import CohortCounts
 
 
@@ -33,13 +33,17 @@ def _aligned(counts: CohortCounts, rows: list[Any]) -> tuple[np.ndarray, np.ndar
 
 
 def channel_facts(
-    *, session: Session, as_of: AsOf, channel_ids: list[int] | None = None
+    *, session: Session, as_of: AsOf, channel_ids: list[int] | None = None,
+    aggregates: AggregateRows | None = None,
 ) -> dict[int, ChannelFacts]:
     """Return each active channel's cohorts, weekly traffic and p75 sales cycle as of a date.
 
-    Channels with neither spend nor leads up to the as-of date are absent.
+    Channels with neither spend nor leads up to the as-of date are absent; `aggregates`
+    are passed on to `cohort_counts`.
     """
-    counts = cohort_counts(session=session, as_of=as_of, channel_ids=channel_ids)
+    counts = cohort_counts(
+        session=session, as_of=as_of, channel_ids=channel_ids, aggregates=aggregates
+    )
     cycles = sales_cycles(session=session, as_of=as_of, channel_ids=channel_ids)
     traffic = _traffic_rows(session, as_of)
     result: dict[int, ChannelFacts] = {}

@@ -51,31 +51,63 @@ def _channel_filter(channel_ids: list[int] | None, column: str) -> tuple[str, di
     return clause, dict(zip(names, channel_ids, strict=True))
 
 
-def _to_days(values: list[Any]) -> npt.NDArray[np.int64]:
-    """Return dates (date objects or ISO strings) as int64 days since 1970-01-01."""
-    as_text = [v.isoformat() if isinstance(v, date) else str(v)[:10] for v in values]
-    return np.array(as_text, dtype="datetime64[D]").astype(np.int64)
+IntTable = npt.NDArray[np.int64]
 
 
-def _fetch(session: Session, as_of: AsOf, channel_ids: list[int] | None) -> dict[str, list[Any]]:
-    """Return raw aggregate rows: spend, sizes and purchases by (channel, week[, age])."""
+def _table(session: Session, sql: str, params: dict[str, Any], date_column: int) -> IntTable:
+    """Return a query's rows as an int64 table; `date_column` becomes days since 1970-01-01.
+
+    Rows come straight from the DBAPI cursor: tens of thousands of aggregate rows would
+    otherwise cost more as Row objects than the query itself.
+    """
+    result = session.connection().execute(sa.text(sql), params)
+    width = len(result.keys())
+    rows = result.cursor.fetchall() if result.cursor is not None else []
+    result.close()
+    if not rows:
+        return np.zeros((0, width), dtype=np.int64)
+    columns = list(zip(*rows, strict=True))
+    table = np.empty((len(rows), width), dtype=np.int64)
+    for i, column in enumerate(columns):
+        if i == date_column:
+            days = np.array([str(v)[:10] for v in column], dtype="datetime64[D]")
+            table[:, i] = days.astype(np.int64)
+        else:
+            table[:, i] = np.array([v or 0 for v in column], dtype=np.int64)
+    return table
+
+
+@dataclass(frozen=True)
+class AggregateRows:
+    """All cohort aggregate rows as int64 tables (weeks as days since 1970-01-01).
+
+    spend: (n, 3) channel, week, amount; sizes: (n, 3) channel, cohort week, leads;
+    purchases: (n, 5) channel, cohort week, age, new customers, revenue.
+    """
+
+    spend: IntTable
+    sizes: IntTable
+    purchases: IntTable
+
+
+def load_aggregates(*, session: Session) -> AggregateRows:
+    """Return every row of weekly spend and the cohort aggregates (for any as-of date)."""
+    return AggregateRows(
+        spend=_table(session, "SELECT channel_id, week, amount_minor FROM weekly_spend", {}, 1),
+        sizes=_table(session, "SELECT channel_id, cohort_week, leads FROM cohort_size", {}, 1),
+        purchases=_table(session, "SELECT channel_id, cohort_week, age, new_customers, "
+                         "revenue_minor FROM cohort_purchases", {}, 1),
+    )
+
+
+def _this_week(session: Session, as_of: AsOf) -> tuple[IntTable, IntTable]:
+    """Return the as-of week's leads (channel, week, leads) and purchases up to the as-of
+    day (channel, week, new customers, revenue), read from the raw rows."""
     params: dict[str, Any] = {"week": as_of.week, "day": as_of.day, "end": as_of.end_utc}
-    spend_f, p1 = _channel_filter(channel_ids, "channel_id")
-    lead_f, p2 = _channel_filter(channel_ids, "l.channel_id")
-    params |= p1 | p2
-    return {
-        "spend": _rows(session, "SELECT channel_id, week, amount_minor FROM weekly_spend "
-                       f"WHERE week <= :week{spend_f}", params),
-        "sizes": _rows(session, "SELECT channel_id, cohort_week, leads FROM cohort_size "
-                       f"WHERE cohort_week < :week{spend_f}", params)
-        + _rows(session, "SELECT l.channel_id, l.cohort_week, COUNT(*) FROM lead l "
-                f"WHERE l.cohort_week = :week AND l.created_at < :end{lead_f} "
-                "GROUP BY l.channel_id, l.cohort_week", params),
-        "purchases": _rows(session, "SELECT channel_id, cohort_week, age, new_customers, "
-                           "revenue_minor FROM cohort_purchases "
-                           f"WHERE cohort_week <= :week{spend_f}", params),
-        "this_week": _rows(session, _THIS_WEEK_SQL.format(lead_filter=lead_f), params),
-    }
+    leads = _table(session, "SELECT l.channel_id, l.cohort_week, COUNT(*) FROM lead l "
+                   "WHERE l.cohort_week = :week AND l.created_at < :end "
+                   "GROUP BY l.channel_id, l.cohort_week", params, 1)
+    return leads, _table(session, _THIS_WEEK_SQL, params, 1)
 
 
 # Purchases of the as-of week up to the as-of day, by cohort; a lead is a new customer
@@ -87,66 +119,73 @@ SELECT l.channel_id, l.cohort_week,
        ) THEN p.lead_id END),
        SUM(p.amount_minor)
 FROM purchase p JOIN lead l ON l.id = p.lead_id
-WHERE p.purchased_on >= :week AND p.purchased_on <= :day{lead_filter}
+WHERE p.purchased_on >= :week AND p.purchased_on <= :day
 GROUP BY l.channel_id, l.cohort_week
 """
 
 
+def _only(table: IntTable, channel_ids: list[int] | None) -> IntTable:
+    return table if channel_ids is None else table[np.isin(table[:, 0], channel_ids)]
+
+
 def cohort_counts(
-    *, session: Session, as_of: AsOf, channel_ids: list[int] | None = None
+    *, session: Session, as_of: AsOf, channel_ids: list[int] | None = None,
+    aggregates: AggregateRows | None = None,
 ) -> dict[int, CohortCounts]:
     """Return each channel's cohorts from its first active week to the as-of week.
 
-    A channel with neither spend nor leads up to the as-of date is absent.
+    `aggregates` (from `load_aggregates`, e.g. cached until the data changes) saves reading
+    them again; the as-of week itself is always read fresh. A channel with neither spend
+    nor leads up to the as-of date is absent.
     """
-    rows = _fetch(session, as_of, channel_ids)
-    as_week = np.datetime64(as_of.week, "D").astype(np.int64)
-    activity = rows["spend"] + rows["sizes"]
-    channels = sorted({int(r[0]) for r in activity})
-    if not channels:
+    rows = aggregates or load_aggregates(session=session)
+    as_week = int(np.datetime64(as_of.week, "D").astype(np.int64))
+    week_leads, week_purchases = _this_week(session, as_of)
+    spend = _only(rows.spend[rows.spend[:, 1] <= as_week], channel_ids)
+    sizes = _only(np.vstack([rows.sizes[rows.sizes[:, 1] < as_week], week_leads]), channel_ids)
+    activity = np.concatenate([spend[:, :2], sizes[:, :2]])
+    if activity.size == 0:
         return {}
-    first = int(_to_days([r[1] for r in activity]).min())
+    channels = sorted({int(c) for c in activity[:, 0]})
+    first = int(activity[:, 1].min())
     n_weeks = (as_week - first) // 7 + 1
-    index = {channel: i for i, channel in enumerate(channels)}
+    index = np.full(int(max(channels)) + 1, -1, dtype=np.int64)
+    index[channels] = np.arange(len(channels))
     shape = (len(channels), n_weeks)
-    spend, leads = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
-    new = np.zeros((*shape, n_weeks), np.int64)
-    revenue = np.zeros((*shape, n_weeks), np.int64)
-    _scatter(spend, rows["spend"], index, first)
-    _scatter(leads, rows["sizes"], index, first)
+    spend_grid, leads = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
+    new, revenue = np.zeros((*shape, n_weeks), np.int64), np.zeros((*shape, n_weeks), np.int64)
+    _scatter(spend_grid, spend, index, first)
+    _scatter(leads, sizes, index, first)
     current_age = (n_weeks - 1) - np.arange(n_weeks)
-    _scatter_ages(new, revenue, rows["purchases"], index, first, current_age)
-    this_week = [(c, w, current_age[(_to_days([w])[0] - first) // 7], n, r)
-                 for c, w, n, r in rows["this_week"]]
+    purchases = _only(rows.purchases[rows.purchases[:, 1] <= as_week], channel_ids)
+    _scatter_ages(new, revenue, purchases, index, first, current_age)
+    week_purchases = _only(week_purchases, channel_ids)
+    ages = current_age[(week_purchases[:, 1] - first) // 7]
+    this_week = np.column_stack([week_purchases[:, :2], ages, week_purchases[:, 2:]])
     _scatter_ages(new, revenue, this_week, index, first, current_age + 1)
     return {
-        channel: _channel_slice(channel, index[channel], first, spend, leads, new, revenue)
+        channel: _channel_slice(channel, int(index[channel]), first, spend_grid, leads, new,
+                                revenue)
         for channel in channels
     }
 
 
-def _scatter(target: npt.NDArray[np.int64], rows: list[Any], index: dict[int, int],
-             first: int) -> None:
-    """Add rows (channel, week, value) into target[channel, week]."""
-    if not rows:
-        return
-    ch = np.array([index[int(r[0])] for r in rows])
-    wk = (_to_days([r[1] for r in rows]) - first) // 7
-    np.add.at(target, (ch, wk), np.array([int(r[2]) for r in rows], dtype=np.int64))
+def _scatter(target: IntTable, rows: IntTable, index: IntTable, first: int) -> None:
+    """Add rows (channel, week day, value) of the indexed channels into target[channel, week]."""
+    np.add.at(target, (index[rows[:, 0]], (rows[:, 1] - first) // 7), rows[:, 2])
 
 
-def _scatter_ages(new: npt.NDArray[np.int64], revenue: npt.NDArray[np.int64], rows: list[Any],
-                  index: dict[int, int], first: int, age_limit: npt.NDArray[np.int64]) -> None:
-    """Add rows (channel, week, age, new customers, revenue) with age < age_limit[week]."""
-    if not rows:
-        return
-    ch = np.array([index[int(r[0])] for r in rows])
-    wk = (_to_days([r[1] for r in rows]) - first) // 7
-    age = np.array([int(r[2]) for r in rows])
-    keep = (age >= 0) & (age < age_limit[wk])
-    at = (ch[keep], wk[keep], age[keep])
-    np.add.at(new, at, np.array([int(r[3]) for r in rows], dtype=np.int64)[keep])
-    np.add.at(revenue, at, np.array([int(r[4] or 0) for r in rows], dtype=np.int64)[keep])
+def _scatter_ages(new: IntTable, revenue: IntTable, rows: IntTable, index: IntTable,
+                  first: int, age_limit: IntTable) -> None:
+    """Add rows (channel, week day, age, new customers, revenue) with age < age_limit[week]."""
+    rows = rows[rows[:, 0] < index.size]
+    channel = index[rows[:, 0]]
+    week = (rows[:, 1] - first) // 7
+    age = rows[:, 2]
+    keep = (channel >= 0) & (age >= 0) & (age < age_limit[week])
+    at = (channel[keep], week[keep], age[keep])
+    np.add.at(new, at, rows[keep, 3])
+    np.add.at(revenue, at, rows[keep, 4])
 
 
 def _channel_slice(channel: int, i: int, first: int, spend: npt.NDArray[np.int64],

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from channels.models import Channel
 from cohorts.economics import ChannelEconomics, Viability, channel_economics, viability
-from cohorts.queries import AsOf, cohort_counts
+from cohorts.queries import AggregateRows, AsOf, cohort_counts
 from cohorts.triangle import CohortCounts, CohortTriangle, build_triangle
 
 Ranking = Literal["roi", "ltv_to_cac", "cac"]
@@ -91,18 +91,19 @@ def _empty_counts(as_of: AsOf) -> CohortCounts:
 
 def channel_reports(
     *, session: Session, as_of: AsOf, settings: EconomicsSettings,
-    channel_ids: Sequence[int] | None = None,
+    channel_ids: Sequence[int] | None = None, aggregates: AggregateRows | None = None,
 ) -> list[ChannelReport]:
     """Return a report for every channel (or those in `channel_ids`), in name order.
 
-    Channels without spend or leads yet get a report of zeros and undefined ratios.
+    Channels without spend or leads yet get a report of zeros and undefined ratios;
+    `aggregates` are passed on to `cohort_counts`.
     """
     query = select(Channel).order_by(Channel.name)
     if channel_ids is not None:
         query = query.where(Channel.id.in_(list(channel_ids)))  # type: ignore[union-attr]
     channels = session.exec(query).all()
     ids = None if channel_ids is None else list(channel_ids)
-    counts = cohort_counts(session=session, as_of=as_of, channel_ids=ids)
+    counts = cohort_counts(session=session, as_of=as_of, channel_ids=ids, aggregates=aggregates)
     return [
         _report(ch, counts.get(ch.id or 0) or _empty_counts(as_of), settings) for ch in channels
     ]
