@@ -60,6 +60,15 @@ def _scope(keys: list[CohortKey] | None, lead: str = "l") -> tuple[str, dict[str
     return " AND (" + " OR ".join(terms) + ")", params
 
 
+# Each lead's first purchase among those not dated before the lead itself. Such purchases
+# are refused at input (import, API); should one reach the table anyway, metrics ignore it.
+FIRST_PURCHASES = (
+    "(SELECT p.lead_id, MIN(p.purchased_on) AS first_on, MIN(p.purchased_at) AS first_at "
+    "FROM purchase p JOIN lead v ON v.id = p.lead_id WHERE p.purchased_at >= v.created_at "
+    "GROUP BY p.lead_id)"
+)
+
+
 def _refresh_cohorts(connection: sa.Connection, keys: list[CohortKey] | None) -> None:
     """Rebuild cohort_size and cohort_purchases for `keys` (None: all)."""
     where, params = _scope(keys)
@@ -82,9 +91,8 @@ def _refresh_cohorts(connection: sa.Connection, keys: list[CohortKey] | None) ->
             f"SELECT l.channel_id, l.cohort_week, {age} / 7, "
             "COUNT(DISTINCT CASE WHEN p.purchased_on = f.first_on THEN p.lead_id END), "
             "COUNT(*), SUM(p.amount_minor) "
-            "FROM purchase p JOIN lead l ON l.id = p.lead_id "
-            "JOIN (SELECT lead_id, MIN(purchased_on) AS first_on FROM purchase GROUP BY lead_id) f "
-            f"ON f.lead_id = p.lead_id WHERE 1 = 1{where} "
+            f"FROM purchase p JOIN lead l ON l.id = p.lead_id JOIN {FIRST_PURCHASES} f "
+            f"ON f.lead_id = p.lead_id WHERE p.purchased_at >= l.created_at{where} "
             f"GROUP BY l.channel_id, l.cohort_week, {age} / 7"
         ),
         params,
@@ -109,8 +117,7 @@ def _refresh_first_purchase_days(connection: sa.Connection, channel_ids: list[in
         sa.text(
             "INSERT INTO first_purchase_days (channel_id, first_purchase_week, days, customers) "
             f"SELECT l.channel_id, {week}, {days}, COUNT(*) FROM lead l JOIN "
-            "(SELECT lead_id, MIN(purchased_on) AS first_on, MIN(purchased_at) AS first_at "
-            f"FROM purchase GROUP BY lead_id) f ON f.lead_id = l.id{where} "
+            f"{FIRST_PURCHASES} f ON f.lead_id = l.id{where} "
             f"GROUP BY l.channel_id, {week}, {days}"
         ),
         params,

@@ -116,10 +116,11 @@ _THIS_WEEK_SQL = """
 SELECT l.channel_id, l.cohort_week,
        COUNT(DISTINCT CASE WHEN NOT EXISTS (
            SELECT 1 FROM purchase e WHERE e.lead_id = p.lead_id AND e.purchased_on < :week
+           AND e.purchased_at >= l.created_at
        ) THEN p.lead_id END),
        SUM(p.amount_minor)
 FROM purchase p JOIN lead l ON l.id = p.lead_id
-WHERE p.purchased_on >= :week AND p.purchased_on <= :day
+WHERE p.purchased_on >= :week AND p.purchased_on <= :day AND p.purchased_at >= l.created_at
 GROUP BY l.channel_id, l.cohort_week
 """
 
@@ -245,11 +246,12 @@ def sales_cycles(
 _THIS_WEEK_CYCLE_SQL = """
 SELECT l.channel_id, {days}, COUNT(*)
 FROM lead l JOIN (
-    SELECT lead_id, MIN(purchased_at) AS first_at FROM purchase
-    WHERE lead_id IN (
+    SELECT p.lead_id, MIN(p.purchased_at) AS first_at FROM purchase p
+    JOIN lead v ON v.id = p.lead_id AND p.purchased_at >= v.created_at
+    WHERE p.lead_id IN (
         SELECT lead_id FROM purchase WHERE purchased_on >= :week AND purchased_on <= :day
     )
-    GROUP BY lead_id HAVING MIN(purchased_on) >= :week
+    GROUP BY p.lead_id HAVING MIN(p.purchased_on) >= :week AND MIN(p.purchased_on) <= :day
 ) f ON f.lead_id = l.id
 WHERE 1 = 1{lead_filter}
 GROUP BY l.channel_id, {days}
@@ -275,7 +277,8 @@ def customer_values(*, session: Session, as_of: AsOf) -> CustomerValues:
     rows = _rows(
         session,
         "SELECT l.channel_id, SUM(p.amount_minor), COUNT(*) FROM purchase p "
-        "JOIN lead l ON l.id = p.lead_id WHERE p.purchased_on <= :day GROUP BY p.lead_id, "
+        "JOIN lead l ON l.id = p.lead_id WHERE p.purchased_on <= :day "
+        "AND p.purchased_at >= l.created_at GROUP BY p.lead_id, "
         "l.channel_id",
         {"day": as_of.day},
     )

@@ -201,3 +201,19 @@ def test_bulk_loaded_aggregates_match_the_event_engine(db: Session) -> None:
         assert_array_equal(counts.spend_minor, engine.spend_minor[i, start:])
         assert_array_equal(counts.new_customers, engine.new_customers[i, start:, : 20 - start])
         assert_array_equal(counts.revenue_minor, engine.revenue_minor[i, start:, : 20 - start])
+
+
+def test_purchases_dated_before_their_lead_never_count(db: Session) -> None:
+    ch = factories.channel(db)
+    lead = factories.lead(db, ch, datetime(2026, 1, 7, 12, tzinfo=UTC))  # Wednesday noon
+    factories.purchase(db, lead, datetime(2026, 1, 6, 9, tzinfo=UTC), 5000)  # the day before
+    factories.purchase(db, lead, datetime(2026, 1, 7, 8, tzinfo=UTC), 700)  # same day, earlier
+    for day in (MON + timedelta(6), MON + timedelta(13)):  # in the as-of week and after it
+        counts = cohort_counts(session=db, as_of=AsOf(day))[ch.id]
+        assert counts.new_customers.sum() == 0 and counts.revenue_minor.sum() == 0
+        assert customer_values(session=db, as_of=AsOf(day)).revenue_minor.size == 0
+        assert ch.id not in sales_cycles(session=db, as_of=AsOf(day))
+    factories.purchase(db, lead, datetime(2026, 1, 8, 8, tzinfo=UTC), 900)  # a real one
+    counts = cohort_counts(session=db, as_of=AsOf(MON + timedelta(13)))[ch.id]
+    assert counts.new_customers.tolist() == [[1, 0], [0, 0]]
+    assert counts.revenue_minor.tolist() == [[900, 0], [0, 0]]
