@@ -1,4 +1,4 @@
-"""`flask --app app …` commands: db, users, tokens, demo."""
+"""`flask --app app …` commands: db, users, tokens, demo, import, export."""
 
 import sys
 
@@ -66,9 +66,12 @@ def tokens_create(email: str, name: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the command groups on `app`."""
+    from app.data_cli import export_command, import_command
     from app.demo_cli import demo_command
 
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(import_command)
+    app.cli.add_command(export_command)

@@ -1,0 +1,129 @@
+"""Benchmark: CLI CSV import of the 1M-lead demo data vs the sqlite3 shell's `.import` (≤ 3×).
+
+`python -m benchmarks.import_csv [--leads N] [--postgres-url URL]`. The demo dataset is
+generated into a scratch SQLite file and exported with `flask export`; then, in the same run,
+`flask import spend|leads|purchases` loads the files into an empty migrated SQLite database
+(full validation, upserts, indexes, cohort aggregates) and the sqlite3 shell `.import`s the
+same files into an empty database (no validation, no indexes). Peak memory is the largest
+resident set of the import processes. With --postgres-url, the import (COPY) is timed there too.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+TARGET_RATIO = 3.0
+TARGET_PEAK_MB = 500
+KINDS = ("spend", "leads", "purchases")
+
+
+PEAK_MB: dict[str, float] = {}  # largest resident set of each `flask import` process
+
+
+def _flask(url: str, *args: str) -> float:
+    """Run `flask --app app ARGS` against `url`; return its wall-clock seconds."""
+    env = os.environ | {"DATABASE_URL": url, "SECRET_KEY": "benchmark"}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", *args],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stderr is not None
+    errors = process.stderr.read().decode(errors="replace")
+    _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{errors[-3000:]}")
+    PEAK_MB[" ".join(args[:2])] = usage.ru_maxrss / 1024  # KiB on Linux
+    return seconds
+
+
+def _prepare(folder: Path, leads: int) -> tuple[str, dict[str, Path]]:
+    """Load the demo into a scratch database and export its CSV files."""
+    source = f"sqlite:///{folder / 'source.db'}"
+    _flask(source, "db", "upgrade")
+    _flask(source, "demo", "--leads", str(leads), "--seed", "7")
+    files = {kind: folder / f"{kind}.csv" for kind in KINDS}
+    for kind, path in files.items():
+        _flask(source, "export", kind, "-o", str(path))
+    return source, files
+
+
+def _empty_target(url: str, source: str) -> None:
+    """Migrate `url` and copy the channels, tests and settings the files refer to."""
+    from sqlmodel import SQLModel
+
+    import app.models  # noqa: F401  (registers the tables)
+    from app.db import make_engine, upgrade
+
+    target, origin = make_engine(url), make_engine(source)
+    upgrade(target)
+    with origin.connect() as read, target.begin() as write:
+        for name in ("settings", "channel", "experiment"):
+            table = SQLModel.metadata.tables[name]
+            write.execute(sa.delete(table))
+            rows = [dict(row._mapping) for row in read.execute(sa.select(table))]
+            if rows:
+                write.execute(sa.insert(table), rows)
+        if write.dialect.name == "postgresql":
+            for name in ("channel", "experiment"):
+                write.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                      f"(SELECT MAX(id) FROM {name}))"))  # fmt: skip
+    target.dispose()
+
+
+def _import_seconds(url: str, files: dict[str, Path]) -> dict[str, float]:
+    """Return the seconds of `flask import` of each file into `url`, in dependency order."""
+    return {kind: _flask(url, "import", kind, str(path)) for kind, path in files.items()}
+
+
+def _shell_seconds(folder: Path, files: dict[str, Path]) -> float:
+    """Return the seconds of the sqlite3 shell importing the same files into an empty file."""
+    shell = shutil.which("sqlite3")
+    if shell is None:
+        raise SystemExit("the sqlite3 shell is missing: apt-get install sqlite3")
+    commands = "\n".join(f".import --csv {path} {kind}" for kind, path in files.items())
+    started = time.perf_counter()
+    subprocess.run([shell, str(folder / "shell.db")], input=commands, text=True, check=True)
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the comparison once and print seconds, the ratio and peak memory."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.import_csv")
+    parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--postgres-url", default="")
+    options = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        source, files = _prepare(folder, options.leads)
+        sizes = ", ".join(f"{k} {p.stat().st_size / 1e6:.0f} MB" for k, p in files.items())
+        print(f"import_csv: {options.leads:,} demo leads exported ({sizes})")
+        target = f"sqlite:///{folder / 'target.db'}"
+        _empty_target(target, source)
+        ours = _import_seconds(target, files)
+        peak_mb = max(PEAK_MB[f"import {kind}"] for kind in KINDS)
+        shell = _shell_seconds(folder, files)
+        total = sum(ours.values())
+        parts = ", ".join(f"{k} {s:.1f} s" for k, s in ours.items())
+        print(f"  flask import (SQLite): {total:.1f} s ({parts})")
+        print(f"  sqlite3 .import:       {shell:.1f} s")
+        print(f"  ratio {total / shell:.2f}× (target ≤ {TARGET_RATIO:.0f}×); "
+              f"peak memory {peak_mb:.0f} MB (target < {TARGET_PEAK_MB} MB)")  # fmt: skip
+        if options.postgres_url:
+            _empty_target(options.postgres_url, source)
+            pg = _import_seconds(options.postgres_url, files)
+            parts = ", ".join(f"{k} {s:.1f} s" for k, s in pg.items())
+            print(f"  flask import (PostgreSQL, COPY): {sum(pg.values()):.1f} s ({parts})")
+
+
+if __name__ == "__main__":
+    main()

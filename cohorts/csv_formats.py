@@ -1,0 +1,215 @@
+"""The CSV files users import: dialect detection, headers and the error report (pure).
+
+Files are UTF-8 (with or without BOM), separated by "," or ";" (detected from the header;
+a header containing both is refused), with optional quoting. Rows are numbered like a
+spreadsheet: the header is row 1. `cohorts.csv_rows` validates the rows themselves.
+"""
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+ERROR_LIMIT = 10_000
+ATTRIBUTE_MAX = 500
+
+
+@dataclass(frozen=True)
+class Format:
+    """The columns of one importable file kind."""
+
+    kind: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    attributes: bool = False  # other columns become lead attributes
+    example: tuple[tuple[str, ...], ...] = ()
+
+
+FORMATS: dict[str, Format] = {
+    "spend": Format(
+        "spend",
+        ("channel", "week", "amount"),
+        ("impressions", "clicks"),
+        example=(
+            ("Google Ads", "2024-03-04", "1250.00", "48000", "960"),
+            ("LinkedIn", "2024-03-04", "800", "", ""),
+        ),
+    ),
+    "leads": Format(
+        "leads",
+        ("external_id", "channel", "created_at"),
+        ("test", "stage", "grade"),
+        attributes=True,
+        example=(
+            ("crm-1001", "Google Ads", "2024-03-05T09:30:00+01:00", "", "lead", "hot"),
+            ("crm-1002", "LinkedIn", "2024-03-06", "", "sales_ready", ""),
+        ),
+    ),
+    "purchases": Format(
+        "purchases",
+        ("external_id", "lead_external_id", "purchased_at", "amount"),
+        example=(
+            ("inv-5001", "crm-1001", "2024-03-12T16:00:00Z", "499.00"),
+            ("inv-5002", "crm-1001", "2024-04-12", "-99.00"),
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: spreadsheet row (header = 1), column name, the cell's text and a message."""
+
+    row: int
+    column: str
+    value: str
+    message: str
+
+
+@dataclass
+class ErrorReport:
+    """The problems found in a file: the first ERROR_LIMIT in full, and how many in all."""
+
+    errors: list[RowError] = field(default_factory=list)
+    total: int = 0
+
+    def add(self, row: int, column: str, value: str, message: str) -> None:
+        """Record one problem."""
+        self.total += 1
+        if len(self.errors) < ERROR_LIMIT:
+            self.errors.append(RowError(row, column, value, message))
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def sorted(self) -> list[RowError]:
+        """Return the kept problems by row, then column."""
+        return sorted(self.errors, key=lambda e: (e.row, e.column))
+
+
+class FileError(Exception):
+    """A problem that stops reading the file (encoding, separator, header)."""
+
+    def __init__(self, row: int, column: str, value: str, message: str) -> None:
+        super().__init__(message)
+        self.error = RowError(row, column, value, message)
+
+
+def normalise_header(name: str) -> str:
+    """Return the canonical form of a header cell ("Created At" → "created_at")."""
+    return "_".join(name.strip().lower().split())
+
+
+def detect_separator(header_line: str) -> str:
+    """Return "," or ";" as used between header cells; raise FileError if unclear."""
+    outside, quoted = [], False
+    for char in header_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted:
+            outside.append(char)
+    text = "".join(outside)
+    commas, semicolons = text.count(","), text.count(";")
+    if commas and semicolons:
+        raise FileError(1, "", header_line.strip(), "the header mixes ',' and ';' separators")
+    if not commas and not semicolons:
+        raise FileError(1, "", header_line.strip(), "the header has no ',' or ';' separator")
+    return "," if commas else ";"
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Where each known column is in a file, and which columns are lead attributes."""
+
+    positions: dict[str, int]
+    attributes: tuple[tuple[str, int], ...]
+    width: int
+
+
+def map_header(header: list[str], fmt: Format) -> Columns:
+    """Return the column positions of `header` for `fmt`; raise FileError on a bad header."""
+    known = set(fmt.required) | set(fmt.optional)
+    positions: dict[str, int] = {}
+    attributes: list[tuple[str, int]] = []
+    for index, raw in enumerate(header):
+        name = normalise_header(raw)
+        if not name:
+            raise FileError(1, "", raw, f"column {index + 1} has no name")
+        if name in positions or name in {normalise_header(key) for key, _ in attributes}:
+            raise FileError(1, raw.strip(), raw, "this column appears twice")
+        if name in known:
+            positions[name] = index
+        elif fmt.attributes and len(raw.strip()) <= ATTRIBUTE_MAX:
+            attributes.append((raw.strip(), index))
+        else:
+            expected = ", ".join(fmt.required + fmt.optional)
+            raise FileError(1, raw.strip(), raw, f"unknown column; expected {expected}")
+    missing = [name for name in fmt.required if name not in positions]
+    if missing:
+        raise FileError(1, missing[0], "", f"required column {missing[0]!r} is missing")
+    return Columns(positions, tuple(attributes), len(header))
+
+
+def read_rows(stream: BinaryIO) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """Return the header cells and an iterator of (row number, cells) of a CSV byte stream."""
+    lines = _decoded_lines(stream)
+    header_line = next(lines, "").removeprefix("\ufeff")
+    if not header_line.strip():
+        raise FileError(1, "", "", "the file is empty; the first row must name the columns")
+    separator = detect_separator(header_line)
+    header = next(csv.reader([header_line], delimiter=separator))
+    return header, _rows(csv.reader(lines, delimiter=separator, strict=True))
+
+
+def _decoded_lines(stream: BinaryIO) -> Iterator[str]:
+    """Yield the lines of `stream` as text; raise FileError at the first line that is not UTF-8."""
+    for number, raw in enumerate(stream, start=1):
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise FileError(number, "", "", "the file is not UTF-8 text") from None
+
+
+def _rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """Yield (row number, cells) for every non-blank row; raise FileError on broken quoting."""
+    try:
+        for cells in reader:
+            if "".join(cells).strip():  # spreadsheets export blank rows as ",,,"
+                yield reader.line_num + 1, cells
+    except csv.Error as exc:
+        raise FileError(reader.line_num + 1, "", "", f"broken CSV quoting: {exc}") from None
+
+
+def template(kind: str, separator: str = ",") -> str:
+    """Return a CSV template for `kind`: its header and the example rows."""
+    fmt = FORMATS[kind]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=separator, lineterminator="\n")
+    header = list(fmt.required + fmt.optional)
+    if fmt.attributes:
+        header.append("industry")
+    writer.writerow(header)
+    for row in fmt.example:
+        writer.writerow([*row, "software"] if fmt.attributes else row)
+    return out.getvalue()
+
+
+REPORT_HEADER = ("row", "column", "value", "message")
+
+
+def report_csv(report: ErrorReport) -> str:
+    """Return the error report as CSV text (row, column, value, message)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(REPORT_HEADER)
+    for error in report.sorted():
+        writer.writerow((error.row, error.column, error.value, error.message))
+    return out.getvalue()
+
+
+def describe(error: RowError) -> str:
+    """Return one problem as a sentence: "row 3, amount '-5': cannot be negative"."""
+    where = f"row {error.row}" + (f", {error.column}" if error.column else "")
+    shown = f" {error.value!r}" if error.value and error.value not in error.message else ""
+    return f"{where}{shown}: {error.message}"

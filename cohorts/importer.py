@@ -1,0 +1,180 @@
+"""Import a CSV file of spend, leads or purchases: validate everything, then store all or nothing.
+
+Rows are read in chunks, validated by `cohorts.csv_rows` and staged in a temporary table
+(SQLite: executemany; PostgreSQL: COPY), so memory stays flat for any file size. Checks that
+need the whole file or the database run in SQL on the staged rows. Only when the file has no
+problem at all are the rows upserted (by external id, or channel and week for spend), and the
+cohort aggregates refreshed, in the same transaction; otherwise it is rolled back.
+"""
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, BinaryIO
+
+import sqlalchemy as sa
+
+from cohorts.csv_formats import FORMATS, ErrorReport, FileError, map_header, read_rows
+from cohorts.csv_rows import VALIDATORS, Lookup, name_index
+from cohorts.import_sql import STAGE_COLUMNS, Plan, plan_for
+
+CHUNK_ROWS = 20_000
+SQLITE_CACHE_KIB = -64_000  # 64 MB page cache: fast, and keeps peak memory low
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an import is: its phase, rows read so far and the share of the file read."""
+
+    phase: str
+    rows: int
+    fraction: float
+
+
+@dataclass
+class ImportResult:
+    """What an import did: rows read, records created and updated, and its problems."""
+
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    report: ErrorReport = field(default_factory=ErrorReport)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Return whether the file was stored (it had no problem)."""
+        return not self.report
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def import_file(
+    engine: sa.Engine,
+    kind: str,
+    stream: BinaryIO,
+    *,
+    size: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportResult:
+    """Import the CSV `stream` of `kind` ("spend", "leads", "purchases") whole or not at all."""
+    started = time.perf_counter()
+    result = ImportResult(kind)
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            _import(conn, stream, result, size, progress or (lambda _p: None))
+        except FileError as exc:
+            result.report.add(**exc.error.__dict__)
+        except BaseException:
+            transaction.rollback()
+            raise
+        if result.ok:
+            transaction.commit()
+        else:
+            transaction.rollback()
+            result.created = result.updated = 0
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _lookup(conn: sa.Connection) -> Lookup:
+    """Return the install's time zone and week start, and channels and tests by name."""
+    settings = conn.execute(sa.text("SELECT timezone, week_start FROM settings WHERE id = 1"))
+    timezone, week_start = settings.one_or_none() or ("UTC", 0)
+    channels = {name: id_ for name, id_ in conn.execute(sa.text("SELECT name, id FROM channel"))}
+    tests = {
+        name: (test_id, channel_id)
+        for test_id, name, channel_id in conn.execute(
+            sa.text("SELECT id, name, channel_id FROM experiment")
+        )
+    }
+    return Lookup(timezone, int(week_start), name_index(channels), name_index(tests))
+
+
+def _import(
+    conn: sa.Connection,
+    stream: BinaryIO,
+    result: ImportResult,
+    size: int | None,
+    progress: ProgressCallback,
+) -> None:
+    """Validate and stage every row; when all are valid, check them in SQL and upsert."""
+    header, rows = read_rows(stream)
+    columns = map_header(header, FORMATS[result.kind])
+    validate = VALIDATORS[result.kind](columns, _lookup(conn), result.report)
+    plan = plan_for(result.kind, conn.dialect.name)
+    stage = _Stage(conn, plan)
+    try:
+        for chunk in _chunks(rows, CHUNK_ROWS):
+            staged = [row for row in (validate(number, cells) for number, cells in chunk) if row]
+            result.rows += len(chunk)
+            stage.write(staged)
+            progress(Progress("reading", result.rows, _fraction(stream, size)))
+        progress(Progress("checking", result.rows, 1.0))
+        for row, column, value, message in plan.problems(conn):
+            result.report.add(row, column, value, message)
+        if result.report:
+            return
+        progress(Progress("storing", result.rows, 1.0))
+        result.created, result.updated = plan.store(conn)
+    finally:
+        stage.drop()
+
+
+def _chunks(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list[Any]]:
+    """Yield lists of at most `size` rows."""
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def _fraction(stream: BinaryIO, size: int | None) -> float:
+    """Return the share of the file read so far (0 when the size is unknown)."""
+    if not size:
+        return 0.0
+    try:
+        return min(1.0, stream.tell() / size)
+    except (OSError, ValueError):
+        return 0.0
+
+
+class _Stage:
+    """The temporary table that holds the validated rows of one import."""
+
+    def __init__(self, conn: sa.Connection, plan: Plan) -> None:
+        self.conn, self.plan = conn, plan
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.driver: Any = conn.connection.driver_connection
+        if self.sqlite:
+            conn.execute(sa.text("DROP TABLE IF EXISTS import_stage"))
+        conn.execute(sa.text(plan.create_stage))
+        if self.sqlite:
+            self.previous_cache = int(conn.execute(sa.text("PRAGMA cache_size")).scalar() or 0)
+            conn.execute(sa.text(f"PRAGMA cache_size = {SQLITE_CACHE_KIB}"))
+
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
+        """Append validated rows (converted to what the database's driver takes)."""
+        if not rows:
+            return
+        convert = self.plan.sqlite_row if self.sqlite else self.plan.postgres_row
+        names = STAGE_COLUMNS[self.plan.kind]
+        cursor = self.driver.cursor()
+        try:
+            if self.sqlite:
+                marks = ", ".join("?" * len(names))
+                cursor.executemany(f"INSERT INTO import_stage VALUES ({marks})", map(convert, rows))
+            else:
+                with cursor.copy(f"COPY import_stage ({', '.join(names)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(convert(row))
+        finally:
+            cursor.close()
+
+    def drop(self) -> None:
+        """Remove SQLite's staging table (PostgreSQL drops it at the end of the transaction)."""
+        if self.sqlite:
+            self.conn.execute(sa.text("DROP TABLE IF EXISTS import_stage"))
+            self.conn.execute(sa.text(f"PRAGMA cache_size = {self.previous_cache}"))

@@ -1,0 +1,243 @@
+"""CSV import: every rule refuses a bad file whole (report, nothing stored); upserts are exact."""
+
+import io
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from sqlmodel import Session, select
+
+from app.db import get_engine
+from app.models import Channel, Lead, Purchase, WeeklySpend
+from cohorts import models
+from cohorts.aggregates import data_version
+from cohorts.csv_formats import template
+from cohorts.importer import ImportResult, import_file
+from tests import factories
+
+
+def run(app: Flask, kind: str, text: str, encoding: str = "utf-8") -> ImportResult:
+    """Import `text` as a CSV file of `kind`."""
+    with app.app_context():
+        return import_file(get_engine(), kind, io.BytesIO(text.encode(encoding)))
+
+
+def problems(result: ImportResult) -> list[tuple[int, str, str, str]]:
+    return [(e.row, e.column, e.value, e.message) for e in result.report.sorted()]
+
+
+def counts(db: Session) -> tuple[int, int, int]:
+    db.expire_all()
+    return (
+        len(db.exec(select(WeeklySpend)).all()),
+        len(db.exec(select(Lead)).all()),
+        len(db.exec(select(Purchase)).all()),
+    )
+
+
+@pytest.fixture
+def ads(db: Session) -> Channel:
+    return factories.channel(db, name="Google Ads")
+
+
+def test_spend_file_with_bom_semicolons_and_decimal_commas(app: Flask, db: Session, ads: Channel):
+    text = "channel;week;amount;impressions;clicks\r\nGoogle Ads;2024-03-06;1.234,50;48.000;960\r\n"
+    result = run(app, "spend", "\ufeff" + text)
+    assert result.ok, problems(result)
+    assert (result.rows, result.created, result.updated) == (1, 1, 0)
+    row = db.exec(select(WeeklySpend)).one()
+    assert (row.week, row.amount_minor, row.impressions, row.clicks) == (
+        date(2024, 3, 4),
+        123450,
+        48000,
+        960,
+    )
+
+
+def test_reimport_changes_nothing_and_a_changed_row_updates(app: Flask, db: Session, ads: Channel):
+    text = 'channel,week,amount\n"Google Ads",2024-03-04,"1,000.00"\ngoogle ads,2024-03-11,5\n'
+    assert run(app, "spend", text).created == 2
+    with get_engine_of(app).connect() as conn:
+        version = data_version(conn)
+    again = run(app, "spend", text)
+    assert (again.ok, again.created, again.updated) == (True, 0, 0)
+    with get_engine_of(app).connect() as conn:
+        assert data_version(conn) == version
+    changed = run(app, "spend", text.replace(",5\n", ",7.5\n"))
+    assert (changed.created, changed.updated) == (0, 1)
+    amounts = sorted(r.amount_minor for r in db.exec(select(WeeklySpend)))
+    assert amounts == [750, 100000]
+
+
+def get_engine_of(app: Flask) -> sa.Engine:
+    with app.app_context():
+        return get_engine()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "channel,week,amount\nGoogle Ads,2024-03-04,-5\nNope,2024-03-04,1\n",
+            [
+                (2, "amount", "-5", "'-5' cannot be negative"),
+                (3, "channel", "Nope", "no channel is named 'Nope'; create it first"),
+            ],
+        ),
+        (
+            "channel,week,amount\nGoogle Ads,04/03/2024,1,234\n",
+            [(2, "", "", "has 4 cells; the header has 3")],
+        ),
+        (
+            'channel,week,amount\nGoogle Ads,04/03/2024,"1,234"\n',
+            [
+                (
+                    2,
+                    "amount",
+                    "1,234",
+                    "'1,234' is ambiguous: ',' may be a thousands separator "
+                    "or a decimal mark; write 1234 or 1234.00",
+                ),
+                (
+                    2,
+                    "week",
+                    "04/03/2024",
+                    "'04/03/2024' must be a date like 2024-03-31 (YYYY-MM-DD)",
+                ),
+            ],
+        ),
+        (
+            "channel,week,amount\nGoogle Ads,2024-03-04,1\nGoogle Ads,2024-03-06,2\n",
+            [(3, "week", "2024-03-04", "this channel and week already appears in row 2")],
+        ),
+        (
+            "channel,week,amount,clicks,impressions\nGoogle Ads,2024-03-04,1,20,10\n",
+            [(2, "clicks", "20", "cannot exceed impressions (10)")],
+        ),
+        (
+            "channel,week\nGoogle Ads,2024-03-04\n",
+            [(1, "amount", "", "required column 'amount' is missing")],
+        ),
+        (
+            "channel;week,amount\n",
+            [(1, "", "channel;week,amount", "the header mixes ',' and ';' separators")],
+        ),
+        ("", [(1, "", "", "the file is empty; the first row must name the columns")]),
+    ],
+)
+def test_bad_spend_files_are_refused_whole(
+    app: Flask, db: Session, ads: Channel, text: str, expected: list[tuple[int, str, str, str]]
+) -> None:
+    factories.spend(db, ads, date(2024, 1, 1), 100)
+    result = run(app, "spend", text)
+    assert not result.ok
+    assert problems(result) == expected
+    assert counts(db) == (1, 0, 0)
+
+
+def test_non_utf8_file_is_refused(app: Flask, db: Session, ads: Channel) -> None:
+    text = "channel,week,amount\nGoogle Ads,2024-03-04,1\nCaf\u00e9,x,1\n"
+    result = run(app, "spend", text, encoding="latin-1")
+    assert problems(result) == [(3, "", "", "the file is not UTF-8 text")]
+    assert counts(db) == (0, 0, 0)
+
+
+LEADS = (
+    "external_id,channel,created_at,stage,grade,Industry,Region\n"
+    "L1,Google Ads,2024-03-04T09:00:00+01:00,lead,hot,software,EU\n"
+    'L2,Google Ads,2024-03-10,Sales Ready,,"retail, food",\n'
+)
+
+
+def test_leads_import_converts_times_and_keeps_attributes(app: Flask, db: Session, ads: Channel):
+    result = run(app, "leads", LEADS)
+    assert (result.ok, result.created, result.updated) == (True, 2, 0), problems(result)
+    leads = {lead.external_id: lead for lead in db.exec(select(Lead))}
+    one, two = leads["L1"], leads["L2"]
+    assert one.created_at == datetime(2024, 3, 4, 8, tzinfo=UTC)
+    assert (one.cohort_week, one.stage, one.grade) == (date(2024, 3, 4), "lead", "hot")
+    assert one.attributes == {"Industry": "software", "Region": "EU"}
+    assert (two.stage, two.grade, two.attributes) == (
+        "sales_ready",
+        None,
+        {"Industry": "retail, food"},
+    )
+    with get_engine_of(app).connect() as conn:
+        sizes = conn.execute(sa.text("SELECT cohort_week, leads FROM cohort_size")).all()
+    assert sorted((str(w), n) for w, n in sizes) == [("2024-03-04", 2)]
+    again = run(app, "leads", LEADS)
+    assert (again.created, again.updated) == (0, 0)
+    moved = run(app, "leads", LEADS.replace("2024-03-10", "2024-03-11"))
+    assert (moved.created, moved.updated) == (0, 1)
+    with get_engine_of(app).connect() as conn:
+        sizes = conn.execute(sa.text("SELECT cohort_week, leads FROM cohort_size")).all()
+    assert sorted((str(w), n) for w, n in sizes) == [("2024-03-04", 1), ("2024-03-11", 1)]
+
+
+def test_leads_in_the_install_time_zone(app: Flask, db: Session, ads: Channel) -> None:
+    with get_engine_of(app).begin() as conn:
+        conn.execute(sa.text("UPDATE settings SET timezone = 'America/New_York'"))
+    text = "external_id,channel,created_at\nL1,Google Ads,2024-03-03T22:00\n"
+    assert run(app, "leads", text).ok
+    lead = db.exec(select(Lead)).one()
+    assert lead.created_at == datetime(2024, 3, 4, 3, tzinfo=UTC)
+    assert lead.cohort_week == date(2024, 2, 26)  # still Sunday in New York
+
+
+def test_bad_leads_are_refused_whole(app: Flask, db: Session, ads: Channel) -> None:
+    factories.lead(db, ads, date(2024, 1, 1), external_id="OLD")
+    text = (
+        "external_id,channel,created_at,stage,test\n"
+        "L1,Google Ads,2024-03-04,,\n"
+        ",Google Ads,2024-03-04,,\n"
+        "L1,Google Ads,2024-03-04,,\n"
+        "L3,Google Ads,2024-03-04,won,Spring test\n"
+    )
+    stages = ", ".join(models.STAGES)
+    assert problems(run(app, "leads", text)) == [
+        (3, "external_id", "", "is required"),
+        (4, "external_id", "L1", "this external id already appears in row 2"),
+        (5, "stage", "won", f"must be one of {stages}"),
+        (5, "test", "Spring test", "no test is named 'Spring test'"),
+    ]
+    assert counts(db) == (0, 1, 0)
+
+
+PURCHASES = "external_id,lead_external_id,purchased_at,amount\n"
+
+
+def test_purchases_import_checks_leads_and_refreshes_cohorts(
+    app: Flask, db: Session, ads: Channel
+) -> None:
+    factories.lead(db, ads, datetime(2024, 3, 4, 12, tzinfo=UTC), external_id="L1")
+    bad = PURCHASES + "P1,L1,2024-03-04T11:00:00Z,10\nP2,L9,2024-03-05,10\nP3,L1,2024-03-05,x\n"
+    assert problems(run(app, "purchases", bad)) == [
+        (2, "purchased_at", "2024-03-04T11:00:00+00:00", "is before its lead was created"),
+        (3, "lead_external_id", "L9", "no lead has this external id; import the leads first"),
+        (4, "amount", "x", "'x' is not a number"),
+    ]
+    assert counts(db) == (0, 1, 0)
+    good = PURCHASES + 'P1,L1,2024-03-12T10:00:00Z,"1.000,00"\nP2,L1,2024-03-20,-99.5\n'
+    result = run(app, "purchases", good)
+    assert (result.ok, result.created, result.updated) == (True, 2, 0), problems(result)
+    with get_engine_of(app).connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT age, new_customers, purchases, revenue_minor "
+                "FROM cohort_purchases ORDER BY age"
+            )
+        ).all()
+    assert [tuple(row) for row in rows] == [(1, 1, 1, 100000), (2, 0, 1, -9950)]
+    assert (run(app, "purchases", good).created, run(app, "purchases", good).updated) == (0, 0)
+
+
+def test_templates_import_as_documented(app: Flask, db: Session, ads: Channel) -> None:
+    factories.channel(db, name="LinkedIn")
+    for kind in ("spend", "leads", "purchases"):
+        result = run(app, kind, template(kind, ";") + ";;;\n")  # a blank spreadsheet row
+        assert (result.ok, result.created) == (True, 2), problems(result)
+    assert counts(db) == (2, 2, 2)
+    assert db.exec(select(Lead).where(Lead.external_id == "crm-1001")).one().attributes == {
+        "industry": "software"
+    }
