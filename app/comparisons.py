@@ -1,5 +1,6 @@
 """What the compare API and view share: parse groups, load them (cached), run the statistics."""
 
+import re
 from dataclasses import dataclass
 
 from app.cache import cached
@@ -40,10 +41,26 @@ class CompareRequest:
     b: GroupSpec
     metric: str
     as_of: AsOf
+    age: int | None = None
+
+
+MAX_AGE_WEEKS = 5200
+
+
+def parse_age(text: str | None, metric: str) -> int | None:
+    """Return the ROI age in whole weeks (None when absent); raise CompareInputError."""
+    if text is None or not text.strip():
+        return None
+    if not re.fullmatch(r"[0-9]+", text.strip()) or int(text) > MAX_AGE_WEEKS:
+        raise CompareInputError("age", f"use a whole number of weeks from 0 to {MAX_AGE_WEEKS}, "
+                                f"not {text!r}")
+    if metric != "roi":
+        raise CompareInputError("age", "an age only applies to metric roi (ROI at age k)")
+    return int(text)
 
 
 def parse_request(a: str | None, b: str | None, metric: str | None,
-                  as_of: AsOf) -> CompareRequest:
+                  as_of: AsOf, age: str | None = None) -> CompareRequest:
     """Return the validated request; raise CompareInputError naming the bad parameter."""
     specs = []
     for name, text in (("a", a), ("b", b)):
@@ -54,14 +71,16 @@ def parse_request(a: str | None, b: str | None, metric: str | None,
     chosen = metric or "conversion"
     if chosen not in METRICS:
         raise CompareInputError("metric", f"use one of {', '.join(METRICS)}, not {chosen!r}")
-    return CompareRequest(specs[0], specs[1], chosen, as_of)
+    return CompareRequest(specs[0], specs[1], chosen, as_of, parse_age(age, chosen))
 
 
-def load_group(parameter: str, spec: GroupSpec, as_of: AsOf) -> GroupLeads:
-    """Return a group's per-lead arrays, cached until the data changes."""
+def load_group(parameter: str, spec: GroupSpec, as_of: AsOf,
+               age: int | None = None) -> GroupLeads:
+    """Return a group's per-lead arrays (at ages 0..age if given), cached until data changes."""
     try:
-        return cached(("compare_group", str(spec), as_of),
-                      lambda: group_leads(session=get_session(), spec=spec, as_of=as_of))
+        return cached(("compare_group", str(spec), as_of, age),
+                      lambda: group_leads(session=get_session(), spec=spec, as_of=as_of,
+                                          age=age))
     except UnknownGroupError as exc:
         raise CompareInputError(parameter, str(exc)) from exc
 
@@ -80,10 +99,10 @@ def guard() -> Guard:
 
 
 def run(request: CompareRequest) -> Comparison:
-    """Return the comparison of group B against A (ROI uses the gross margin)."""
+    """Return the comparison of group B against A (ROI uses the gross margin, at age k if set)."""
     margin = load_settings().gross_margin if request.metric == "roi" else 1.0
-    a = as_stats_group(load_group("a", request.a, request.as_of), margin)
-    b = as_stats_group(load_group("b", request.b, request.as_of), margin)
+    a = as_stats_group(load_group("a", request.a, request.as_of, request.age), margin)
+    b = as_stats_group(load_group("b", request.b, request.as_of, request.age), margin)
     return compare(request.metric, a, b, guard())
 
 

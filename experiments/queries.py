@@ -1,6 +1,7 @@
 """Leads of a comparison group as arrays: per-lead conversion and revenue as of a date."""
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -48,9 +49,9 @@ def group_name(*, session: Session, spec: GroupSpec) -> str:
     return " · ".join(names)
 
 
-def _lead_conditions(spec: GroupSpec, as_of: AsOf) -> list[Any]:
+def _lead_conditions(spec: GroupSpec, as_of: AsOf, last_cohort: date) -> list[Any]:
     lead = Lead.__table__.c  # type: ignore[attr-defined]
-    conditions = [lead.created_at < as_of.end_utc]
+    conditions = [lead.created_at < as_of.end_utc, lead.cohort_week <= last_cohort]
     if spec.channel_id is not None:
         conditions.append(lead.channel_id == spec.channel_id)
     if spec.experiment_id is not None:
@@ -62,13 +63,13 @@ def _lead_conditions(spec: GroupSpec, as_of: AsOf) -> list[Any]:
     return conditions
 
 
-def _attributable_spend(session: Session, spec: GroupSpec, as_of: AsOf) -> int | None:
+def _attributable_spend(session: Session, spec: GroupSpec, last_cohort: date) -> int | None:
     """Return spend (minor units) of a channel or cohort-range group; None for tests/segments."""
     if spec.experiment_id is not None or spec.segments:
         return None
     spend = WeeklySpend.__table__.c  # type: ignore[attr-defined]
     query = sa.select(sa.func.coalesce(sa.func.sum(spend.amount_minor), 0)).where(
-        spend.week <= as_of.week)
+        spend.week <= last_cohort)
     if spec.channel_id is not None:
         query = query.where(spend.channel_id == spec.channel_id)
     if spec.cohorts:
@@ -76,33 +77,58 @@ def _attributable_spend(session: Session, spec: GroupSpec, as_of: AsOf) -> int |
     return int(session.connection().execute(query).scalar_one())
 
 
-def group_leads(*, session: Session, spec: GroupSpec, as_of: AsOf) -> GroupLeads:
+def _days_between(dialect: str, later: Any, earlier: Any) -> Any:
+    """Return SQL for whole days from date `earlier` to date `later` (portable)."""
+    if dialect == "sqlite":
+        return sa.cast(sa.func.julianday(later) - sa.func.julianday(earlier), sa.Integer)
+    return later - earlier  # PostgreSQL: date − date is an integer number of days
+
+
+def _revenue_by_lead(dialect: str, as_of: AsOf, age: int | None) -> Any:
+    """Return a subquery (lead_id, revenue) of purchases up to as-of, at ages 0..age if given."""
+    purchase = Purchase.__table__.c  # type: ignore[attr-defined]
+    query = sa.select(purchase.lead_id, sa.func.sum(purchase.amount_minor).label("revenue"))
+    query = query.where(purchase.purchased_on <= as_of.day)
+    if age is not None:
+        cohort = sa.alias(Lead.__table__, "cohort_lead")  # type: ignore[attr-defined]
+        days = _days_between(dialect, purchase.purchased_on, cohort.c.cohort_week)
+        # age = floor(days / 7) ≤ k  ⇔  0 ≤ days ≤ 7k + 6; avoids dialects' negative division.
+        query = query.join_from(Purchase.__table__, cohort,  # type: ignore[attr-defined]
+                                cohort.c.id == purchase.lead_id)
+        query = query.where(days.between(0, 7 * age + 6))
+    return query.group_by(purchase.lead_id).subquery()
+
+
+def last_cohort_week(as_of: AsOf, age: int | None) -> date:
+    """Return the youngest cohort week that has reached `age` weeks (None: the as-of week)."""
+    return as_of.week - timedelta(weeks=age or 0)
+
+
+def group_leads(*, session: Session, spec: GroupSpec, as_of: AsOf,
+                age: int | None = None) -> GroupLeads:
     """Return the group's leads created up to the as-of day with their purchases up to it.
 
-    One GROUP BY over the group's purchases; a lead converted when it has a purchase ≤ as-of.
+    With `age` (weeks ≥ 0) only cohorts that have reached it count (cohort week + 7·age ≤
+    the as-of week), with revenue from purchases at ages 0..age and the spend of those weeks.
+    One GROUP BY over the group's purchases; a lead converted when it has a counted purchase.
     Raise UnknownGroupError when the spec names a missing channel or test.
     """
     name = group_name(session=session, spec=spec)
     lead = Lead.__table__.c  # type: ignore[attr-defined]
-    purchase = Purchase.__table__.c  # type: ignore[attr-defined]
-    bought = (
-        sa.select(purchase.lead_id, sa.func.sum(purchase.amount_minor).label("revenue"))
-        .where(purchase.purchased_on <= as_of.day)
-        .group_by(purchase.lead_id)
-        .subquery()
-    )
+    connection = session.connection()
+    last_cohort = last_cohort_week(as_of, age)
+    bought = _revenue_by_lead(connection.dialect.name, as_of, age)
     query = (
         sa.select(bought.c.lead_id.is_not(None), sa.func.coalesce(bought.c.revenue, 0))
         .select_from(Lead.__table__.outerjoin(bought, bought.c.lead_id == lead.id))  # type: ignore[attr-defined]
-        .where(*_lead_conditions(spec, as_of))
+        .where(*_lead_conditions(spec, as_of, last_cohort))
     )
-    rows = session.connection().execute(query).all()
-    table = np.array(rows, dtype=np.int64).reshape(-1, 2)
+    table = np.array(connection.execute(query).all(), dtype=np.int64).reshape(-1, 2)
     return GroupLeads(
         name=name,
         converted=table[:, 0].astype(np.float64),
         revenue_minor=table[:, 1],
-        spend_minor=_attributable_spend(session, spec, as_of),
+        spend_minor=_attributable_spend(session, spec, last_cohort),
     )
 
 

@@ -16,7 +16,7 @@ from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 from app.models import Lead, Purchase
 from cohorts.weeks import week_of
 from tests import factories
-from tests.test_api_compare import scenario  # noqa: F401  (shared fixture)
+from tests.test_api_compare import MARGIN, aged, scenario  # noqa: F401  (shared fixtures)
 
 HX = {"HX-Request": "true"}
 
@@ -207,3 +207,43 @@ def test_matrix_partial_and_link(viewer_client: FlaskClient, channels: dict[str,
     assert "Holm" in html
     page = viewer_client.get("/compare/").get_data(as_text=True)
     assert 'href="/compare/matrix"' in page and 'href="/segments/"' in page
+
+
+def roi_url(ids: dict[str, Any], age: str) -> str:
+    return (f"/compare/?a=channel:{ids['ads']}&b=channel:{ids['refs']}&metric=roi&age={age}"
+            "&as_of=2026-03-04")
+
+
+def test_roi_at_age_on_the_page(viewer_client: FlaskClient, aged: dict[str, Any]) -> None:  # noqa: F811
+    response = viewer_client.get(roi_url(aged, "2"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<th class="num">ROI at age 2 weeks</th>' in html
+    assert 'id="age" type="number" name="age" min="0"' in html and 'value="2"' in html
+    # By hand (see tests/test_api_compare.py): Ads 220.00 × margin on 200.00 of spend from its
+    # 2 and 16 Feb cohorts; Referrals 150.00 × margin on 50.00; the younger cohorts are out.
+    ads, refs = (220 * MARGIN - 200) / 200, (150 * MARGIN - 50) / 50
+    assert (f'<th>A</th><td class="num">3</td><td class="num">3</td>'
+            f'\n        <td class="num">{ads * 100:+.0f} %</td>') in html
+    assert f'<td class="num">{refs * 100:+.0f} %</td>' in html
+    young = viewer_client.get(roi_url(aged, "52"), headers=HX).get_data(as_text=True)
+    assert "cannot be compared on this metric yet" in young and "ROI at age 52 weeks" in young
+
+
+def test_age_stays_in_the_shareable_url(viewer_client: FlaskClient, aged: dict[str, Any]) -> None:  # noqa: F811
+    ads, refs = str(aged["ads"]), str(aged["refs"])
+    form = picked(a_channel=ads, b_channel=refs)
+    response = viewer_client.get(form.replace("metric=conversion", "metric=roi") + "&age=2")
+    assert response.status_code == 302
+    assert shared(response.headers["Location"]) == {
+        "a": [f"channel:{ads}"], "b": [f"channel:{refs}"], "metric": ["roi"], "age": ["2"]}
+    # The age box only applies to ROI: a conversion comparison from the form drops it.
+    response = viewer_client.get(form + "&age=2")
+    assert shared(response.headers["Location"])["metric"] == ["conversion"]
+    assert "age" not in shared(response.headers["Location"])
+
+
+def test_bad_age_is_named_on_the_page(viewer_client: FlaskClient, aged: dict[str, Any]) -> None:  # noqa: F811
+    response = viewer_client.get(roi_url(aged, "-3"))
+    assert response.status_code == 400
+    assert "Age: use a whole number of weeks" in response.get_data(as_text=True)

@@ -7,7 +7,13 @@ from flask import request
 from app.api import bp
 from app.api.metrics import AS_OF, _as_of
 from app.api.openapi import add_schema, error_response, json_response, object_schema, operation
-from app.comparisons import CompareInputError, comparison_json, parse_request, run
+from app.comparisons import (
+    MAX_AGE_WEEKS,
+    CompareInputError,
+    comparison_json,
+    parse_request,
+    run,
+)
 from app.errors import ApiError
 from experiments.stats import METRICS
 
@@ -53,6 +59,12 @@ COMPARISON = add_schema("Comparison", object_schema({
         {"name": "metric", "in": "query", "required": False,
          "schema": {"type": "string", "enum": list(METRICS), "default": "conversion"},
          "description": "What to compare."},
+        {"name": "age", "in": "query", "required": False,
+         "schema": {"type": "integer", "minimum": 0, "maximum": MAX_AGE_WEEKS},
+         "description": "Only with metric=roi: ROI at age k weeks — revenue × margin from "
+                        "purchases at ages 0..k against spend, over the cohorts that have "
+                        "reached age k by the as-of week (younger cohorts and their spend are "
+                        "left out). Without it, ROI to date."},
         AS_OF,
     ],
     responses={
@@ -65,7 +77,8 @@ def compare_groups() -> Any:
     as_of = _as_of()
     try:
         comparison = run(parse_request(request.args.get("a"), request.args.get("b"),
-                                       request.args.get("metric"), as_of))
+                                       request.args.get("metric"), as_of,
+                                       request.args.get("age")))
     except CompareInputError as exc:
         raise ApiError(400, str(exc), {"parameter": exc.parameter}) from exc
     return comparison_json(comparison)

@@ -63,10 +63,25 @@ def _form_context(a: str, b: str) -> dict[str, Any]:
             "values": {side: values_of(p.attribute) for side, p in picks.items()}}
 
 
-def _share_url(a: str, b: str, metric: str) -> str:
+def _share_url(a: str, b: str, metric: str, age: str | None) -> str:
     """Return the canonical, shareable URL of a comparison."""
     as_of = request.args.get("as_of") or None
-    return url_for(".index", a=a or None, b=b or None, metric=metric, as_of=as_of)
+    return url_for(".index", a=a or None, b=b or None, metric=metric, age=age, as_of=as_of)
+
+
+def _requested_age(metric: str) -> str | None:
+    """Return the age text asked for; the form's age box is ignored unless the metric is ROI."""
+    age = (request.args.get("age") or "").strip() or None
+    return None if submitted_with_pickers(request.args) and metric != "roi" else age
+
+
+def metric_label(metric: str, age: str | None) -> str:
+    """Return the metric's column heading ('ROI at age 4 weeks' for ROI at an age)."""
+    label = METRIC_LABELS.get(metric, metric)
+    if metric != "roi" or age is None or not (age.isascii() and age.isdigit()):
+        return label
+    weeks = int(age)
+    return f"{label} at age {weeks} week{'' if weeks == 1 else 's'}"
 
 
 @bp.get("/")
@@ -75,19 +90,21 @@ def index() -> Any:
     as_of, as_of_error = requested_as_of()
     a, b = chosen_group(request.args, "a"), chosen_group(request.args, "b")
     metric = request.args.get("metric", "conversion")
-    share = _share_url(a, b, metric) if submitted_with_pickers(request.args) else None
+    age = _requested_age(metric)
+    share = _share_url(a, b, metric, age) if submitted_with_pickers(request.args) else None
     if share and not htmx:
         return redirect(share)
     result, error = None, None
     if a or b:
         try:
-            result = run(parse_request(a, b, metric, as_of))
+            result = run(parse_request(a, b, metric, as_of, age))
         except CompareInputError as exc:
             error = exc
     response = render_page_or_partial(
         "compare/index.html", "compare/_workspace.html",
         http_status=400 if error else 200,
         a=a, b=b, metric=metric, metrics=METRICS, labels=METRIC_LABELS, as_of=as_of.day,
+        age=age or "", metric_label=metric_label(metric, age),
         as_of_error=as_of_error, result=result, error=error,
         chart=interval_chart(result) if result else [], show=show, format_p=format_p,
         caveat=OBSERVATIONAL_CAVEAT, **_form_context(a, b),
