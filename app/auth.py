@@ -32,7 +32,7 @@ from cohorts.weeks import utcnow
 bp = Blueprint("auth", __name__)
 
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
-VIEWER_WRITABLE_ENDPOINTS = {"auth.logout"}
+VIEWER_WRITABLE_ENDPOINTS = {"auth.logout", "tokens.create", "tokens.revoke"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 

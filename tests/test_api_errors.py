@@ -62,13 +62,13 @@ def test_missing_channel_is_404_json(client: FlaskClient, db: Session, viewer: U
 
 
 def test_wrong_method_is_405_json_with_allow_header(client: FlaskClient) -> None:
-    response = client.post("/api/v1/channels", json={"name": "x"})
+    response = client.post("/api/v1/metrics/channels", json={"name": "x"})
     assert response.status_code == 405
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
     assert response.get_json() == {
         "error": {
             "code": "method_not_allowed",
-            "message": "POST is not allowed on /api/v1/channels.",
+            "message": "POST is not allowed on /api/v1/metrics/channels.",
             "details": {"allowed_methods": ["GET", "HEAD", "OPTIONS"]},
         }
     }

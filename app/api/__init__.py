@@ -8,4 +8,13 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # The modules register their views and hooks on `bp`, so they are imported after it exists.
-from app.api import auth, channels, compare, health, metrics, openapi  # noqa: E402, F401
+from app.api import (  # noqa: E402, F401
+    auth,
+    channels,
+    compare,
+    health,
+    metrics,
+    openapi,
+    write_batches,
+    write_channels,
+)
