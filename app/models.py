@@ -7,6 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from channels.kinds import sql_in
 from channels.models import Channel, ChannelHistory, WeeklySpend
+from cohorts.import_models import ImportJob  # noqa: F401  (registers the import_job table)
 from cohorts.models import Lead, Purchase
 from cohorts.weeks import utcnow
 from experiments.models import Experiment
