@@ -5,9 +5,21 @@ from typing import Any
 from flask import Flask
 from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter, Map
 
 from app import config as app_config
 from app import db
+
+MAX_ROW_ID = 2**31 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` in URLs: ids beyond what the database stores are 404, not an overflow."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
+
 
 htmx = HTMX()
 csrf = CSRFProtect()
@@ -20,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(app_config.ROOT / "templates"),
         static_folder="static",
     )
+    app.url_map.converters["int"] = RowIdConverter
     app.config.update(app_config.from_environment())
     if config:
         app.config.update(config)
@@ -37,7 +50,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.views import cohorts as cohort_views
     from app.views import compare as compare_views
     from app.views import health as health_views
+    from app.views import imports as import_views
     from app.views import segments as segment_views
+    from app.views import tokens as token_views
 
     auth.init_app(app)
     templating.init_app(app)
@@ -49,7 +64,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(cohort_views.bp)
     app.register_blueprint(compare_views.bp)
     app.register_blueprint(health_views.bp)
+    app.register_blueprint(import_views.bp)
     app.register_blueprint(segment_views.bp)
+    app.register_blueprint(token_views.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     return app

@@ -10,6 +10,8 @@ from cohorts.queries import AggregateRows, AsOf, SalesCycle, load_aggregates, sa
 from cohorts.report import ChannelReport, EconomicsSettings, channel_reports
 from cohorts.weeks import local_date
 
+EARLIEST_AS_OF = date(1970, 1, 1)
+
 
 class AsOfError(ValueError):
     """An as-of date that cannot be used."""
@@ -39,6 +41,11 @@ def parse_as_of(text: str | None) -> AsOf:
             day = date.fromisoformat(text)
         except ValueError as exc:
             raise AsOfError(f"as_of must be a date like 2026-03-30, not {text!r}") from exc
+        latest = today()
+        if not EARLIEST_AS_OF <= day <= latest:  # no data lies in the future
+            raise AsOfError(
+                f"as_of must lie between {EARLIEST_AS_OF} and today ({latest}), not {text!r}"
+            )
     else:
         day = today()
     return AsOf(day=day, week_start=settings.week_start, timezone=settings.timezone)

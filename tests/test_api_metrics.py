@@ -101,6 +101,7 @@ def test_metrics_validate_against_the_openapi_document(
     ("url", "status", "parameter"),
     [
         ("/api/v1/metrics/channels?as_of=2026-13-01", 400, "as_of"),
+        ("/api/v1/metrics/channels?as_of=9999-12-31", 400, "as_of"),
         ("/api/v1/metrics/cohorts", 400, "channel_id"),
         ("/api/v1/metrics/cohorts?channel_id=-1", 400, "channel_id"),
     ],

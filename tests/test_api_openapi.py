@@ -49,11 +49,14 @@ def test_paths_and_parameters_come_from_the_routes(spec: dict[str, Any]) -> None
     assert sorted(spec["paths"]) == [
         "/channels",
         "/channels/{channel_id}",
+        "/channels/{channel_id}/spend",
         "/compare",
         "/health",
+        "/leads",
         "/metrics/channels",
         "/metrics/cohorts",
         "/openapi.json",
+        "/purchases",
     ]
     one = spec["paths"]["/channels/{channel_id}"]
     assert one["parameters"] == [
@@ -61,7 +64,7 @@ def test_paths_and_parameters_come_from_the_routes(spec: dict[str, Any]) -> None
             "name": "channel_id",
             "in": "path",
             "required": True,
-            "schema": {"type": "integer", "minimum": 0},
+            "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
         }
     ]
     assert one["get"]["operationId"] == "get_channel"
@@ -92,7 +95,57 @@ class Example:
     url: Callable[[dict[str, int]], str]
     status: int
     authorised: bool = True
+    body: Callable[[dict[str, int]], Any] | None = None
 
+
+_SEO = "/channels/{channel_id}"
+_SPEND = "/channels/{channel_id}/spend"
+_LEAD = {"external_id": "api-1", "created_at": "2024-05-07T10:00:00Z", "stage": "lead"}
+_PURCHASE = {"external_id": "inv-1", "lead_external_id": "api-1", "purchased_at": "2024-05-09",
+             "amount": 19.99}
+
+# The write endpoints, run in order after the reads (the purchase needs the lead before it).
+WRITE_EXAMPLES = [
+    Example("post", "/channels", lambda ids: "/channels", 201,
+            body=lambda ids: {"name": "Referrals", "kind": "viral"}),
+    Example("post", "/channels", lambda ids: "/channels", 400, body=lambda ids: []),
+    Example("post", "/channels", lambda ids: "/channels", 409,
+            body=lambda ids: {"name": "ads", "kind": "sem"}),
+    Example("post", "/channels", lambda ids: "/channels", 415),
+    Example("post", "/channels", lambda ids: "/channels", 422,
+            body=lambda ids: {"name": "", "kind": "sem"}),
+    Example("post", "/channels", lambda ids: "/channels", 401, authorised=False),
+    Example("patch", _SEO, lambda ids: f"/channels/{ids['seo']}", 200,
+            body=lambda ids: {"ring": "inner"}),
+    Example("patch", _SEO, lambda ids: f"/channels/{ids['seo']}", 400, body=lambda ids: []),
+    Example("patch", _SEO, lambda ids: "/channels/987654", 404, body=lambda ids: {}),
+    Example("patch", _SEO, lambda ids: f"/channels/{ids['seo']}", 409,
+            body=lambda ids: {"name": "ADS"}),
+    Example("patch", _SEO, lambda ids: f"/channels/{ids['seo']}", 415),
+    Example("patch", _SEO, lambda ids: f"/channels/{ids['seo']}", 422,
+            body=lambda ids: {"launch_days": -1}),
+    Example("patch", _SEO, lambda ids: "/channels/1", 401, authorised=False),
+    Example("put", _SPEND, lambda ids: f"/channels/{ids['seo']}/spend", 200,
+            body=lambda ids: [{"week": "2024-05-08", "amount": 12.5}]),
+    Example("put", _SPEND, lambda ids: f"/channels/{ids['seo']}/spend", 400, body=lambda ids: {}),
+    Example("put", _SPEND, lambda ids: "/channels/987654/spend", 404, body=lambda ids: []),
+    Example("put", _SPEND, lambda ids: f"/channels/{ids['seo']}/spend", 415),
+    Example("put", _SPEND, lambda ids: f"/channels/{ids['seo']}/spend", 422,
+            body=lambda ids: [{"week": "May", "amount": -1}]),
+    Example("put", _SPEND, lambda ids: "/channels/1/spend", 401, authorised=False),
+    Example("post", "/leads", lambda ids: "/leads", 200,
+            body=lambda ids: [_LEAD | {"channel_id": ids["seo"]}]),
+    Example("post", "/leads", lambda ids: "/leads", 400, body=lambda ids: {}),
+    Example("post", "/leads", lambda ids: "/leads", 415),
+    Example("post", "/leads", lambda ids: "/leads", 422, body=lambda ids: [_LEAD]),
+    Example("post", "/leads", lambda ids: "/leads", 401, authorised=False),
+    Example("post", "/purchases", lambda ids: "/purchases", 200, body=lambda ids: [_PURCHASE]),
+    Example("post", "/purchases", lambda ids: "/purchases", 400, body=lambda ids: {}),
+    Example("post", "/purchases", lambda ids: "/purchases", 415),
+    Example("post", "/purchases", lambda ids: "/purchases", 422,
+            body=lambda ids: [_PURCHASE | {"lead_external_id": "nobody"}]),
+    Example("post", "/purchases", lambda ids: "/purchases", 401, authorised=False),
+]  # fmt: skip
 
 # Add a row here for every new endpoint and for each of its documented statuses.
 EXAMPLES = [
@@ -122,9 +175,14 @@ EXAMPLES = [
             lambda ids: f"/compare?a=channel:{ids['ads']}&b=channel:{ids['seo']}", 200),
     Example("get", "/compare",
             lambda ids: f"/compare?a=channel:{ids['ads']}&b=channel:{ids['seo']}&metric=cac", 200),
+    Example("get", "/compare", lambda ids: f"/compare?a=channel:{ids['ads']}"
+            f"&b=channel:{ids['seo']}&metric=roi&age=1", 200),
     Example("get", "/compare", lambda ids: "/compare?a=chanel:1&b=channel:1", 400),
+    Example("get", "/compare", lambda ids: f"/compare?a=channel:{ids['ads']}"
+            f"&b=channel:{ids['seo']}&metric=roi&age=-1", 400),
     Example("get", "/compare", lambda ids: "/compare?a=channel:1&b=channel:1", 401,
             authorised=False),
+    *WRITE_EXAMPLES,
 ]
 
 
@@ -150,10 +208,14 @@ def test_real_responses_match_their_documented_schemas(
         "seo": factories.channel(db, name="SEO", kind="seo", created_at=created).id,
     }  # fmt: skip
     headers = bearer(db, owner)
+    known = {k: v or 0 for k, v in ids.items()}
     for example in EXAMPLES:
-        url = "/api/v1" + example.url({k: v or 0 for k, v in ids.items()})
+        url = "/api/v1" + example.url(known)
         response = client.open(
-            url, method=example.method.upper(), headers=headers if example.authorised else {}
+            url,
+            method=example.method.upper(),
+            headers=headers if example.authorised else {},
+            json=example.body(known) if example.body else None,
         )
         assert response.status_code == example.status, (url, response.get_json())
         assert_matches_openapi(

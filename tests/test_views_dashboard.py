@@ -164,7 +164,7 @@ def test_unreadable_as_of_falls_back_to_today_with_a_message(
 ) -> None:
     response = editor_client.get("/?as_of=yesterday")
     assert response.status_code == 200
-    assert "&#39;yesterday&#39; is not a date" in response.get_data(as_text=True)
+    assert "not &#39;yesterday&#39;; showing today instead" in response.get_data(as_text=True)
 
 
 def test_rule_badges_follow_the_settings(

@@ -35,7 +35,7 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _ROUTE_ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 _CONVERTER_SCHEMAS: dict[str, dict[str, Any]] = {
-    "int": {"type": "integer", "minimum": 0},
+    "int": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
     "float": {"type": "number", "minimum": 0},
 }
 _schemas: dict[str, dict[str, Any]] = {}

@@ -25,8 +25,8 @@ def requested_as_of() -> tuple[AsOf, str | None]:
     text = request.args.get("as_of", "")
     try:
         return parse_as_of(text), None
-    except AsOfError:
-        message = f"{text!r} is not a date like 2026-03-31; showing today instead."
+    except AsOfError as exc:
+        message = f"{exc}; showing today instead."
         return parse_as_of(None), message
 
 
