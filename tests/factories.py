@@ -1,7 +1,7 @@
 """Small builders for test data; each commits so the app under test sees it."""
 
 import itertools
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -78,3 +78,21 @@ def purchase(db: Session, ld: Lead, at: datetime | date, amount_minor: int) -> P
     db.add(row)
     db.commit()
     return row
+
+
+def referrals_history(db: Session, ch: Channel, monday: date) -> None:
+    """Add the hand-checked two-cohort history several tests compute by hand.
+
+    Week 0: spend 100.00, leads a, b, c; a buys 60.00 (age 0), 30.00 (age 2), refund 10.00
+    (age 2); b buys 40.00 (age 1). Week 1: spend 50.00, lead d buys 20.00 (age 0).
+    """
+    spend(db, ch, monday, 10000)
+    spend(db, ch, monday + timedelta(7), 5000)
+    a, b = lead(db, ch, monday), lead(db, ch, monday + timedelta(3))
+    lead(db, ch, monday + timedelta(6))
+    d = lead(db, ch, monday + timedelta(8))
+    purchase(db, a, monday + timedelta(1), 6000)
+    purchase(db, a, monday + timedelta(15), 3000)
+    purchase(db, a, monday + timedelta(16), -1000)
+    purchase(db, b, monday + timedelta(9), 4000)
+    purchase(db, d, monday + timedelta(10), 2000)

@@ -1,6 +1,6 @@
 """GET /api/v1/metrics/channels and /metrics/cohorts on a hand-checked scenario."""
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
@@ -24,16 +24,7 @@ def scenario(db: Session) -> dict[str, Any]:
     """
     ch = factories.channel(db, name="Referrals", kind="business_development")
     empty = factories.channel(db, name="Podcast ads", kind="offline_ads")
-    factories.spend(db, ch, MON, 10000)
-    factories.spend(db, ch, MON + timedelta(7), 5000)
-    a, b = factories.lead(db, ch, MON), factories.lead(db, ch, MON + timedelta(3))
-    factories.lead(db, ch, MON + timedelta(6))
-    d = factories.lead(db, ch, MON + timedelta(8))
-    factories.purchase(db, a, MON + timedelta(1), 6000)
-    factories.purchase(db, a, MON + timedelta(15), 3000)
-    factories.purchase(db, a, MON + timedelta(16), -1000)
-    factories.purchase(db, b, MON + timedelta(9), 4000)
-    factories.purchase(db, d, MON + timedelta(10), 2000)
+    factories.referrals_history(db, ch, MON)
     return {"channel": ch.id, "empty": empty.id}
 
 
