@@ -55,6 +55,7 @@ def store_items(
                 f"VALUES ({', '.join(':' + n for n in names)})"
             )
             conn.execute(insert, [dict(zip(names, convert(row), strict=True)) for row in rows])
+        plan.prepare(conn)
         errors += [item_error(row, column, message) for row, column, _v, message in
                    plan.problems(conn)]  # fmt: skip
         if errors:

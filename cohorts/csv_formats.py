@@ -7,8 +7,9 @@ spreadsheet: the header is row 1. `cohorts.csv_rows` validates the rows themselv
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, BinaryIO
 
 ERROR_LIMIT = 10_000
@@ -151,34 +152,91 @@ def map_header(header: list[str], fmt: Format) -> Columns:
     return Columns(positions, tuple(attributes), len(header))
 
 
-def read_rows(stream: BinaryIO) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """Return the header cells and an iterator of (row number, cells) of a CSV byte stream."""
-    lines = _decoded_lines(stream)
-    header_line = next(lines, "").removeprefix("\ufeff")
-    if not header_line.strip():
-        raise FileError(1, "", "", "the file is empty; the first row must name the columns")
-    separator = detect_separator(header_line)
-    header = next(csv.reader([header_line], delimiter=separator))
-    return header, _rows(csv.reader(lines, delimiter=separator, strict=True))
+def is_blank(cells: list[str]) -> bool:
+    """Return whether a row has no text at all (spreadsheets export blank rows as ",,,")."""
+    return not "".join(cells).strip()
 
 
-def _decoded_lines(stream: BinaryIO) -> Iterator[str]:
-    """Yield the lines of `stream` as text; raise FileError at the first line that is not UTF-8."""
-    for number, raw in enumerate(stream, start=1):
-        try:
-            yield raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise FileError(number, "", "", "the file is not UTF-8 text") from None
+Chunk = tuple[Sequence[int], list[list[str]]]
 
 
-def _rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
-    """Yield (row number, cells) for every non-blank row; raise FileError on broken quoting."""
+def read_chunks(stream: BinaryIO, size: int) -> tuple[list[str], Iterator[Chunk]]:
+    """Return the header cells and an iterator of chunks of at most `size` rows of a CSV file.
+
+    A chunk is (row numbers, cells of each row). A row's number is the file line it ends on
+    (the header is row 1), so a quoted cell spanning lines moves the numbers of later rows.
+    Blank rows are included; callers skip them (`is_blank`).
+    """
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
-        for cells in reader:
-            if "".join(cells).strip():  # spreadsheets export blank rows as ",,,"
-                yield reader.line_num + 1, cells
-    except csv.Error as exc:
-        raise FileError(reader.line_num + 1, "", "", f"broken CSV quoting: {exc}") from None
+        try:
+            header_line = text.readline()
+        except UnicodeDecodeError:
+            raise _not_utf8(stream, 1) from None
+        if not header_line.strip():
+            raise FileError(1, "", "", "the file is empty; the first row must name the columns")
+        separator = detect_separator(header_line)
+        header = next(csv.reader([header_line], delimiter=separator))
+    except BaseException:
+        _release(text)
+        raise
+    reader = csv.reader(text, delimiter=separator, strict=True)
+    return header, _chunks(stream, text, reader, size)
+
+
+def _release(text: io.TextIOWrapper) -> None:
+    """Detach the text layer so that collecting it does not close the caller's stream."""
+    try:
+        text.detach()
+    except ValueError:  # already detached, or the stream was closed by its owner
+        pass
+
+
+def _chunks(stream: BinaryIO, text: io.TextIOWrapper, reader: Any, size: int) -> Iterator[Chunk]:
+    """Yield the chunks of `reader`; raise FileError on broken quoting or a non-UTF-8 line."""
+    try:
+        while True:
+            first_line = reader.line_num + 2  # the header is line 1 and was read apart
+            try:
+                rows = list(islice(reader, size))
+            except csv.Error as exc:
+                raise FileError(reader.line_num + 1, "", "", f"broken CSV quoting: {exc}") from None
+            except UnicodeDecodeError:
+                raise _not_utf8(stream, reader.line_num + 2) from None
+            if not rows:
+                return
+            if reader.line_num + 2 - first_line == len(rows):  # every row is one line
+                yield range(first_line, first_line + len(rows)), rows
+            else:
+                yield _line_numbers(first_line, rows), rows
+    finally:
+        _release(text)
+
+
+def _line_numbers(first_line: int, rows: list[list[str]]) -> list[int]:
+    """Return the line each row ends on, counting the line breaks inside quoted cells."""
+    numbers, line = [], first_line - 1
+    for cells in rows:
+        joined = "".join(cells)
+        line += 1 + joined.count("\n") + joined.count("\r") - joined.count("\r\n")
+        numbers.append(line)
+    return numbers
+
+
+def _not_utf8(stream: BinaryIO, near_line: int) -> FileError:
+    """Return the error for a file that is not UTF-8, at its first such line when findable."""
+    line = near_line
+    try:
+        stream.seek(0)
+        for number, raw in enumerate(stream, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line = number
+                break
+    except (OSError, ValueError):
+        pass  # not seekable: the line the reader had reached is the best we know
+    return FileError(line, "", "", "the file is not UTF-8 text")
 
 
 def template(kind: str, separator: str = ",") -> str:

@@ -6,7 +6,7 @@ An upsert only touches rows whose values differ, so re-importing a file changes 
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -25,9 +25,13 @@ STAGE_COLUMNS: dict[str, tuple[str, ...]] = {
     "purchases": ("row_no", "external_id", "lead_external_id", "purchased_at", "purchased_on",
                   "amount_minor"),
 }  # fmt: skip
+# Filled in SQL by `Plan.prepare`, after the rows are staged.
+RESOLVED_COLUMNS: dict[str, tuple[str, ...]] = {"purchases": ("lead_id",)}
+BULK_ROWS = 20_000  # changed rows beyond which refreshing every aggregate is cheaper
 _TYPES = {
     "row_no": "INTEGER",
     "channel_id": "INTEGER",
+    "lead_id": "INTEGER",
     "experiment_id": "INTEGER",
     "week": "DATE",
     "cohort_week": "DATE",
@@ -74,8 +78,9 @@ class Plan:
         self.sqlite = dialect == "sqlite"
         self.not_same = "IS NOT" if self.sqlite else "IS DISTINCT FROM"
         timestamp = "DATETIME" if self.sqlite else "TIMESTAMPTZ"
-        names = STAGE_COLUMNS[self.kind]
-        columns = ", ".join(f"{n} {_TYPES.get(n, timestamp)}" for n in names)
+        names = STAGE_COLUMNS[self.kind] + RESOLVED_COLUMNS.get(self.kind, ())
+        types = _TYPES | ({"row_no": "INTEGER PRIMARY KEY"} if self.sqlite else {})
+        columns = ", ".join(f"{n} {types.get(n, timestamp)}" for n in names)
         suffix = "" if self.sqlite else " ON COMMIT DROP"
         self.create_stage = f"CREATE TEMP TABLE import_stage ({columns}){suffix}"
 
@@ -105,6 +110,9 @@ class Plan:
             f"FROM import_stage GROUP BY {', '.join(keys)} HAVING COUNT(*) > 1) f ON {on} "
             f"WHERE s.row_no > f.first_row ORDER BY s.row_no LIMIT {ERROR_LIMIT}"
         )
+
+    def prepare(self, conn: sa.Connection) -> None:
+        """Fill the staged rows' columns that come from stored rows (before `problems`)."""
 
     def problem_queries(self) -> list[str]:
         """Return the SQL of every whole-file check (rows of row, column, value, message)."""
@@ -215,22 +223,24 @@ class LeadPlan(Plan):
         created, updated = self.counts(conn, "import_stage", join)
         if not (created or updated):
             return 0, 0
-        keys = conn.execute(
-            sa.text(
-                f"SELECT DISTINCT s.channel_id, s.cohort_week FROM import_stage s {join} "
-                f"WHERE t.id IS NULL OR {self.differs('t', 's')} UNION "
-                f"SELECT DISTINCT t.channel_id, t.cohort_week FROM import_stage s "
-                f"JOIN lead t ON t.external_id = s.external_id "
-                f"WHERE {self.differs('t', 's')}"
-            )
-        ).all()
+        keys = None
+        if created + updated <= BULK_ROWS:
+            keys = conn.execute(
+                sa.text(
+                    f"SELECT DISTINCT s.channel_id, s.cohort_week FROM import_stage s {join} "
+                    f"WHERE t.id IS NULL OR {self.differs('t', 's')} UNION "
+                    f"SELECT DISTINCT t.channel_id, t.cohort_week FROM import_stage s "
+                    f"JOIN lead t ON t.external_id = s.external_id "
+                    f"WHERE {self.differs('t', 's')}"
+                )
+            ).all()
         self.upsert(
             conn,
             f"SELECT external_id, channel_id, experiment_id, created_at, "
             f"cohort_week, stage, grade, {self._json('attributes')} "
             "FROM import_stage WHERE true ORDER BY row_no",
         )
-        aggregates.refresh(conn, keys)
+        _refresh(conn, keys)
         return created, updated
 
     def _json(self, column: str) -> str:
@@ -242,15 +252,20 @@ class PurchasePlan(Plan):
 
     kind, target = "purchases", "purchase"
     compared = ("lead_id", "purchased_at", "purchased_on", "amount_minor")
-    source = (
-        "(SELECT s.row_no, s.external_id, l.id AS lead_id, s.purchased_at, s.purchased_on, "
-        "s.amount_minor FROM import_stage s JOIN lead l ON l.external_id = s.lead_external_id)"
-    )
 
     def sqlite_row(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return a validated purchase as sqlite3 parameters."""
         number, external_id, lead, at, day, amount = row
         return (number, external_id, lead, _sqlite_time(at), day.isoformat(), amount)
+
+    def prepare(self, conn: sa.Connection) -> None:
+        """Find each purchase's lead once (by its unique external id)."""
+        conn.execute(
+            sa.text(
+                "UPDATE import_stage SET lead_id = (SELECT l.id FROM lead l "
+                "WHERE l.external_id = import_stage.lead_external_id)"
+            )
+        )
 
     def problem_queries(self) -> list[str]:
         """Return the checks for repeated ids, unknown leads and purchases before their lead."""
@@ -258,37 +273,46 @@ class PurchasePlan(Plan):
             self.duplicates(("external_id",), "external_id", "this external id"),
             "SELECT s.row_no, 'lead_external_id', s.lead_external_id, "
             "'no lead has this external id; import the leads first' FROM import_stage s "
-            "LEFT JOIN lead l ON l.external_id = s.lead_external_id WHERE l.id IS NULL "
-            f"ORDER BY s.row_no LIMIT {ERROR_LIMIT}",
+            f"WHERE s.lead_id IS NULL ORDER BY s.row_no LIMIT {ERROR_LIMIT}",
             "SELECT s.row_no, 'purchased_at', s.purchased_at, "
             "'is before its lead was created' FROM import_stage s "
-            "JOIN lead l ON l.external_id = s.lead_external_id "
+            "JOIN lead l ON l.id = s.lead_id "
             f"WHERE s.purchased_at < l.created_at ORDER BY s.row_no LIMIT {ERROR_LIMIT}",
         ]
 
     def store(self, conn: sa.Connection) -> tuple[int, int]:
         """Upsert purchases and refresh the cohorts of their leads (old and new)."""
         join = "LEFT JOIN purchase t ON t.external_id = s.external_id"
-        created, updated = self.counts(conn, self.source, join)
+        created, updated = self.counts(conn, "import_stage", join)
         if not (created or updated):
             return 0, 0
-        changed = self.differs("t", "s")
-        keys = conn.execute(
-            sa.text(
-                f"SELECT DISTINCT l.channel_id, l.cohort_week FROM {self.source} s "
-                f"JOIN lead l ON l.id = s.lead_id {join} WHERE t.id IS NULL OR {changed} UNION "
-                f"SELECT DISTINCT l.channel_id, l.cohort_week FROM {self.source} s "
-                f"JOIN purchase t ON t.external_id = s.external_id "
-                f"JOIN lead l ON l.id = t.lead_id WHERE {changed}"
-            )
-        ).all()
+        keys = None
+        if created + updated <= BULK_ROWS:
+            changed = self.differs("t", "s")
+            keys = conn.execute(
+                sa.text(
+                    f"SELECT DISTINCT l.channel_id, l.cohort_week FROM import_stage s "
+                    f"JOIN lead l ON l.id = s.lead_id {join} WHERE t.id IS NULL OR {changed} "
+                    f"UNION SELECT DISTINCT l.channel_id, l.cohort_week FROM import_stage s "
+                    f"JOIN purchase t ON t.external_id = s.external_id "
+                    f"JOIN lead l ON l.id = t.lead_id WHERE {changed}"
+                )
+            ).all()
         self.upsert(
             conn,
             "SELECT external_id, lead_id, purchased_at, purchased_on, amount_minor "
-            f"FROM {self.source} s WHERE true ORDER BY row_no",
+            "FROM import_stage WHERE true ORDER BY row_no",
         )
-        aggregates.refresh(conn, keys)
+        _refresh(conn, keys)
         return created, updated
+
+
+def _refresh(conn: sa.Connection, keys: Sequence[Any] | None) -> None:
+    """Refresh the aggregates of the cohorts in `keys` (None: a bulk change, all of them)."""
+    if keys is None:
+        aggregates.refresh_all(conn)
+    else:
+        aggregates.refresh(conn, [tuple(key) for key in keys])
 
 
 def plan_for(kind: str, dialect: str) -> Plan:

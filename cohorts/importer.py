@@ -1,26 +1,37 @@
 """Import a CSV file of spend, leads or purchases: validate everything, then store all or nothing.
 
-Rows are read in chunks, validated by `cohorts.csv_rows` and staged in a temporary table
-(SQLite: executemany; PostgreSQL: COPY), so memory stays flat for any file size. Checks that
+Rows are read in chunks, validated column by column (`cohorts.csv_columns`, which hands unusual
+rows to the row validators of `cohorts.csv_rows`) and staged in a temporary table (SQLite:
+executemany; PostgreSQL: COPY), so memory stays flat for any file size. Checks that
 need the whole file or the database run in SQL on the staged rows. Only when the file has no
 problem at all are the rows upserted (by external id, or channel and week for spend), and the
 cohort aggregates refreshed, in the same transaction; otherwise it is rolled back.
 """
 
+import gc
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 
-from cohorts.csv_formats import FORMATS, ErrorReport, FileError, map_header, read_rows
+from cohorts.csv_columns import column_validator
+from cohorts.csv_formats import (
+    FORMATS,
+    ErrorReport,
+    FileError,
+    is_blank,
+    map_header,
+    read_chunks,
+)
 from cohorts.csv_rows import VALIDATORS, Lookup, name_index
 from cohorts.import_sql import STAGE_COLUMNS, Plan, plan_for
 
 CHUNK_ROWS = 20_000
 SQLITE_CACHE_KIB = -64_000  # 64 MB page cache: fast, and keeps peak memory low
+LOCK_WAIT_MS = 120_000  # how long an import waits for another writer to finish
 
 
 @dataclass(frozen=True)
@@ -63,10 +74,10 @@ def import_file(
     """Import the CSV `stream` of `kind` ("spend", "leads", "purchases") whole or not at all."""
     started = time.perf_counter()
     result = ImportResult(kind)
-    with engine.connect() as conn:
-        transaction = conn.begin()
+    with engine.connect() as conn, _collector_paused():
+        transaction = _Transaction(conn)
         try:
-            _import(conn, stream, result, size, progress or (lambda _p: None))
+            _import(conn, transaction, stream, result, size, progress or (lambda _p: None))
         except FileError as exc:
             result.report.add(**exc.error.__dict__)
         except BaseException:
@@ -79,6 +90,69 @@ def import_file(
             result.created = result.updated = 0
     result.seconds = time.perf_counter() - started
     return result
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector: an import allocates millions of short-lived rows and
+    no cycles, and collections triggered by them cost a fifth of the reading time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _Transaction:
+    """The transaction of one import.
+
+    PostgreSQL: one transaction. SQLite: rows are staged in a temporary table while holding no
+    lock on the database; the checks and upserts then run under BEGIN IMMEDIATE, which waits
+    (up to LOCK_WAIT_MS) for the write lock instead of failing like a deferred transaction
+    does when another connection wrote in the meantime ("database is locked").
+    """
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.sqlite = conn.dialect.name == "sqlite"
+        if not self.sqlite:
+            self.transaction = conn.begin()
+            return
+        conn.execution_options(isolation_level="AUTOCOMMIT")  # we issue BEGIN and COMMIT
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        self.driver: Any = driver
+        self.busy_ms = self.driver.execute("PRAGMA busy_timeout").fetchone()[0]
+        self.driver.execute(f"PRAGMA busy_timeout = {LOCK_WAIT_MS}")
+        self.driver.execute("BEGIN")
+
+    def lock(self) -> None:
+        """Take the write lock before checking against stored rows and writing (SQLite)."""
+        if self.sqlite:
+            self.driver.execute("COMMIT")  # only the temporary staging table was written
+            self.driver.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        """Store everything."""
+        if self.sqlite:
+            self._end("COMMIT")
+        else:
+            self.transaction.commit()
+
+    def rollback(self) -> None:
+        """Store nothing."""
+        if self.sqlite:
+            self._end("ROLLBACK")
+        else:
+            self.transaction.rollback()
+
+    def _end(self, statement: str) -> None:
+        try:
+            if self.driver.in_transaction:
+                self.driver.execute(statement)
+        finally:
+            self.driver.execute(f"PRAGMA busy_timeout = {self.busy_ms}")
 
 
 def _lookup(conn: sa.Connection) -> Lookup:
@@ -97,24 +171,35 @@ def _lookup(conn: sa.Connection) -> Lookup:
 
 def _import(
     conn: sa.Connection,
+    transaction: _Transaction,
     stream: BinaryIO,
     result: ImportResult,
     size: int | None,
     progress: ProgressCallback,
 ) -> None:
     """Validate and stage every row; when all are valid, check them in SQL and upsert."""
-    header, rows = read_rows(stream)
+    header, chunks = read_chunks(stream, CHUNK_ROWS)
     columns = map_header(header, FORMATS[result.kind])
     validate = VALIDATORS[result.kind](columns, _lookup(conn), result.report)
     plan = plan_for(result.kind, conn.dialect.name)
+    sqlite = conn.dialect.name == "sqlite"
+    convert = plan.sqlite_row if sqlite else plan.postgres_row
+    fast = column_validator(validate, sqlite, convert)
     stage = _Stage(conn, plan)
     try:
-        for chunk in _chunks(rows, CHUNK_ROWS):
-            staged = [row for row in (validate(number, cells) for number, cells in chunk) if row]
-            result.rows += len(chunk)
+        for numbers, rows in chunks:
+            if fast is not None:
+                staged = fast.chunk(numbers, rows)
+            else:
+                checked = (validate(n, cells) for n, cells in zip(numbers, rows, strict=True)
+                           if not is_blank(cells))  # fmt: skip
+                staged = [convert(row) for row in checked if row is not None]
+            result.rows += len(rows)
             stage.write(staged)
             progress(Progress("reading", result.rows, _fraction(stream, size)))
         progress(Progress("checking", result.rows, 1.0))
+        transaction.lock()
+        plan.prepare(conn)
         for row, column, value, message in plan.problems(conn):
             result.report.add(row, column, value, message)
         if result.report:
@@ -123,12 +208,6 @@ def _import(
         result.created, result.updated = plan.store(conn)
     finally:
         stage.drop()
-
-
-def _chunks(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list[Any]]:
-    """Yield lists of at most `size` rows."""
-    while chunk := list(islice(rows, size)):
-        yield chunk
 
 
 def _fraction(stream: BinaryIO, size: int | None) -> float:
@@ -156,20 +235,21 @@ class _Stage:
             conn.execute(sa.text(f"PRAGMA cache_size = {SQLITE_CACHE_KIB}"))
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
-        """Append validated rows (converted to what the database's driver takes)."""
+        """Append validated rows, already converted to what the database's driver takes."""
         if not rows:
             return
-        convert = self.plan.sqlite_row if self.sqlite else self.plan.postgres_row
         names = STAGE_COLUMNS[self.plan.kind]
         cursor = self.driver.cursor()
         try:
             if self.sqlite:
                 marks = ", ".join("?" * len(names))
-                cursor.executemany(f"INSERT INTO import_stage VALUES ({marks})", map(convert, rows))
+                cursor.executemany(
+                    f"INSERT INTO import_stage ({', '.join(names)}) VALUES ({marks})", rows
+                )
             else:
                 with cursor.copy(f"COPY import_stage ({', '.join(names)}) FROM STDIN") as copy:
                     for row in rows:
-                        copy.write_row(convert(row))
+                        copy.write_row(row)
         finally:
             cursor.close()
 

@@ -1,6 +1,7 @@
 """CSV import: every rule refuses a bad file whole (report, nothing stored); upserts are exact."""
 
 import io
+import threading
 from datetime import UTC, date, datetime
 
 import pytest
@@ -13,7 +14,7 @@ from app.models import Channel, Lead, Purchase, WeeklySpend
 from cohorts import models
 from cohorts.aggregates import data_version
 from cohorts.csv_formats import template
-from cohorts.importer import ImportResult, import_file
+from cohorts.importer import ImportResult, Progress, import_file
 from tests import factories
 
 
@@ -241,3 +242,99 @@ def test_templates_import_as_documented(app: Flask, db: Session, ads: Channel) -
     assert db.exec(select(Lead).where(Lead.external_id == "crm-1001")).one().attributes == {
         "industry": "software"
     }
+
+
+def test_rows_are_numbered_by_file_line_across_chunks_and_quoted_line_breaks(
+    app: Flask, db: Session, ads: Channel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Row numbers are the file line a row ends on, whatever the chunk size."""
+    monkeypatch.setattr("cohorts.importer.CHUNK_ROWS", 2)
+    text = (
+        "external_id,channel,created_at,note\n"  # line 1
+        'L1,Google Ads,2024-03-04T08:00:00.000000+00:00,"two\nlines"\n'  # lines 2-3
+        "L2,Google Ads,2024-03-04T08:00:00.000000+00:00,x\n"  # line 4
+        "L3,Nope,2024-03-04T08:00:00.000000+00:00,x\n"  # line 5
+        "\n"  # line 6, blank
+        "L4,Google Ads,yesterday,x\n"  # line 7
+        "L2,Google Ads,2024-03-05T08:00:00.000000+00:00,x\n"  # line 8
+    )
+    assert problems(run(app, "leads", text)) == [
+        (5, "channel", "Nope", "no channel is named 'Nope'; create it first"),
+        (7, "created_at", "yesterday",
+         "'yesterday' must be an ISO date or date-time like 2024-03-31T14:05:00+02:00"),
+        (8, "external_id", "L2", "this external id already appears in row 4"),
+    ]  # fmt: skip
+    assert counts(db) == (0, 0, 0)
+    fixed = text.replace("Nope", "Google Ads").replace("yesterday", "2024-03-05").replace(
+        "L2,Google Ads,2024-03-05", "L5,Google Ads,2024-03-05"
+    )  # fmt: skip
+    result = run(app, "leads", fixed)
+    assert (result.ok, result.rows, result.created) == (True, 6, 5), problems(result)
+    note = db.exec(select(Lead).where(Lead.external_id == "L1")).one().attributes
+    assert note == {"note": "two\nlines"}
+
+
+def test_a_bulk_import_refreshes_the_same_aggregates_as_a_small_one(
+    app: Flask, db: Session, ads: Channel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above BULK_ROWS changed rows every aggregate is rebuilt; the result is the same."""
+    leads = "external_id,channel,created_at\n" + "".join(
+        f"L{i},Google Ads,2024-03-{4 + i % 20:02d}T10:00:00Z\n" for i in range(30)
+    )
+    purchases = PURCHASES + "".join(
+        f"P{i},L{i % 30},2024-04-{1 + i % 28:02d}T12:00:00Z,{10 + i}.50\n" for i in range(45)
+    )
+    tables = ("cohort_size", "cohort_purchases", "first_purchase_days")
+
+    def aggregates() -> dict[str, list[tuple[object, ...]]]:
+        with get_engine_of(app).connect() as conn:
+            return {t: sorted(map(tuple, conn.execute(sa.text(f"SELECT * FROM {t}"))))
+                    for t in tables}  # fmt: skip
+
+    assert run(app, "leads", leads).ok and run(app, "purchases", purchases).ok
+    keyed = aggregates()
+    assert len(keyed["cohort_purchases"]) > 5
+    with get_engine_of(app).begin() as conn:
+        for table in ("purchase", "lead", *tables):
+            conn.execute(sa.text(f"DELETE FROM {table}"))
+    monkeypatch.setattr("cohorts.import_sql.BULK_ROWS", 1)
+    assert run(app, "leads", leads).ok and run(app, "purchases", purchases).ok
+    assert aggregates() == keyed
+
+
+def test_other_writers_during_an_import_neither_fail_it_nor_are_lost(
+    app: Flask, db: Session, ads: Channel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writes by other connections while a file is read, checked and stored all land.
+
+    While rows are read and staged the import holds no lock; before it checks and stores them
+    it takes the write lock (SQLite: BEGIN IMMEDIATE), and a writer arriving then waits.
+    """
+    monkeypatch.setattr("cohorts.importer.CHUNK_ROWS", 1)
+    engine = get_engine_of(app)
+    with engine.connect() as conn:
+        before = data_version(conn)
+    waiting: list[threading.Thread] = []
+
+    def write() -> None:
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE data_version SET version = version + 1000"))
+
+    def progress(state: Progress) -> None:
+        if state.phase == "reading" and state.rows == 1:
+            write()  # between reading the channels and staging the rows
+        elif state.phase == "checking":
+            write()  # just before the import takes the write lock
+        elif state.phase == "storing":
+            waiting.append(threading.Thread(target=write))  # must wait for the import
+            waiting[-1].start()
+            waiting[-1].join(timeout=0.5)  # enough time to write, were it not locked out
+
+    text = "external_id,channel,created_at\nL1,Google Ads,2024-03-04\nL2,Google Ads,2024-03-05\n"
+    result = import_file(engine, "leads", io.BytesIO(text.encode()), progress=progress)
+    assert (result.ok, result.created) == (True, 2), problems(result)
+    for thread in waiting:
+        thread.join(timeout=30)
+    assert counts(db) == (0, 2, 0)
+    with engine.connect() as conn:
+        assert data_version(conn) == before + 3000 + 1  # the import bumped it once
