@@ -3,16 +3,17 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
 from sqlmodel import Session
 
 from app.config import ROOT
 from cohorts import aggregates
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 _engines: dict[str, sa.Engine] = {}
 
@@ -86,8 +87,10 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close_session)
 
 
-def alembic_config(engine: sa.Engine) -> AlembicConfig:
+def alembic_config(engine: sa.Engine) -> "AlembicConfig":
     """Return an Alembic config that migrates `engine` with the repository's migrations."""
+    from alembic.config import Config as AlembicConfig  # only migrations need Alembic (fast CLI)
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(ROOT / "migrations"))
     config.attributes["engine"] = engine
@@ -96,4 +99,6 @@ def alembic_config(engine: sa.Engine) -> AlembicConfig:
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Apply migrations up to `revision` (idempotent)."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize
 
 from channels.trends import MIN_SPEND_WEEKS, spend_varies
 
@@ -60,6 +59,7 @@ def fit_saturation(spend: npt.ArrayLike, customers: npt.ArrayLike) -> Saturation
     None with fewer than 6 such weeks, spend CV ≤ 0.25, no customers, a failed fit, or a
     curve already flat at the lowest spend tried (customers do not follow spend).
     """
+    from scipy import optimize
     s, y = np.asarray(spend, dtype=np.float64), np.asarray(customers, dtype=np.float64)
     keep = s > 0
     s, y = s[keep], y[keep]

@@ -13,7 +13,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from channels.capacity import (
     WEEKS_PER_MONTH,
@@ -155,6 +154,7 @@ def classify(trend: BinomialTrend, index: npt.ArrayLike, successes: npt.ArrayLik
     flagged most steady demo channels, since the best of many noisy windows sits far above
     the true level.
     """
+    from scipy import stats
     down = trend.slope < 0
     raw = _ratio(window_levels(successes, trials))
     if down and trend.p_value < settings.burnout_p and raw <= settings.burnout_level:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -87,6 +86,7 @@ def binomial_trend(
     Weeks with no trials are dropped; None with fewer than 3 weeks, no successes, all
     successes, or a fit that does not converge.
     """
+    from scipy import stats
     t, y, n = (np.asarray(a, dtype=np.float64) for a in (week, successes, trials))
     keep = n > 0
     use_spend = spend is not None and spend_varies(np.asarray(spend)[keep])
@@ -150,6 +150,7 @@ def mann_kendall(week: npt.ArrayLike, values: npt.ArrayLike) -> tuple[int, float
 
     None with fewer than 3 points.
     """
+    from scipy import stats
     t, v = np.asarray(week, dtype=np.float64), np.asarray(values, dtype=np.float64)
     n = t.size
     if n < 3:

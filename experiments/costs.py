@@ -2,13 +2,12 @@
 
 import math
 
-from scipy import stats
-
 from experiments.proportions import TestResult
 
 
 def poisson_interval(count: int, confidence: float = 0.95) -> tuple[float, float]:
     """Return the exact (Garwood) interval for a Poisson mean given an observed count ≥ 0."""
+    from scipy import stats
     tail = (1 - confidence) / 2
     lower = 0.0 if count == 0 else float(stats.chi2.ppf(tail, 2 * count)) / 2
     upper = float(stats.chi2.ppf(1 - tail, 2 * count + 2)) / 2
@@ -42,6 +41,7 @@ def cac_test(
     Given the total customers k, B's count is Binomial(k, spend_b / (spend_a + spend_b))
     under equal CAC; None without spend in both groups or without any customer.
     """
+    from scipy import stats
     if spend_a <= 0 or spend_b <= 0 or customers_a + customers_b == 0:
         return None
     share = spend_b / (spend_a + spend_b)

@@ -5,7 +5,6 @@ from itertools import combinations
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from experiments.proportions import TestResult, conversion_test
 
@@ -20,6 +19,7 @@ def chi_square_homogeneity(
     Groups without leads are dropped; None when fewer than two groups remain or when
     nobody (or everybody) converted, since the table then carries no information.
     """
+    from scipy import stats
     x, n = np.asarray(successes, np.float64), np.asarray(leads, np.float64)
     keep = n > 0
     x, n = x[keep], n[keep]

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special, stats
 
 from experiments.proportions import TestResult
 
@@ -25,6 +24,7 @@ def welch_test(a: FloatArray, b: FloatArray) -> TestResult | None:
     When both groups have zero variance the test is degenerate: p = 1 for equal means,
     otherwise 0 (no variation can explain a difference).
     """
+    from scipy import stats
     if a.size < 2 or b.size < 2:
         return None
     va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
@@ -38,6 +38,7 @@ def welch_test(a: FloatArray, b: FloatArray) -> TestResult | None:
 
 def mann_whitney(a: FloatArray, b: FloatArray) -> TestResult | None:
     """Return two-sided Mann–Whitney U test (U of b, tie-corrected); None if a group is empty."""
+    from scipy import stats
     if a.size == 0 or b.size == 0:
         return None
     if np.ptp(np.concatenate([a, b])) == 0:
@@ -68,6 +69,7 @@ def bca_difference_interval(
     means has a closed form, so it costs O(n) instead of scipy's O(n²); the result matches
     scipy.stats.bootstrap(method='BCa') up to resampling noise. weights = (w_a, w_b).
     """
+    from scipy import special
     if a.size < 2 or b.size < 2:
         return None
     arm_a, arm_b = _Arm(a, weights[0]), _Arm(b, weights[1])

@@ -7,9 +7,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
 
-Z95 = float(stats.norm.ppf(0.975))
+# The 97.5 % standard normal quantile, stats.norm.ppf(0.975), as a literal so that importing
+# this module (and so starting the web app) does not load scipy (tests/test_startup.py).
+Z95 = 1.959963984540054
 # Boschloo's exact test costs O((n_a+1)·(n_b+1)) per nuisance point and takes seconds
 # beyond ~250 leads per arm; above this table size Fisher's exact test (conditional,
 # conservative, still exact) keeps a compare request fast.
@@ -44,6 +45,7 @@ def expected_cells_ok(x_a: int, n_a: int, x_b: int, n_b: int, minimum: float = 5
 
 def z_test(x_a: int, n_a: int, x_b: int, n_b: int) -> TestResult:
     """Return the pooled two-proportion z-test (z for B − A); needs n_a, n_b > 0."""
+    from scipy import stats
     pooled = (x_a + x_b) / (n_a + n_b)
     se = math.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
     if se == 0:
@@ -54,6 +56,7 @@ def z_test(x_a: int, n_a: int, x_b: int, n_b: int) -> TestResult:
 
 def exact_test(x_a: int, n_a: int, x_b: int, n_b: int) -> TestResult:
     """Return Boschloo's two-sided exact test (Fisher's beyond BOSCHLOO_MAX_TABLE)."""
+    from scipy import stats
     table = [[x_a, x_b], [n_a - x_a, n_b - x_b]]
     if (n_a + 1) * (n_b + 1) > BOSCHLOO_MAX_TABLE:
         p = stats.fisher_exact(table, alternative="two-sided").pvalue
@@ -104,6 +107,7 @@ def prob_b_beats_a(x_a: int, n_a: int, x_b: int, n_b: int) -> float:
 
 def _miller_sum(alpha_a: int, beta_a: int, alpha_b: int, beta_b: int) -> float:
     """Return P(Beta(alpha_b, beta_b) > Beta(alpha_a, beta_a)) for integer alpha_b ≥ 1."""
+    from scipy import special
     i = np.arange(alpha_b, dtype=np.float64)
     log_terms = (
         special.betaln(alpha_a + i, beta_a + beta_b)
@@ -122,6 +126,7 @@ def leads_needed(
     n = (z₁₋α/₂·√(2p̄q̄) + z₁₋β·√(p₁q₁+p₂q₂))² / (p₁−p₂)², rounded up, minus the leads of
     the smaller group, never negative. None when a group is empty or the rates are equal.
     """
+    from scipy import stats
     if n_a <= 0 or n_b <= 0:
         return None
     p1, p2 = x_a / n_a, x_b / n_b

@@ -8,8 +8,6 @@ inputs and major units in the results. p-values are corrected across all values 
 import math
 from dataclasses import dataclass
 
-from scipy import stats
-
 from cohorts.money import MINOR_PER_UNIT
 from experiments.families import adjust_p_values
 from experiments.proportions import TestResult, conversion_test
@@ -57,6 +55,7 @@ def welch_from_stats(mean_a: float, var_a: float, n_a: int,
     None when a group has fewer than 2 values. With zero variance in both groups p is 1
     for equal means and 0 otherwise (as experiments.means.welch_test).
     """
+    from scipy import stats
     if n_a < 2 or n_b < 2:
         return None
     se_a, se_b = var_a / n_a, var_b / n_b
