@@ -78,8 +78,13 @@ def import_command(kind: str, path: Path, report_path: Path | None) -> None:
     click.echo(_summary(result))
 
 
-def _export_chunks(kind: str, as_of_day: date | None) -> Iterator[str]:
-    """Return the CSV text chunks of export `kind`."""
+def export_chunks(kind: str, as_of_day: date | None) -> Iterator[str]:
+    """Yield the CSV text of export `kind` (one of EXPORT_KINDS) in chunks, header first.
+
+    Metrics and cohorts are computed as of `as_of_day` (None: today in the workspace's time
+    zone); spend, leads and purchases ignore it. Needs an app context (it uses the app's
+    engine) and opens its own session, so a view can stream it with `stream_with_context`.
+    """
     engine = database.get_engine()
     with Session(engine) as session:
         settings = ensure_settings(session)
@@ -113,10 +118,10 @@ def export_command(kind: str, output: Path | None, as_of: datetime | None) -> No
     """Export spend, leads, purchases, channel metrics or cohorts as CSV."""
     day = as_of.date() if as_of else None
     if output is None:
-        for chunk in _export_chunks(kind, day):
+        for chunk in export_chunks(kind, day):
             click.echo(chunk, nl=False)
         return
     with output.open("w", encoding="utf-8", newline="") as out:
-        for chunk in _export_chunks(kind, day):
+        for chunk in export_chunks(kind, day):
             out.write(chunk)
     click.echo(f"Wrote {kind} to {output}.", err=True)

@@ -2,21 +2,28 @@
 
 Imports run one at a time in this process (a process-wide lock), each inside the importer's
 single transaction, so two uploads started together cannot interleave. Live progress is kept in
-memory rather than written to the job row while the import runs: on SQLite, another write
-during the import's transaction would make its final upsert fail with a busy snapshot.
+memory rather than written to the job row while the import runs: on SQLite, the import holds
+the database's write lock while it stores rows, and a progress write would have to wait for it.
+
+So that a job whose process died (restart, crash, kill) does not stay running forever, the
+process that owns a job holds an exclusive flock on its saved upload from before the job is
+committed until its outcome is. The system drops a dead process's locks, so any process can
+tell, at any time, a live job from an orphan (`fail_interrupted_jobs`): no clock, no heartbeat.
 """
 
 import csv
+import fcntl
 import logging
 import shutil
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db import session_scope
 from cohorts.csv_formats import RowError, report_csv
@@ -27,11 +34,16 @@ from cohorts.weeks import utcnow
 UPLOAD_FOLDER = "imports"
 SHOWN_PROBLEMS = 100
 READ_BLOCK = 1 << 20
-SQLITE_ATTEMPTS = 3
+UNFINISHED: tuple[str, ...] = ("queued", "running")
+INTERRUPTED_MESSAGE = (
+    "The import was interrupted because the server stopped or restarted before it finished; "
+    "nothing was stored. Upload the file again."
+)
 
 log = logging.getLogger(__name__)
 _import_lock = threading.Lock()  # one import at a time in this process
 _live_rows: dict[int, int] = {}  # job id → rows read so far, while it runs
+_held_uploads: dict[int, IO[bytes]] = {}  # job id → its upload, open and locked, until it ends
 
 
 @dataclass(frozen=True)
@@ -65,17 +77,28 @@ def create_job(
     session: Session, *, kind: str, filename: str, user_id: int | None,
     upload: IO[bytes], instance_dir: str,
 ) -> ImportJob:  # fmt: skip
-    """Store a queued job for `upload` and save the file under the instance folder."""
+    """Store a queued job for `upload` and save the file, locked, under the instance folder.
+
+    This process holds the lock until `run_job` has recorded the outcome; the lock is taken
+    before the job is committed, so no other process ever sees the job without it.
+    """
     job = ImportJob(kind=kind, filename=filename[:255], user_id=user_id)
     session.add(job)
     session.flush()
     assert job.id is not None
     path = upload_path(instance_dir, job.id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as out:
+    out = _held_uploads[job.id] = path.open("wb")
+    try:
+        fcntl.flock(out.fileno(), fcntl.LOCK_EX)
         shutil.copyfileobj(upload, out, READ_BLOCK)
-    job.rows_total = count_data_lines(path)
-    session.commit()
+        out.flush()
+        job.rows_total = count_data_lines(path)
+        session.commit()
+    except BaseException:
+        _release(job.id)
+        path.unlink(missing_ok=True)
+        raise
     return job
 
 
@@ -93,22 +116,40 @@ def start_job(engine: sa.Engine, job_id: int, instance_dir: str, *, synchronous:
 def run_job(engine: sa.Engine, job_id: int, instance_dir: str) -> None:
     """Import the file of job `job_id`, waiting for any import already running."""
     path = upload_path(instance_dir, job_id)
-    with _import_lock:
-        with session_scope(engine) as session:
-            job = _job(session, job_id)
-            job.status, job.started_at = "running", utcnow()
-            kind = job.kind
-        _live_rows[job_id] = 0
-        try:
-            result = _import(engine, kind, path, job_id)
-        except Exception as exc:
-            log.exception("import job %s stopped", job_id)
-            _record_crash(engine, job_id, exc)
-        else:
-            _record_result(engine, job_id, result, instance_dir)
-        finally:
-            _live_rows.pop(job_id, None)
-            path.unlink(missing_ok=True)
+    try:
+        if job_id not in _held_uploads:  # a job not stored by create_job in this process
+            _held_uploads[job_id] = path.open("rb")
+            fcntl.flock(_held_uploads[job_id].fileno(), fcntl.LOCK_EX)
+        with _import_lock:
+            _run(engine, job_id, path, instance_dir)
+    finally:
+        path.unlink(missing_ok=True)
+        _release(job_id)  # only now, once the outcome is committed
+
+
+def _run(engine: sa.Engine, job_id: int, path: Path, instance_dir: str) -> None:
+    """Mark job `job_id` running, import its file and record the outcome."""
+    with session_scope(engine) as session:
+        job = _job(session, job_id)
+        job.status, job.started_at = "running", utcnow()
+        kind = job.kind
+    _live_rows[job_id] = 0
+    try:
+        result = _import(engine, kind, path, job_id)
+    except Exception as exc:
+        log.exception("import job %s stopped", job_id)
+        _record_crash(engine, job_id, exc)
+    else:
+        _record_result(engine, job_id, result, instance_dir)
+    finally:
+        _live_rows.pop(job_id, None)
+
+
+def _release(job_id: int) -> None:
+    """Close job `job_id`'s upload if this process holds it, which drops its lock."""
+    held = _held_uploads.pop(job_id, None)
+    if held is not None:
+        held.close()
 
 
 def _job(session: Session, job_id: int) -> ImportJob:
@@ -120,28 +161,13 @@ def _job(session: Session, job_id: int) -> ImportJob:
 
 
 def _import(engine: sa.Engine, kind: str, path: Path, job_id: int) -> ImportResult:
-    """Run the importer on `path`, publishing the rows read so far; retry a busy SQLite."""
+    """Run the importer on `path`, publishing the rows read so far."""
 
     def progress(state: Progress) -> None:
         _live_rows[job_id] = state.rows
 
-    for attempt in range(1, SQLITE_ATTEMPTS + 1):
-        try:
-            with path.open("rb") as stream:
-                size = path.stat().st_size
-                return import_file(engine, kind, stream, size=size, progress=progress)
-        except sa.exc.OperationalError as exc:
-            # On SQLite, a write by another connection (a new upload, an edit) while the import
-            # checks its rows makes its upsert fail; it rolled back whole, so try again.
-            if not _sqlite_busy(engine, exc) or attempt == SQLITE_ATTEMPTS:
-                raise
-            log.warning("import job %s: SQLite was busy, attempt %s again", job_id, attempt + 1)
-    raise AssertionError("unreachable")
-
-
-def _sqlite_busy(engine: sa.Engine, exc: sa.exc.OperationalError) -> bool:
-    """Return whether `exc` is SQLite refusing a write because another connection wrote."""
-    return engine.dialect.name == "sqlite" and "database is locked" in str(exc.orig)
+    with path.open("rb") as stream:
+        return import_file(engine, kind, stream, size=path.stat().st_size, progress=progress)
 
 
 def _record_result(engine: sa.Engine, job_id: int, result: ImportResult, instance_dir: str) -> None:
@@ -165,6 +191,63 @@ def _record_crash(engine: sa.Engine, job_id: int, exc: Exception) -> None:
         job = _job(session, job_id)
         job.status, job.finished_at = "failed", utcnow()
         job.message = f"The import stopped unexpectedly ({type(exc).__name__}); nothing was stored."
+
+
+def fail_interrupted_jobs(
+    engine: sa.Engine, instance_dir: str, job_ids: Collection[int] | None = None
+) -> list[int]:
+    """Mark failed the queued or running jobs (of `job_ids`, else all) that no process runs.
+
+    Return their ids. A job is interrupted when no process holds the lock on its upload (its
+    process died) or the upload is gone (the instance folder was emptied). While this process
+    imports into SQLite, or when the database is locked, they are left for a later call: the
+    page that shows them must neither fail nor wait for that import's write lock.
+    """
+    unfinished = sa.select(col(ImportJob.id)).where(col(ImportJob.status).in_(UNFINISHED))
+    if job_ids is not None:
+        unfinished = unfinished.where(col(ImportJob.id).in_(job_ids))
+    try:
+        with engine.connect() as conn:
+            ids = [i for i in conn.scalars(unfinished) if i is not None]
+            gone = [i for i in ids if _owner_gone(i, instance_dir)]
+            if not gone or (engine.dialect.name == "sqlite" and _import_lock.locked()):
+                return []
+            failed = [job_id for job_id in gone if _mark_interrupted(conn, job_id)]
+            conn.commit()
+    except sa.exc.OperationalError:
+        log.warning("interrupted import jobs are left for later", exc_info=True)
+        return []
+    for job_id in failed:
+        log.warning("import job %s was interrupted (its process stopped)", job_id)
+        upload_path(instance_dir, job_id).unlink(missing_ok=True)
+    return failed
+
+
+def _owner_gone(job_id: int, instance_dir: str) -> bool:
+    """Return whether no process holds job `job_id`'s upload, so nothing will finish the job."""
+    if job_id in _held_uploads:  # ours (and POSIX-emulated flock, as on NFS, is per process)
+        return False
+    try:
+        upload = upload_path(instance_dir, job_id).open("rb")
+    except FileNotFoundError:
+        return True
+    with upload:  # closing it drops the lock at once if we got it
+        try:
+            fcntl.flock(upload.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+
+def _mark_interrupted(conn: sa.Connection, job_id: int) -> bool:
+    """Mark job `job_id` failed as interrupted unless it has finished meanwhile."""
+    still_unfinished = (col(ImportJob.id) == job_id) & col(ImportJob.status).in_(UNFINISHED)
+    update = (
+        sa.update(ImportJob)
+        .where(still_unfinished)
+        .values(status="failed", message=INTERRUPTED_MESSAGE, finished_at=utcnow())
+    )
+    return conn.execute(update).rowcount == 1
 
 
 def job_progress(job: ImportJob) -> JobProgress:

@@ -267,7 +267,9 @@ class LeadColumns(ColumnValidator):
     def _plain(cells: Column) -> bool:
         """Return whether JSON writes every cell as-is between quotes (nothing to escape)."""
         joined = "".join(cells)
-        return joined.isascii() and joined.isprintable() and not {'"', "\\"} & set(joined)
+        return (
+            joined.isascii() and '"' not in joined and "\\" not in joined and joined.isprintable()
+        )
 
     def _attributes(self, columns: list[tuple[str, ...]]) -> Column:
         """Return each row's attributes as the JSON text `LeadRows` stores."""

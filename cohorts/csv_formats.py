@@ -137,7 +137,9 @@ def map_header(header: list[str], fmt: Format) -> Columns:
         name = normalise_header(raw)
         if not name:
             raise FileError(1, "", raw, f"column {index + 1} has no name")
-        if name in positions or name in {normalise_header(key) for key, _ in attributes}:
+        # Known columns match whatever their case; attribute names are kept as written, so
+        # "Region" and "region" are two attributes (as the API and exports allow).
+        if name in positions or raw.strip() in {key for key, _ in attributes}:
             raise FileError(1, raw.strip(), raw, "this column appears twice")
         if name in known:
             positions[name] = index

@@ -338,3 +338,21 @@ def test_other_writers_during_an_import_neither_fail_it_nor_are_lost(
     assert counts(db) == (0, 2, 0)
     with engine.connect() as conn:
         assert data_version(conn) == before + 3000 + 1  # the import bumped it once
+
+
+def test_repeated_columns_are_refused_but_attribute_names_keep_their_case(
+    app: Flask, db: Session, ads: Channel
+) -> None:
+    row = "L1,Google Ads,2024-03-04,lead,EU,eu\n"
+    for header, column in (
+        ("external_id,channel,created_at,stage,Stage,x\n", "Stage"),
+        ("external_id,channel,created_at,stage,Region,Region \n", "Region"),
+    ):
+        assert problems(run(app, "leads", header + row)) == [
+            (1, column, header.split(",")[-2 if column == "Stage" else -1].rstrip("\n"),
+             "this column appears twice"),
+        ]  # fmt: skip
+    assert counts(db) == (0, 0, 0)
+    result = run(app, "leads", "external_id,channel,created_at,stage,Region,region\n" + row)
+    assert result.ok, problems(result)
+    assert db.exec(select(Lead)).one().attributes == {"Region": "EU", "region": "eu"}

@@ -13,7 +13,6 @@ IO_MODULES = {"__init__", "models", "queries", "bulk", "aggregates", "report", "
 IO_MODULES |= {"importer", "import_sql", "exporter"}  # CSV import and export (issue 5)
 IO_MODULES |= {"api_batches"}  # JSON API batch writes (issue 5)
 IO_MODULES |= {"import_models"}  # web import jobs (issue 5)
-IO_MODULES |= {"import_models"}  # web import jobs (issue 5)
 PURE_MODULES = sorted(
     path
     for package in ("channels", "cohorts", "experiments")

@@ -14,9 +14,15 @@ from flask import (
 from sqlmodel import col, select
 from werkzeug.wrappers import Response
 
-from app.data_cli import _export_chunks as export_chunks
+from app.data_cli import export_chunks
 from app.db import get_engine, get_session
-from app.import_jobs import create_job, job_progress, report_problems, start_job
+from app.import_jobs import (
+    create_job,
+    fail_interrupted_jobs,
+    job_progress,
+    report_problems,
+    start_job,
+)
 from app.views import render_page_or_partial
 from cohorts.csv_formats import FORMATS, template
 from cohorts.exporter import EXPORT_KINDS
@@ -28,6 +34,7 @@ RECENT_JOBS = 20
 
 
 def _index(status: int = 200, error: str = "", kind: str = "leads") -> Response:
+    fail_interrupted_jobs(get_engine(), current_app.config["INSTANCE_DIR"])
     recent = select(ImportJob).order_by(col(ImportJob.id).desc()).limit(RECENT_JOBS)
     jobs = list(get_session().exec(recent))
     return render_page_or_partial(
@@ -63,6 +70,7 @@ def upload() -> Response:
 
 
 def _get_job(job_id: int) -> ImportJob:
+    fail_interrupted_jobs(get_engine(), current_app.config["INSTANCE_DIR"], [job_id])
     session = get_session()
     job = session.get(ImportJob, job_id)
     if job is None:
