@@ -60,18 +60,32 @@ def _scope(keys: list[CohortKey] | None, lead: str = "l") -> tuple[str, dict[str
     return " AND (" + " OR ".join(terms) + ")", params
 
 
-# Each lead's first purchase among those not dated before the lead itself. Such purchases
-# are refused at input (import, API); should one reach the table anyway, metrics ignore it.
-FIRST_PURCHASES = (
-    "(SELECT p.lead_id, MIN(p.purchased_on) AS first_on, MIN(p.purchased_at) AS first_at "
-    "FROM purchase p JOIN lead v ON v.id = p.lead_id WHERE p.purchased_at >= v.created_at "
-    "GROUP BY p.lead_id)"
-)
+def first_purchases(where: str = "") -> str:
+    """Return SQL of each lead's first purchase (lead_id, first_on, first_at).
+
+    Only purchases not dated before the lead itself count: such purchases are refused at input
+    (import, API); should one reach the table anyway, metrics ignore it. `where` restricts the
+    leads (alias v), so refreshing a few cohorts reads only their purchases.
+    """
+    return (
+        "(SELECT p.lead_id, MIN(p.purchased_on) AS first_on, MIN(p.purchased_at) AS first_at "
+        "FROM purchase p JOIN lead v ON v.id = p.lead_id "
+        f"WHERE p.purchased_at >= v.created_at{where} GROUP BY p.lead_id)"
+    )
 
 
-def _refresh_cohorts(connection: sa.Connection, keys: list[CohortKey] | None) -> None:
-    """Rebuild cohort_size and cohort_purchases for `keys` (None: all)."""
+FIRST_PURCHASES = first_purchases()
+
+
+def _refresh_cohorts(
+    connection: sa.Connection, keys: list[CohortKey] | None, first: str | None = None
+) -> None:
+    """Rebuild cohort_size and cohort_purchases for `keys` (None: all).
+
+    `first` is the SQL of the first purchases to use (default: those of the leads in `keys`).
+    """
     where, params = _scope(keys)
+    first = first or first_purchases(_scope(keys, "v")[0])
     for table in ("cohort_size", "cohort_purchases"):
         delete_where = _scope(keys, table)[0].replace(" AND ", " WHERE ", 1)
         connection.execute(sa.text(f"DELETE FROM {table}{delete_where}"), params)
@@ -83,23 +97,32 @@ def _refresh_cohorts(connection: sa.Connection, keys: list[CohortKey] | None) ->
         ),
         params,
     )
+    # Purchases and revenue by the age of each purchase; new customers by the age of each
+    # lead's first purchase (one per customer). Joined, they are the cohort_purchases rows.
     age = _age_days(connection, "p.purchased_on", "l.cohort_week")
+    first_age = _age_days(connection, "f.first_on", "l.cohort_week")
     connection.execute(
         sa.text(
             "INSERT INTO cohort_purchases "
             "(channel_id, cohort_week, age, new_customers, purchases, revenue_minor) "
-            f"SELECT l.channel_id, l.cohort_week, {age} / 7, "
-            "COUNT(DISTINCT CASE WHEN p.purchased_on = f.first_on THEN p.lead_id END), "
-            "COUNT(*), SUM(p.amount_minor) "
-            f"FROM purchase p JOIN lead l ON l.id = p.lead_id JOIN {FIRST_PURCHASES} f "
-            f"ON f.lead_id = p.lead_id WHERE p.purchased_at >= l.created_at{where} "
-            f"GROUP BY l.channel_id, l.cohort_week, {age} / 7"
+            "SELECT a.channel_id, a.cohort_week, a.age, COALESCE(b.customers, 0), a.purchases, "
+            "a.revenue FROM ("
+            f"SELECT l.channel_id, l.cohort_week, {age} / 7 AS age, COUNT(*) AS purchases, "
+            "SUM(p.amount_minor) AS revenue FROM purchase p JOIN lead l ON l.id = p.lead_id "
+            f"WHERE p.purchased_at >= l.created_at{where} "
+            f"GROUP BY l.channel_id, l.cohort_week, {age} / 7) a LEFT JOIN ("
+            f"SELECT l.channel_id, l.cohort_week, {first_age} / 7 AS age, COUNT(*) AS customers "
+            f"FROM {first} f JOIN lead l ON l.id = f.lead_id WHERE 1 = 1{where} "
+            f"GROUP BY l.channel_id, l.cohort_week, {first_age} / 7) b "
+            "ON b.channel_id = a.channel_id AND b.cohort_week = a.cohort_week AND b.age = a.age"
         ),
         params,
     )
 
 
-def _refresh_first_purchase_days(connection: sa.Connection, channel_ids: list[int] | None) -> None:
+def _refresh_first_purchase_days(
+    connection: sa.Connection, channel_ids: list[int] | None, first: str | None = None
+) -> None:
     """Rebuild first_purchase_days for `channel_ids` (None: all channels)."""
     params: dict[str, Any] = {"week_start": _week_start_setting(connection)}
     where = ""
@@ -108,16 +131,18 @@ def _refresh_first_purchase_days(connection: sa.Connection, channel_ids: list[in
         where = " IN (" + ", ".join(f":c{i}" for i in range(len(channel_ids))) + ")"
         delete = f"DELETE FROM first_purchase_days WHERE channel_id{where}"
         connection.execute(sa.text(delete), params)
+        first = first or first_purchases(f" AND v.channel_id{where}")
         where = f" WHERE l.channel_id{where}"
     else:
         connection.execute(sa.text("DELETE FROM first_purchase_days"))
+    first = first or FIRST_PURCHASES
     week = _week_start(connection, "f.first_on")
     days = elapsed_days_sql(connection, "f.first_at", "l.created_at")
     connection.execute(
         sa.text(
             "INSERT INTO first_purchase_days (channel_id, first_purchase_week, days, customers) "
             f"SELECT l.channel_id, {week}, {days}, COUNT(*) FROM lead l JOIN "
-            f"{FIRST_PURCHASES} f ON f.lead_id = l.id{where} "
+            f"{first} f ON f.lead_id = l.id{where} "
             f"GROUP BY l.channel_id, {week}, {days}"
         ),
         params,
@@ -149,10 +174,21 @@ def refresh(connection: sa.Connection, keys: Iterable[CohortKey]) -> None:
 
 
 def refresh_all(connection: sa.Connection) -> None:
-    """Recompute every aggregate from leads and purchases (after bulk loads)."""
+    """Recompute every aggregate from leads and purchases (after bulk loads).
+
+    Every lead's first purchase is computed once, into a temporary table both rebuilds read.
+    """
     bump_version(connection)
-    _refresh_cohorts(connection, None)
-    _refresh_first_purchase_days(connection, None)
+    first = "pg_temp.first_purchase" if connection.dialect.name == "postgresql" else (
+        "temp.first_purchase")  # fmt: skip
+    connection.execute(sa.text(f"DROP TABLE IF EXISTS {first}"))
+    connection.execute(sa.text(f"CREATE TEMP TABLE first_purchase AS SELECT * FROM "
+                               f"{FIRST_PURCHASES} f"))  # fmt: skip
+    try:
+        _refresh_cohorts(connection, None, first)
+        _refresh_first_purchase_days(connection, None, first)
+    finally:
+        connection.execute(sa.text(f"DROP TABLE IF EXISTS {first}"))
 
 
 _PENDING = "bullseye_touched_cohorts"

@@ -6,10 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 from numpy.testing import assert_array_equal
 from sqlmodel import Session, select
 
 from app.models import Channel, Lead, Purchase
+from cohorts.aggregates import refresh_all
 from cohorts.bulk import write_dataset
 from cohorts.demo import generate
 from cohorts.economics import channel_economics
@@ -22,6 +24,7 @@ from cohorts.queries import (
     sales_cycles,
 )
 from cohorts.triangle import build_triangle
+from cohorts.weeks import week_of
 from tests import factories
 
 MON = date(2026, 1, 5)  # a Monday
@@ -217,3 +220,35 @@ def test_purchases_dated_before_their_lead_never_count(db: Session) -> None:
     counts = cohort_counts(session=db, as_of=AsOf(MON + timedelta(13)))[ch.id]
     assert counts.new_customers.tolist() == [[1, 0], [0, 0]]
     assert counts.revenue_minor.tolist() == [[900, 0], [0, 0]]
+
+
+def test_aggregates_kept_on_each_write_equal_a_full_rebuild(db: Session) -> None:
+    """Writes refresh only their cohorts (reading only their leads' purchases); the tables
+    they leave are those a full rebuild computes."""
+    rnd = random.Random(5)
+    channels = [factories.channel(db) for _ in range(3)]
+    leads = []
+    for i in range(40):
+        created = datetime(2026, 1, 5, tzinfo=UTC) + timedelta(hours=rnd.randint(0, 24 * 30))
+        leads.append(factories.lead(db, rnd.choice(channels), created, external_id=f"L{i}"))
+        for _ in range(rnd.choice([0, 1, 2])):
+            factories.purchase(db, leads[-1], created + timedelta(days=rnd.randint(0, 40)), 900)
+    for lead in rnd.sample(leads, 8):  # move leads to other channels and weeks
+        lead.channel_id = rnd.choice(channels).id
+        lead.created_at += timedelta(days=rnd.choice([-9, 3, 15]))
+        lead.cohort_week = week_of(lead.created_at.date())
+        db.add(lead)
+    db.commit()
+    for purchase in db.exec(select(Purchase)).all()[::3]:
+        db.delete(purchase)
+    db.commit()
+    tables = ("cohort_size", "cohort_purchases", "first_purchase_days")
+    conn = db.connection()
+
+    def snapshot() -> dict[str, list[tuple[object, ...]]]:
+        return {t: sorted(map(tuple, conn.execute(sa.text(f"SELECT * FROM {t}")))) for t in tables}
+
+    kept = snapshot()
+    assert all(kept.values())
+    refresh_all(conn)
+    assert snapshot() == kept
