@@ -34,7 +34,8 @@ def _summary(result: ImportResult) -> str:
     return (
         f"Imported {result.rows:,} {result.kind} rows in {result.seconds:.1f} s "
         f"({rate:,.0f} rows/s): {result.created:,} created, {result.updated:,} updated, "
-        f"{result.rows - result.created - result.updated:,} unchanged."
+        f"{result.rows - result.created - result.updated:,} unchanged "
+        f"({', '.join(f'{phase} {seconds:.1f} s' for phase, seconds in result.phases.items())})."
     )
 
 

@@ -28,6 +28,7 @@ KINDS = ("spend", "leads", "purchases")
 
 
 PEAK_MB: dict[str, float] = {}  # largest resident set of each `flask import` process
+OUTPUT: dict[str, str] = {}  # what each `flask` command printed (imports: rows and phases)
 
 
 def _flask(url: str, *args: str) -> float:
@@ -35,18 +36,22 @@ def _flask(url: str, *args: str) -> float:
     env = os.environ | {"DATABASE_URL": url, "SECRET_KEY": "benchmark"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed app has its bytecode cached
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "app", *args],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    assert process.stderr is not None
-    errors = process.stderr.read().decode(errors="replace")
-    _pid, status, usage = os.wait4(process.pid, 0)
+    with tempfile.TemporaryFile() as stdout:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", *args],
+            env=env, stdout=stdout, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        assert process.stderr is not None
+        errors = process.stderr.read().decode(errors="replace")
+        _pid, status, usage = os.wait4(process.pid, 0)
+        stdout.seek(0)
+        output = stdout.read()
     process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"flask {' '.join(args)} failed:\n{errors[-3000:]}")
     PEAK_MB[" ".join(args[:2])] = usage.ru_maxrss / 1024  # KiB on Linux
+    OUTPUT[" ".join(args[:2])] = output.decode(errors="replace").strip()
     return seconds
 
 
@@ -152,6 +157,8 @@ def main(argv: list[str] | None = None) -> None:
         total = sum(ours.values())
         parts = ", ".join(f"{k} {s:.1f} s" for k, s in ours.items())
         print(f"  flask import (SQLite): {total:.1f} s ({parts})")
+        for kind in KINDS:
+            print(f"    {OUTPUT[f'import {kind}']}")
         print(f"  sqlite3 .import:       {shell:.1f} s")
         print(f"  sqlite3 copying those rows into the indexed tables (no validation, no "
               f"aggregates): {floor:.1f} s = {floor / shell:.2f}× .import")  # fmt: skip

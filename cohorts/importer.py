@@ -53,6 +53,7 @@ class ImportResult:
     updated: int = 0
     report: ErrorReport = field(default_factory=ErrorReport)
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase, in order
 
     @property
     def ok(self) -> bool:
@@ -74,22 +75,46 @@ def import_file(
     """Import the CSV `stream` of `kind` ("spend", "leads", "purchases") whole or not at all."""
     started = time.perf_counter()
     result = ImportResult(kind)
+    clock = _PhaseClock(result, progress or (lambda _p: None))
     with engine.connect() as conn, _collector_paused():
         transaction = _Transaction(conn)
         try:
-            _import(conn, transaction, stream, result, size, progress or (lambda _p: None))
+            _import(conn, transaction, stream, result, size, clock)
         except FileError as exc:
             result.report.add(**exc.error.__dict__)
         except BaseException:
             transaction.rollback()
             raise
+        clock.enter("committing")
         if result.ok:
             transaction.commit()
         else:
             transaction.rollback()
             result.created = result.updated = 0
+        clock.enter("")
     result.seconds = time.perf_counter() - started
     return result
+
+
+class _PhaseClock:
+    """Pass progress on, timing each phase into `result.phases`."""
+
+    def __init__(self, result: ImportResult, progress: ProgressCallback) -> None:
+        self.result, self.progress = result, progress
+        self.phase, self.since = "starting", time.perf_counter()
+
+    def __call__(self, state: Progress) -> None:
+        self.enter(state.phase)
+        self.progress(state)
+
+    def enter(self, phase: str) -> None:
+        """Close the current phase's time and start `phase` ("" to stop)."""
+        if phase == self.phase:
+            return
+        now = time.perf_counter()
+        phases = self.result.phases
+        phases[self.phase] = phases.get(self.phase, 0.0) + now - self.since
+        self.phase, self.since = phase, now
 
 
 @contextmanager
@@ -187,6 +212,7 @@ def _import(
     fast = column_validator(validate, sqlite, convert)
     stage = _Stage(conn, plan)
     try:
+        progress(Progress("reading", 0, 0.0))
         for numbers, rows in chunks:
             if fast is not None:
                 staged = fast.chunk(numbers, rows)

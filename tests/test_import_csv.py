@@ -154,6 +154,8 @@ LEADS = (
 def test_leads_import_converts_times_and_keeps_attributes(app: Flask, db: Session, ads: Channel):
     result = run(app, "leads", LEADS)
     assert (result.ok, result.created, result.updated) == (True, 2, 0), problems(result)
+    assert list(result.phases) == ["starting", "reading", "checking", "storing", "committing"]
+    assert 0 < sum(result.phases.values()) <= result.seconds
     leads = {lead.external_id: lead for lead in db.exec(select(Lead))}
     one, two = leads["L1"], leads["L2"]
     assert one.created_at == datetime(2024, 3, 4, 8, tzinfo=UTC)
