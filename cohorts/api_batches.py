@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from cohorts.api_rows import ItemError, id_lookup, item_error, validate_items
 from cohorts.csv_rows import Lookup
-from cohorts.import_sql import STAGE_COLUMNS, plan_for
+from cohorts.import_sql import STAGE_COLUMNS, lock_bulk_writes, plan_for
 
 
 @dataclass
@@ -55,6 +55,7 @@ def store_items(
                 f"VALUES ({', '.join(':' + n for n in names)})"
             )
             conn.execute(insert, [dict(zip(names, convert(row), strict=True)) for row in rows])
+        lock_bulk_writes(conn)
         plan.prepare(conn)
         errors += [item_error(row, column, message) for row, column, _v, message in
                    plan.problems(conn)]  # fmt: skip

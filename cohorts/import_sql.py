@@ -47,6 +47,18 @@ _TYPES = {
 }
 
 
+# Held by every bulk write (CSV import, API batch) on PostgreSQL from its checks to its
+# commit, so two of them are stored one after the other, as SQLite's write lock does.
+BULK_WRITE_LOCK = 0x42756C6C  # "Bull"
+
+
+def lock_bulk_writes(conn: sa.Connection) -> None:
+    """Wait until no other bulk write is checking or storing rows (PostgreSQL; SQLite: no-op,
+    its write lock serialises writers)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": BULK_WRITE_LOCK})
+
+
 def shown(value: Any) -> str:
     """Return a stored value as the text a report shows (times as ISO 8601 in UTC)."""
     if isinstance(value, datetime):

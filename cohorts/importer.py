@@ -27,7 +27,7 @@ from cohorts.csv_formats import (
     read_chunks,
 )
 from cohorts.csv_rows import VALIDATORS, Lookup, name_index
-from cohorts.import_sql import STAGE_COLUMNS, Plan, plan_for
+from cohorts.import_sql import STAGE_COLUMNS, Plan, lock_bulk_writes, plan_for
 
 CHUNK_ROWS = 20_000
 SQLITE_CACHE_KIB = -64_000  # 64 MB page cache: fast, and keeps peak memory low
@@ -133,7 +133,9 @@ def _collector_paused() -> Iterator[None]:
 class _Transaction:
     """The transaction of one import.
 
-    PostgreSQL: one transaction. SQLite: rows are staged in a temporary table while holding no
+    PostgreSQL: one transaction; an advisory lock makes the checks and upserts of two imports
+    (or API batches) run one after the other, so their counts and refreshed cohorts are exact.
+    SQLite: rows are staged in a temporary table while holding no
     lock on the database; the checks and upserts then run under BEGIN IMMEDIATE, which waits
     (up to LOCK_WAIT_MS) for the write lock instead of failing like a deferred transaction
     does when another connection wrote in the meantime ("database is locked").
@@ -152,11 +154,13 @@ class _Transaction:
         self.driver.execute(f"PRAGMA busy_timeout = {LOCK_WAIT_MS}")
         self.driver.execute("BEGIN")
 
-    def lock(self) -> None:
-        """Take the write lock before checking against stored rows and writing (SQLite)."""
+    def lock(self, conn: sa.Connection) -> None:
+        """Take the write lock before checking against stored rows and writing."""
         if self.sqlite:
             self.driver.execute("COMMIT")  # only the temporary staging table was written
             self.driver.execute("BEGIN IMMEDIATE")
+        else:
+            lock_bulk_writes(conn)
 
     def commit(self) -> None:
         """Store everything."""
@@ -224,7 +228,7 @@ def _import(
             stage.write(staged)
             progress(Progress("reading", result.rows, _fraction(stream, size)))
         progress(Progress("checking", result.rows, 1.0))
-        transaction.lock()
+        transaction.lock(conn)
         plan.prepare(conn)
         for row, column, value, message in plan.problems(conn):
             result.report.add(row, column, value, message)

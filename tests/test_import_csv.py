@@ -358,3 +358,42 @@ def test_repeated_columns_are_refused_but_attribute_names_keep_their_case(
     result = run(app, "leads", "external_id,channel,created_at,stage,Region,region\n" + row)
     assert result.ok, problems(result)
     assert db.exec(select(Lead)).one().attributes == {"Region": "EU", "region": "eu"}
+
+
+def test_two_imports_at_once_are_stored_one_after_the_other(
+    app: Flask, db: Session, ads: Channel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two files imported together, overlapping in ids: each is stored whole, in some order."""
+    monkeypatch.setattr("cohorts.importer.CHUNK_ROWS", 3)
+    engine = get_engine_of(app)
+    both_reading = threading.Barrier(2, timeout=20)
+
+    def leads(stage: str, ids: range) -> bytes:
+        rows = "".join(f"L{i},Google Ads,2024-03-{4 + i % 7:02d},{stage}\n" for i in ids)
+        return ("external_id,channel,created_at,stage\n" + rows).encode()
+
+    files = {"lost": leads("lost", range(0, 30)), "customer": leads("customer", range(20, 50))}
+    results: dict[str, ImportResult] = {}
+
+    def run_one(stage: str) -> None:
+        def progress(state: Progress) -> None:
+            if state.phase == "reading" and state.rows == 3:
+                both_reading.wait()  # both files are being read before either is stored
+
+        results[stage] = import_file(engine, "leads", io.BytesIO(files[stage]), progress=progress)
+
+    threads = [threading.Thread(target=run_one, args=(stage,)) for stage in files]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(result.ok for result in results.values()), results
+    counts_by_file = {stage: (r.created, r.updated) for stage, r in results.items()}
+    later = next(stage for stage, counts in counts_by_file.items() if counts == (20, 10))
+    assert sorted(counts_by_file.values()) == [(20, 10), (30, 0)]
+    stored = {lead.external_id: lead.stage for lead in db.exec(select(Lead))}
+    assert len(stored) == 50
+    assert {stored[f"L{i}"] for i in range(20, 30)} == {later}  # whole file, stored last
+    with engine.connect() as conn:
+        sizes = sum(n for (n,) in conn.execute(sa.text("SELECT leads FROM cohort_size")))
+    assert sizes == 50
