@@ -9,12 +9,14 @@ from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import (
     BadRequest,
     HTTPException,
     InternalServerError,
     MethodNotAllowed,
     NotFound,
+    ServiceUnavailable,
 )
 
 API_CODES = {
@@ -29,9 +31,15 @@ API_CODES = {
     422: "validation_failed",
     429: "too_many_requests",
     500: "internal_error",
+    503: "busy",
 }
 BEARER_CHALLENGE = 'Bearer realm="Bullseye"'
 _UNEXPECTED = "Something went wrong on our side; nothing was saved."
+_BUSY = (
+    "The database is busy with another write (such as a large import); nothing was saved. "
+    "Try again in a few seconds."
+)
+BUSY_RETRY_SECONDS = 5
 
 
 class ApiError(Exception):
@@ -111,9 +119,18 @@ def _handle_api_error(exc: ApiError) -> Any:
     return api_error(exc.status, exc.message, exc.details)
 
 
+def _database_busy(exc: Exception) -> bool:
+    """Return whether `exc` is SQLite giving up waiting for another connection's write lock."""
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
+
+
 def _handle_unexpected(exc: Exception) -> Any:
     if isinstance(exc, HTTPException):
         return _handle_http(exc)
+    if _database_busy(exc):
+        current_app.logger.warning("%s %s: database busy", request.method, request.path)
+        busy = ServiceUnavailable(_BUSY, retry_after=BUSY_RETRY_SECONDS)
+        return _handle_http(busy)
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     return _handle_http(InternalServerError(_UNEXPECTED))
 

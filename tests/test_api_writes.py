@@ -1,10 +1,12 @@
 """JSON API writes: channels, weekly spend, leads and purchases (batches: all or nothing)."""
 
+import sqlite3
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, func, select
 
 from app.models import Channel, Lead, Purchase, User, WeeklySpend
@@ -296,3 +298,24 @@ def test_batch_bodies_must_be_json_arrays(
     assert response.status_code == 415
     answer = call(client, spec, "post", "/leads", "/leads", headers, [], 200)
     assert answer == {"created": 0, "updated": 0}
+
+
+def test_a_database_busy_with_another_write_answers_503_with_retry_after(
+    client: FlaskClient, db: Session, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite gives up after its busy timeout while a long import holds the write lock."""
+    from app.api import write_batches
+
+    def locked(*_args: Any, **_kwargs: Any) -> Any:
+        raise sa_exc.OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(write_batches, "store_items", locked)
+    channel = factories.channel(db)
+    body = [{"week": "2024-03-04", "amount": 10}]
+    response = client.put(f"/api/v1/channels/{channel.id}/spend", headers=headers, json=body)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    error = response.get_json()["error"]
+    assert error["code"] == "busy"
+    assert error["message"].startswith("The database is busy with another write")
+    assert count(db, WeeklySpend) == 0
