@@ -26,7 +26,7 @@ STAGE_COLUMNS: dict[str, tuple[str, ...]] = {
                   "amount_minor"),
 }  # fmt: skip
 # Filled in SQL by `Plan.prepare`, after the rows are staged.
-RESOLVED_COLUMNS: dict[str, tuple[str, ...]] = {"purchases": ("lead_id", "lead_created_at")}
+RESOLVED_COLUMNS: dict[str, tuple[str, ...]] = {"purchases": ("lead_id",)}
 BULK_ROWS = 20_000  # changed rows beyond which refreshing every aggregate is cheaper
 _TYPES = {
     "row_no": "INTEGER",
@@ -271,11 +271,11 @@ class PurchasePlan(Plan):
         return (number, external_id, lead, _sqlite_time(at), day.isoformat(), amount)
 
     def prepare(self, conn: sa.Connection) -> None:
-        """Find each purchase's lead, and when it was created, once (by its external id)."""
+        """Find each purchase's lead once (by its unique external id)."""
         conn.execute(
             sa.text(
-                "UPDATE import_stage SET (lead_id, lead_created_at) = (SELECT l.id, l.created_at "
-                "FROM lead l WHERE l.external_id = import_stage.lead_external_id)"
+                "UPDATE import_stage SET lead_id = (SELECT l.id FROM lead l "
+                "WHERE l.external_id = import_stage.lead_external_id)"
             )
         )
 
@@ -288,7 +288,8 @@ class PurchasePlan(Plan):
             f"WHERE s.lead_id IS NULL ORDER BY s.row_no LIMIT {ERROR_LIMIT}",
             "SELECT s.row_no, 'purchased_at', s.purchased_at, "
             "'is before its lead was created' FROM import_stage s "
-            f"WHERE s.purchased_at < s.lead_created_at ORDER BY s.row_no LIMIT {ERROR_LIMIT}",
+            "JOIN lead l ON l.id = s.lead_id "
+            f"WHERE s.purchased_at < l.created_at ORDER BY s.row_no LIMIT {ERROR_LIMIT}",
         ]
 
     def store(self, conn: sa.Connection) -> tuple[int, int]:
