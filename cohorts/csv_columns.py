@@ -16,9 +16,9 @@ as ISO text with "+00:00" for COPY. Attributes are JSON text in both.
 import json
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from json.encoder import encode_basestring_ascii
-from operator import attrgetter, itemgetter, methodcaller
+from operator import methodcaller
 from typing import Any
 
 from cohorts.csv_formats import is_blank
@@ -31,27 +31,14 @@ from cohorts.csv_rows import (
     PurchaseRows,
     RowValidator,
 )
+from cohorts.csv_times import SLOW, Column, has_slow, times_and_days, utc_moments
 from cohorts.csv_values import AMOUNT_MAX_MINOR, zone
 from cohorts.weeks import week_of
 
-SLOW: Any = type("Slow", (), {"__repr__": lambda _self: "SLOW"})()  # "let the row validator decide"
-Column = list[Any]
 Converted = tuple[Any, ...]
 _CENTS = re.compile(r"-?[0-9]{1,12}\.[0-9]{2}")  # the exported form: 1234.50, -99.00
 _WHOLE = re.compile(r"-?[0-9]{1,12}")
 _strip = methodcaller("strip")
-_tzinfo = attrgetter("tzinfo")
-_to_utc = methodcaller("astimezone", UTC)
-_iso_text = methodcaller("isoformat", " ", "microseconds")
-_t_to_space = methodcaller("replace", "T", " ", 1)
-# The characters at 4, 7, 10, 13, 16, 19 and from 26 of "2024-03-05T08:30:00.000000+00:00".
-_marks = itemgetter(4, 7, 10, 13, 16, 19, slice(26, None))
-_UTC_MARKS = {("-", "-", sep, ":", ":", ".", "+00:00") for sep in "T "}
-_first_26 = itemgetter(slice(0, 26))  # drops "+00:00": SQLite stores UTC times without it
-_first_10 = itemgetter(slice(0, 10))
-_eleventh = itemgetter(10)
-_to_date = methodcaller("date")
-_iso = methodcaller("isoformat")
 _json = json.JSONEncoder().encode
 assert AMOUNT_MAX_MINOR >= 10**14  # 12 integer digits and 2 decimals always fit
 
@@ -72,18 +59,13 @@ def _key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-def _has_slow(column: Column) -> bool:
-    return SLOW in column
-
-
 class ColumnValidator:
     """The fast path for one file: converts chunks, sending unusual rows to `rows`."""
 
     def __init__(self, rows: RowValidator, sqlite: bool, convert: Callable[..., Converted]) -> None:
         self.rows, self.sqlite, self.convert = rows, sqlite, convert
         self.at, self.width = rows.columns.positions, rows.columns.width
-        self.timezone = rows.lookup.timezone
-        self.local = zone(self.timezone)
+        self.local = zone(rows.lookup.timezone)
         week_start = rows.lookup.week_start
         self.weeks = _Lazy(lambda day: week_of(date.fromisoformat(day), week_start).isoformat())
 
@@ -91,14 +73,14 @@ class ColumnValidator:
         """Return the staged rows of a chunk; rows with problems are left out and reported."""
         if not cells:
             return []
-        if set(map(len, cells)) != {self.width}:
-            wide = [i for i, row in enumerate(cells) if len(row) == self.width]
-            staged = self._slow(numbers, cells, [i for i, row in enumerate(cells)
-                                                 if len(row) != self.width])  # fmt: skip
-            return staged + self.chunk([numbers[i] for i in wide], [cells[i] for i in wide])
+        if set(map(len, cells)) != {self.width}:  # rows of the wrong width: the row validator
+            fit = [i for i, row in enumerate(cells) if len(row) == self.width]
+            misfit = [i for i, row in enumerate(cells) if len(row) != self.width]
+            staged = self._slow(numbers, cells, misfit)
+            return staged + self.chunk([numbers[i] for i in fit], [cells[i] for i in fit])
         columns = list(zip(*cells, strict=True))
         converted = self.columns(numbers, columns)
-        slow = [i for column in converted if _has_slow(column)
+        slow = [i for column in converted if has_slow(column)
                 for i, value in enumerate(column) if value is SLOW]  # fmt: skip
         rows = list(zip(*converted, strict=True))
         if not slow:
@@ -130,66 +112,12 @@ class ColumnValidator:
         return [t if 0 < len(t) <= EXTERNAL_ID_MAX else SLOW for t in texts]
 
     def moments(self, texts: Column) -> Column:
-        """Return aware UTC times of date-time cells (else SLOW), read as `parse_moment` does."""
-        parsed: Column = []
-        if min(map(len, texts)) > 16 and set(map(_eleventh, texts)) <= {"T", " "}:
-            try:
-                parsed = list(map(datetime.fromisoformat, texts))
-            except ValueError:
-                pass
-        if parsed:
-            zones = set(map(_tzinfo, parsed))
-            if zones == {UTC}:
-                return parsed
-            if None not in zones:
-                return list(map(_to_utc, parsed))
-        else:
-            parsed = [self._moment(text) for text in texts]
-        return [self._utc(moment) for moment in parsed]
-
-    @staticmethod
-    def _moment(text: str) -> Any:
-        if len(text) > 16 and text[10] in "T ":
-            try:
-                return datetime.fromisoformat(text)
-            except ValueError:
-                return SLOW
-        return SLOW
-
-    def _utc(self, moment: Any) -> Any:
-        """Return `moment` in UTC; a naive time is local (SLOW if a DST change makes it unclear)."""
-        if moment is SLOW:
-            return SLOW
-        if moment.tzinfo is None:
-            first = moment.replace(tzinfo=self.local)
-            if self.local is not UTC and first.utcoffset() != moment.replace(
-                tzinfo=self.local, fold=1
-            ).utcoffset():
-                return SLOW
-            moment = first
-        return moment.astimezone(UTC)
+        """Return aware UTC times of date-time cells (else SLOW)."""
+        return utc_moments(texts, self.local)
 
     def times_and_days(self, texts: Column, moments: Column) -> tuple[Column, Column]:
-        """Return the staged UTC times and the install's calendar days (ISO) of `moments`.
-
-        Cells already written as UTC with microseconds ("2024-03-05T08:30:00.000000+00:00",
-        what exports contain) are converted by slicing the text; others by formatting.
-        """
-        if _has_slow(moments):
-            pairs = [self.times_and_days([t], [m]) if m is not SLOW else ([SLOW], [SLOW])
-                     for t, m in zip(texts, moments, strict=True)]  # fmt: skip
-            return [p[0][0] for p in pairs], [p[1][0] for p in pairs]
-        if set(map(len, texts)) == {32} and set(map(_marks, texts)) <= _UTC_MARKS:
-            times = texts if not self.sqlite else list(map(_first_26, map(_t_to_space, texts)))
-            days = list(map(_first_10, texts)) if self.local is UTC else None
-        else:
-            formatted = list(map(_iso_text, moments))
-            times = list(map(_first_26, formatted)) if self.sqlite else formatted
-            days = list(map(_first_10, formatted)) if self.local is UTC else None
-        if days is None:
-            local = map(methodcaller("astimezone", self.local), moments)
-            days = list(map(_iso, map(_to_date, local)))
-        return times, days
+        """Return the staged UTC times and the install's calendar days of `moments`."""
+        return times_and_days(texts, moments, self.local, self.sqlite)
 
     def lookup(self, texts: Column, cache: _Lazy) -> Column:
         """Return `cache[text]` for every cell (the cache resolves each distinct text once)."""
@@ -234,7 +162,7 @@ class LeadColumns(ColumnValidator):
         created = self.cells(columns, "created_at")
         moments = self.moments(created)
         times, days = self.times_and_days(created, moments)
-        weeks = [SLOW if d is SLOW else self.weeks[d] for d in days] if _has_slow(days) else (
+        weeks = [SLOW if d is SLOW else self.weeks[d] for d in days] if has_slow(days) else (
             self.lookup(days, self.weeks))  # fmt: skip
         return [
             list(numbers),
