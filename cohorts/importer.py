@@ -78,19 +78,23 @@ def import_file(
     clock = _PhaseClock(result, progress or (lambda _p: None))
     with engine.connect() as conn, _collector_paused():
         transaction = _Transaction(conn)
+        stage = _Stage(conn, plan_for(kind, conn.dialect.name))
         try:
-            _import(conn, transaction, stream, result, size, clock)
-        except FileError as exc:
-            result.report.add(**exc.error.__dict__)
-        except BaseException:
-            transaction.rollback()
-            raise
-        clock.enter("committing")
-        if result.ok:
-            transaction.commit()
-        else:
-            transaction.rollback()
-            result.created = result.updated = 0
+            try:
+                _import(conn, transaction, stage, stream, result, size, clock)
+            except FileError as exc:
+                result.report.add(**exc.error.__dict__)
+            except BaseException:
+                transaction.rollback()
+                raise
+            clock.enter("committing")
+            if result.ok:
+                transaction.commit()
+            else:
+                transaction.rollback()
+                result.created = result.updated = 0
+        finally:
+            stage.drop()  # after the transaction, so no lock is held while dropping it
         clock.enter("")
     result.seconds = time.perf_counter() - started
     return result
@@ -201,6 +205,7 @@ def _lookup(conn: sa.Connection) -> Lookup:
 def _import(
     conn: sa.Connection,
     transaction: _Transaction,
+    stage: "_Stage",
     stream: BinaryIO,
     result: ImportResult,
     size: int | None,
@@ -210,34 +215,29 @@ def _import(
     header, chunks = read_chunks(stream, CHUNK_ROWS)
     columns = map_header(header, FORMATS[result.kind])
     validate = VALIDATORS[result.kind](columns, _lookup(conn), result.report)
-    plan = plan_for(result.kind, conn.dialect.name)
-    sqlite = conn.dialect.name == "sqlite"
-    convert = plan.sqlite_row if sqlite else plan.postgres_row
-    fast = column_validator(validate, sqlite, convert)
-    stage = _Stage(conn, plan)
-    try:
-        progress(Progress("reading", 0, 0.0))
-        for numbers, rows in chunks:
-            if fast is not None:
-                staged = fast.chunk(numbers, rows)
-            else:
-                checked = (validate(n, cells) for n, cells in zip(numbers, rows, strict=True)
-                           if not is_blank(cells))  # fmt: skip
-                staged = [convert(row) for row in checked if row is not None]
-            result.rows += len(rows)
-            stage.write(staged)
-            progress(Progress("reading", result.rows, _fraction(stream, size)))
-        progress(Progress("checking", result.rows, 1.0))
-        transaction.lock(conn)
-        plan.prepare(conn)
-        for row, column, value, message in plan.problems(conn):
-            result.report.add(row, column, value, message)
-        if result.report:
-            return
-        progress(Progress("storing", result.rows, 1.0))
-        result.created, result.updated = plan.store(conn)
-    finally:
-        stage.drop()
+    plan = stage.plan
+    convert = plan.sqlite_row if stage.sqlite else plan.postgres_row
+    fast = column_validator(validate, stage.sqlite, convert)
+    progress(Progress("reading", 0, 0.0))
+    for numbers, rows in chunks:
+        if fast is not None:
+            staged = fast.chunk(numbers, rows)
+        else:
+            checked = (validate(n, cells) for n, cells in zip(numbers, rows, strict=True)
+                       if not is_blank(cells))  # fmt: skip
+            staged = [convert(row) for row in checked if row is not None]
+        result.rows += len(rows)
+        stage.write(staged)
+        progress(Progress("reading", result.rows, _fraction(stream, size)))
+    progress(Progress("checking", result.rows, 1.0))
+    transaction.lock(conn)
+    plan.prepare(conn)
+    for row, column, value, message in plan.problems(conn):
+        result.report.add(row, column, value, message)
+    if result.report:
+        return
+    progress(Progress("storing", result.rows, 1.0))
+    result.created, result.updated = plan.store(conn)
 
 
 def _fraction(stream: BinaryIO, size: int | None) -> float:
@@ -284,7 +284,8 @@ class _Stage:
             cursor.close()
 
     def drop(self) -> None:
-        """Remove SQLite's staging table (PostgreSQL drops it at the end of the transaction)."""
+        """Remove SQLite's staging table, after the import's transaction (PostgreSQL dropped
+        it when the transaction ended)."""
         if self.sqlite:
             self.conn.execute(sa.text("DROP TABLE IF EXISTS import_stage"))
             self.conn.execute(sa.text(f"PRAGMA cache_size = {self.previous_cache}"))
