@@ -80,21 +80,21 @@ def import_file(
         transaction = _Transaction(conn)
         stage = _Stage(conn, plan_for(kind, conn.dialect.name))
         try:
-            try:
-                _import(conn, transaction, stage, stream, result, size, clock)
-            except FileError as exc:
-                result.report.add(**exc.error.__dict__)
-            except BaseException:
-                transaction.rollback()
-                raise
-            clock.enter("committing")
-            if result.ok:
-                transaction.commit()
-            else:
-                transaction.rollback()
-                result.created = result.updated = 0
-        finally:
-            stage.drop()  # after the transaction, so no lock is held while dropping it
+            _import(conn, transaction, stage, stream, result, size, clock)
+        except FileError as exc:
+            result.report.add(**exc.error.__dict__)
+        except BaseException:
+            transaction.rollback()
+            stage.drop()  # a rollback would undo a DROP made inside the transaction
+            raise
+        clock.enter("committing")
+        if result.ok:
+            stage.drop()  # in the transaction: cheaper than on its own afterwards
+            transaction.commit()
+        else:
+            transaction.rollback()
+            stage.drop()
+            result.created = result.updated = 0
         clock.enter("")
     result.seconds = time.perf_counter() - started
     return result
@@ -284,8 +284,7 @@ class _Stage:
             cursor.close()
 
     def drop(self) -> None:
-        """Remove SQLite's staging table, after the import's transaction (PostgreSQL dropped
-        it when the transaction ended)."""
+        """Remove SQLite's staging table (PostgreSQL drops it when the transaction ends)."""
         if self.sqlite:
             self.conn.execute(sa.text("DROP TABLE IF EXISTS import_stage"))
             self.conn.execute(sa.text(f"PRAGMA cache_size = {self.previous_cache}"))
