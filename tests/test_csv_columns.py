@@ -171,22 +171,23 @@ INSTALLS = st.tuples(st.sampled_from(["UTC", "Europe/Berlin", "America/New_York"
                      st.integers(0, 6), st.sampled_from(["sqlite", "postgresql"]))  # fmt: skip
 
 
+def _check_both_paths_agree(kind: str, chunk: Any, install: Any) -> None:
+    header, rows = chunk
+    timezone, week_start, dialect = install
+    fast, slow = _both_paths(kind, header, rows, _lookup(timezone, week_start), dialect)
+    assert fast == slow
+
+
 @SETTINGS
 @given(chunk=lead_chunks(), install=INSTALLS)
 def test_fast_lead_path_stages_what_the_row_validator_stages(chunk: Any, install: Any) -> None:
-    header, rows = chunk
-    timezone, week_start, dialect = install
-    fast, slow = _both_paths("leads", header, rows, _lookup(timezone, week_start), dialect)
-    assert fast == slow
+    _check_both_paths_agree("leads", chunk, install)
 
 
 @SETTINGS
 @given(chunk=purchase_chunks(), install=INSTALLS)
 def test_fast_purchase_path_stages_what_the_row_validator_stages(chunk: Any, install: Any) -> None:
-    header, rows = chunk
-    timezone, week_start, dialect = install
-    fast, slow = _both_paths("purchases", header, rows, _lookup(timezone, week_start), dialect)
-    assert fast == slow
+    _check_both_paths_agree("purchases", chunk, install)
 
 
 def test_a_clean_chunk_never_reaches_the_row_validator() -> None:
