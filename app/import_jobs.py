@@ -140,7 +140,8 @@ def _run(engine: sa.Engine, job_id: int, path: Path, instance_dir: str) -> None:
         log.exception("import job %s stopped", job_id)
         _record_crash(engine, job_id, exc)
     else:
-        _record_result(engine, job_id, result, instance_dir)
+        if not result.ok:  # a success was recorded with the rows, in the same commit
+            _record_failure(engine, job_id, result, instance_dir)
     finally:
         _live_rows.pop(job_id, None)
 
@@ -166,23 +167,34 @@ def _import(engine: sa.Engine, kind: str, path: Path, job_id: int) -> ImportResu
     def progress(state: Progress) -> None:
         _live_rows[job_id] = state.rows
 
+    def record_success(conn: sa.Connection, result: ImportResult) -> None:
+        """Mark the job succeeded in the import's own transaction: a process that dies right
+        after the commit cannot leave a job that claims nothing was stored."""
+        outcome = sa.update(ImportJob).where(col(ImportJob.id) == job_id)
+        conn.execute(outcome.values(
+            status="succeeded", rows_done=result.rows, rows_total=result.rows, error_count=0,
+            created=result.created, updated=result.updated, finished_at=utcnow(),
+        ))  # fmt: skip
+
     with path.open("rb") as stream:
-        return import_file(engine, kind, stream, size=path.stat().st_size, progress=progress)
+        size = path.stat().st_size
+        return import_file(
+            engine, kind, stream, size=size, progress=progress, before_commit=record_success
+        )
 
 
-def _record_result(engine: sa.Engine, job_id: int, result: ImportResult, instance_dir: str) -> None:
-    """Store the outcome of an import and, when it failed, write its report CSV."""
+def _record_failure(
+    engine: sa.Engine, job_id: int, result: ImportResult, instance_dir: str
+) -> None:
+    """Store the outcome of an import that found problems and write its report CSV."""
+    relative = f"{UPLOAD_FOLDER}/{job_id}-report.csv"
+    (Path(instance_dir) / relative).write_text(report_csv(result.report), "utf-8")
     with session_scope(engine) as session:
         job = _job(session, job_id)
         job.rows_done = job.rows_total = result.rows
-        job.created, job.updated = result.created, result.updated
+        job.created = job.updated = 0
         job.error_count = result.report.total
-        job.status = "succeeded" if result.ok else "failed"
-        if not result.ok:
-            relative = f"{UPLOAD_FOLDER}/{job_id}-report.csv"
-            (Path(instance_dir) / relative).write_text(report_csv(result.report), "utf-8")
-            job.report_path = relative
-        job.finished_at = utcnow()
+        job.status, job.report_path, job.finished_at = "failed", relative, utcnow()
 
 
 def _record_crash(engine: sa.Engine, job_id: int, exc: Exception) -> None:

@@ -62,6 +62,7 @@ class ImportResult:
 
 
 ProgressCallback = Callable[[Progress], None]
+BeforeCommit = Callable[[sa.Connection, ImportResult], None]
 
 
 def import_file(
@@ -71,8 +72,13 @@ def import_file(
     *,
     size: int | None = None,
     progress: ProgressCallback | None = None,
+    before_commit: BeforeCommit | None = None,
 ) -> ImportResult:
-    """Import the CSV `stream` of `kind` ("spend", "leads", "purchases") whole or not at all."""
+    """Import the CSV `stream` of `kind` ("spend", "leads", "purchases") whole or not at all.
+
+    `before_commit(conn, result)` runs inside the import's transaction once the rows are
+    stored, so what it writes (say, a job's outcome) is committed with them or not at all.
+    """
     started = time.perf_counter()
     result = ImportResult(kind)
     clock = _PhaseClock(result, progress or (lambda _p: None))
@@ -81,6 +87,8 @@ def import_file(
         stage = _Stage(conn, plan_for(kind, conn.dialect.name))
         try:
             _import(conn, transaction, stage, stream, result, size, clock)
+            if result.ok and before_commit is not None:
+                before_commit(conn, result)
         except FileError as exc:
             result.report.add(**exc.error.__dict__)
         except BaseException:

@@ -14,6 +14,8 @@ from sqlmodel import Session
 
 from app import import_jobs
 from app.db import get_engine
+from channels.models import WeeklySpend
+from cohorts import importer
 from cohorts.import_models import ImportJob
 from cohorts.weeks import utcnow
 from tests import factories
@@ -155,3 +157,29 @@ def test_on_sqlite_a_dead_job_waits_while_this_process_imports(
     with app.app_context():
         import_jobs.fail_interrupted_jobs(get_engine(), app.config["INSTANCE_DIR"])
     assert status_of(db, job)[0] == "failed"
+
+
+def test_a_process_that_dies_right_after_the_commit_leaves_the_job_succeeded(
+    app: Flask, editor_client: FlaskClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    factories.channel(db, name="Google Ads")
+    monkeypatch.setattr("app.views.imports.start_job", lambda *args, **kwargs: None)
+    data = {"kind": "spend", "file": (io.BytesIO(SPEND.encode()), "spend.csv")}
+    response = editor_client.post("/imports/", data=data, content_type="multipart/form-data")
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    commit = importer._Transaction.commit
+
+    def commit_then_die(self: importer._Transaction) -> None:
+        commit(self)
+        raise SystemExit("killed")  # the process ends before any later line of the job runs
+
+    monkeypatch.setattr(importer._Transaction, "commit", commit_then_die)
+    with app.app_context(), pytest.raises(SystemExit):
+        import_jobs.run_job(get_engine(), job_id, app.config["INSTANCE_DIR"])
+    with app.app_context():
+        assert import_jobs.fail_interrupted_jobs(get_engine(), app.config["INSTANCE_DIR"]) == []
+    job = db.get(ImportJob, job_id)
+    assert job is not None and status_of(db, job) == ("succeeded", "")
+    assert (job.rows_done, job.created, job.updated, job.error_count) == (1, 1, 0, 0)
+    assert job.finished_at is not None
+    assert [s.amount_minor for s in db.query(WeeklySpend)] == [125000]
