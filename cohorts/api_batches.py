@@ -40,6 +40,7 @@ def store_items(
     conn: sa.Connection, kind: str, items: Sequence[Any], *, channel_id: int | None = None
 ) -> BatchResult:
     """Validate every item of `kind`; when all are valid upsert them and refresh aggregates."""
+    lock_bulk_writes(conn)  # before the first read, so the checks see what the upsert meets
     rows, errors = validate_items(kind, items, batch_lookup(conn), channel_id=channel_id)
     plan = plan_for(kind, conn.dialect.name)
     sqlite = conn.dialect.name == "sqlite"
@@ -55,7 +56,6 @@ def store_items(
                 f"VALUES ({', '.join(':' + n for n in names)})"
             )
             conn.execute(insert, [dict(zip(names, convert(row), strict=True)) for row in rows])
-        lock_bulk_writes(conn)
         plan.prepare(conn)
         errors += [item_error(row, column, message) for row, column, _v, message in
                    plan.problems(conn)]  # fmt: skip

@@ -53,10 +53,18 @@ BULK_WRITE_LOCK = 0x42756C6C  # "Bull"
 
 
 def lock_bulk_writes(conn: sa.Connection) -> None:
-    """Wait until no other bulk write is checking or storing rows (PostgreSQL; SQLite: no-op,
-    its write lock serialises writers)."""
+    """Wait until no other bulk write is checking or storing rows, for this transaction.
+
+    PostgreSQL: an advisory lock. SQLite: the database's write lock, taken now (BEGIN
+    IMMEDIATE waits up to the busy timeout) unless a transaction is already open: a deferred
+    transaction that has read fails at its first write if another connection committed since.
+    """
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": BULK_WRITE_LOCK})
+    elif conn.dialect.name == "sqlite":
+        driver: Any = conn.connection.driver_connection
+        if not driver.in_transaction:
+            driver.execute("BEGIN IMMEDIATE")
 
 
 def shown(value: Any) -> str:

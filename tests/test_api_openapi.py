@@ -71,6 +71,10 @@ def test_paths_and_parameters_come_from_the_routes(spec: dict[str, Any]) -> None
     assert one["get"]["responses"]["401"] == {"$ref": "#/components/responses/Unauthorized"}
     assert one["get"]["responses"]["404"] == {"$ref": "#/components/responses/NotFound"}
     assert one["get"]["responses"]["500"] == {"$ref": "#/components/responses/InternalError"}
+    assert "503" not in one["get"]["responses"]  # reads never wait for the write lock
+    assert one["patch"]["responses"]["503"] == {"$ref": "#/components/responses/Busy"}
+    busy = spec["components"]["responses"]["Busy"]
+    assert busy["headers"]["Retry-After"]["schema"] == {"type": "integer"}
     filters = spec["paths"]["/channels"]["get"]["parameters"]
     assert [p["name"] for p in filters] == ["ring", "status", "kind"]
     assert filters[0]["schema"]["items"]["enum"] == ["inner", "middle", "outer"]

@@ -1,10 +1,12 @@
 """JSON API writes: channels, weekly spend, leads and purchases (batches: all or nothing)."""
 
 import sqlite3
+import threading
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, func, select
@@ -301,8 +303,9 @@ def test_batch_bodies_must_be_json_arrays(
 
 
 def test_a_database_busy_with_another_write_answers_503_with_retry_after(
-    client: FlaskClient, db: Session, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+    client: FlaskClient, db: Session, spec: dict[str, Any], headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
     """SQLite gives up after its busy timeout while a long import holds the write lock."""
     from app.api import write_batches
 
@@ -314,8 +317,50 @@ def test_a_database_busy_with_another_write_answers_503_with_retry_after(
     body = [{"week": "2024-03-04", "amount": 10}]
     response = client.put(f"/api/v1/channels/{channel.id}/spend", headers=headers, json=body)
     assert response.status_code == 503
+    assert_matches_openapi(spec, "put", "/channels/{channel_id}/spend", 503, response.get_json())
     assert response.headers["Retry-After"] == "5"
     error = response.get_json()["error"]
     assert error["code"] == "busy"
     assert error["message"].startswith("The database is busy with another write")
     assert count(db, WeeklySpend) == 0
+
+
+def test_on_sqlite_a_batch_waits_for_a_write_committed_while_it_checks_instead_of_failing(
+    app: Any, client: FlaskClient, db: Session, headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Another connection writes between the batch's checks and its upsert: on SQLite a
+    deferred transaction that has read would then fail ("database is locked", 503)."""
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("PostgreSQL transactions do not fail when another one commits first")
+    from app.db import get_engine
+    from cohorts.import_sql import LeadPlan
+
+    channel = factories.channel(db, name="Google Ads")
+    other = factories.channel(db, name="Bing Ads")
+    with app.app_context():
+        engine = get_engine()
+    store, writers = LeadPlan.store, []
+
+    def store_after_another_write(self: LeadPlan, conn: Any) -> tuple[int, int]:
+        def rename() -> None:
+            with engine.begin() as writer:
+                writer.execute(sa.update(Channel).where(col(Channel.id) == other.id)
+                               .values(name="Microsoft Ads"))  # fmt: skip
+
+        writer = threading.Thread(target=rename)
+        writer.start()
+        writer.join(timeout=0.5)  # done at once unless the batch holds the write lock
+        writers.append(writer)
+        return store(self, conn)
+
+    monkeypatch.setattr(LeadPlan, "store", store_after_another_write)
+    body = [{"external_id": "L-1", "channel_id": channel.id, "created_at": "2024-03-04"}]
+    response = client.post("/api/v1/leads", headers=headers, json=body)
+    writers[0].join(timeout=15)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"created": 1, "updated": 0}
+    assert not writers[0].is_alive()
+    db.expire_all()
+    assert [lead.external_id for lead in db.exec(select(Lead))] == ["L-1"]
+    assert db.get(Channel, other.id).name == "Microsoft Ads"  # type: ignore[union-attr]

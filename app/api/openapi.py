@@ -31,6 +31,11 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     415: ("UnsupportedMediaType", "The body must be JSON (Content-Type: application/json)."),
     422: ("ValidationFailed", "The body is well-formed but invalid; details list every error."),
     500: ("InternalError", "An unexpected error; nothing was saved."),
+    503: (
+        "Busy",
+        "Another write (such as a large import) held the database (SQLite) for too long; "
+        "nothing was saved. Send the request again after Retry-After seconds.",
+    ),
 }
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _ROUTE_ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
@@ -135,6 +140,9 @@ def _components() -> dict[str, Any]:
     responses["Unauthorized"]["headers"] = {
         "WWW-Authenticate": {"description": "The Bearer challenge.", "schema": {"type": "string"}}
     }
+    responses["Busy"]["headers"] = {
+        "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+    }
     return {
         "securitySchemes": {
             "bearerAuth": {
@@ -174,6 +182,8 @@ def _operation_object(endpoint: str, method: str, declared: dict[str, Any]) -> d
         responses.setdefault("401", error_response(401))
         if method not in _SAFE_METHODS:
             responses.setdefault("403", error_response(403))
+    if method not in _SAFE_METHODS:
+        responses.setdefault("503", error_response(503))
     responses.setdefault("500", error_response(500))
     return {"operationId": endpoint.removeprefix("api."), **fields, "responses": responses}
 
