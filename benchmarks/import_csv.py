@@ -7,8 +7,11 @@ generated into a scratch SQLite file and exported with `flask export`; then, in 
 same files into an empty database (no validation, no indexes). Peak memory is the largest
 resident set of the import processes. With --postgres-url, the import (COPY) is timed there too.
 
-For context it also times the shell copying the rows it imported into Bullseye's indexed
-tables in C, with no validation and no aggregates: the cost of storing alone.
+For context it also times two lower bounds. The shell copying the rows it imported into
+Bullseye's indexed tables in C, with no validation and no aggregates: the cost of storing
+alone. And the least any Python importer must do: read the files with `csv.reader` and hand
+the cells to SQLite through the sqlite3 driver, plus the shell storing the same rows in tables
+without constraints, building the indexes afterwards.
 """
 
 import argparse
@@ -137,6 +140,70 @@ def _floor_seconds(folder: Path, source: str) -> float:
     return time.perf_counter() - started
 
 
+# The cheapest storing there is: tables without constraints, the same indexes built afterwards.
+_BARE_SQL = """
+ATTACH '{raw}' AS raw;
+BEGIN;
+CREATE TABLE bare_lead (id INTEGER PRIMARY KEY, external_id, channel_id, experiment_id,
+                        created_at, cohort_week, stage, grade, attributes);
+INSERT INTO bare_lead (external_id, channel_id, created_at, cohort_week, stage, grade,
+                       attributes)
+  SELECT l.external_id, c.id, replace(substr(l.created_at, 1, 26), 'T', ' '),
+         substr(l.created_at, 1, 10), l.stage, l.grade, '{{}}'
+  FROM raw.leads l JOIN channel c ON c.name = l.channel;
+CREATE UNIQUE INDEX bare_lead_external_id ON bare_lead (external_id);
+CREATE INDEX bare_lead_channel_week ON bare_lead (channel_id, cohort_week);
+CREATE INDEX bare_lead_cohort_week ON bare_lead (cohort_week);
+CREATE INDEX bare_lead_experiment ON bare_lead (experiment_id);
+CREATE TABLE bare_purchase (id INTEGER PRIMARY KEY, external_id, lead_id, purchased_at,
+                            purchased_on, amount_minor);
+INSERT INTO bare_purchase (external_id, lead_id, purchased_at, purchased_on, amount_minor)
+  SELECT p.external_id, l.id, replace(substr(p.purchased_at, 1, 26), 'T', ' '),
+         substr(p.purchased_at, 1, 10), CAST(ROUND(p.amount * 100) AS INTEGER)
+  FROM raw.purchases p JOIN bare_lead l ON l.external_id = p.lead_external_id;
+CREATE UNIQUE INDEX bare_purchase_external_id ON bare_purchase (external_id);
+CREATE INDEX bare_purchase_lead ON bare_purchase (lead_id);
+CREATE INDEX bare_purchase_on ON bare_purchase (purchased_on);
+COMMIT;
+"""
+
+# Python's share of the least work: read the files with csv.reader and hand the cells to
+# SQLite through the sqlite3 driver (what `.import` does in C), with no checks at all.
+_PYTHON_PASS = """
+import csv, sqlite3, sys, time
+started = time.perf_counter()
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN")
+for name in sys.argv[2:]:
+    with open(name, newline="", encoding="utf-8") as file:
+        rows = csv.reader(file)
+        header = next(rows)
+        table = "raw_" + str(len(header))
+        columns = ", ".join("c" + str(i) for i in range(len(header)))
+        db.execute(f"CREATE TABLE {table} ({columns})")
+        marks = ", ".join("?" * len(header))
+        db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+db.execute("COMMIT")
+print(time.perf_counter() - started)
+"""
+
+
+def _lower_bound_seconds(folder: Path, files: dict[str, Path]) -> tuple[float, float]:
+    """Return seconds of Python's least share (csv.reader, driver) and of the cheapest storing."""
+    scratch = folder / "python_pass.db"
+    reading = subprocess.run(
+        [sys.executable, "-c", _PYTHON_PASS, str(scratch), str(files["leads"]),
+         str(files["purchases"])],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    scratch.unlink()
+    shell = shutil.which("sqlite3") or "sqlite3"
+    script = _BARE_SQL.format(raw=folder / "shell.db")
+    started = time.perf_counter()
+    subprocess.run([shell, str(folder / "floor.db")], input=script, text=True, check=True)
+    return float(reading.stdout), time.perf_counter() - started
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the comparison once and print seconds, the ratio and peak memory."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.import_csv")
@@ -154,6 +221,7 @@ def main(argv: list[str] | None = None) -> None:
         peak_mb = max(PEAK_MB[f"import {kind}"] for kind in KINDS)
         shell = _shell_seconds(folder, files)
         floor = _floor_seconds(folder, source)
+        reading, storing = _lower_bound_seconds(folder, files)
         total = sum(ours.values())
         parts = ", ".join(f"{k} {s:.1f} s" for k, s in ours.items())
         print(f"  flask import (SQLite): {total:.1f} s ({parts})")
@@ -162,6 +230,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  sqlite3 .import:       {shell:.1f} s")
         print(f"  sqlite3 copying those rows into the indexed tables (no validation, no "
               f"aggregates): {floor:.1f} s = {floor / shell:.2f}× .import")  # fmt: skip
+        bound = reading + storing
+        print(f"  least any Python importer does: csv.reader and the sqlite3 driver {reading:.1f}"
+              f" s + storing in unconstrained tables, indexes built after, {storing:.1f} s = "
+              f"{bound:.1f} s = {bound / shell:.2f}× .import, before checks, aggregates and "
+              f"starting Python")  # fmt: skip
         print(f"  ratio {total / shell:.2f}× (target ≤ {TARGET_RATIO:.0f}×); "
               f"peak memory {peak_mb:.0f} MB (target < {TARGET_PEAK_MB} MB)")  # fmt: skip
         if options.postgres_url:
