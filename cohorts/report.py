@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from channels.models import Channel
 from cohorts.economics import ChannelEconomics, Viability, channel_economics, viability
 from cohorts.queries import AggregateRows, AsOf, cohort_counts
-from cohorts.triangle import CohortCounts, CohortTriangle, build_triangle
+from cohorts.triangle import CohortCounts, CohortTriangle, build_triangle, pool_counts
 
 Ranking = Literal["roi", "ltv_to_cac", "cac"]
 RANKINGS: dict[str, str] = {"roi": "ROI to date", "ltv_to_cac": "LTV : CAC", "cac": "CAC"}
@@ -34,12 +34,23 @@ class ChannelReport:
     """One channel's identity, cohorts, totals, rule results and calendar-week trends."""
 
     channel: Channel
+    counts: CohortCounts
     triangle: CohortTriangle
     economics: ChannelEconomics
     rules: Viability
     weekly_spend_minor: npt.NDArray[np.int64]  # last SPARK_WEEKS calendar weeks
     weekly_customers: npt.NDArray[np.int64]  # first purchases per calendar week
     weekly_revenue_minor: npt.NDArray[np.int64]  # purchases per calendar week
+
+
+@dataclass(frozen=True)
+class AllChannels:
+    """All channels as one: economics of their cohorts added week by week, and trends."""
+
+    channels: int
+    economics: ChannelEconomics  # pooled payback and projection, not averages of channels'
+    weekly_spend_minor: npt.NDArray[np.int64]  # last SPARK_WEEKS calendar weeks
+    weekly_customers: npt.NDArray[np.int64]
 
 
 def calendar_weeks(by_age: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -68,12 +79,25 @@ def _report(channel: Channel, counts: CohortCounts, settings: EconomicsSettings)
     )
     return ChannelReport(
         channel=channel,
+        counts=counts,
         triangle=triangle,
         economics=economics,
         rules=rules,
         weekly_spend_minor=_last(counts.spend_minor),
         weekly_customers=_last(calendar_weeks(counts.new_customers)),
         weekly_revenue_minor=_last(calendar_weeks(counts.revenue_minor)),
+    )
+
+
+def all_channels(reports: Sequence[ChannelReport], settings: EconomicsSettings) -> AllChannels:
+    """Return the totals of `reports` (at least one, all as of one date) as if one channel."""
+    pooled = pool_counts([report.counts for report in reports])
+    triangle = build_triangle(pooled, settings.gross_margin)
+    return AllChannels(
+        channels=len(reports),
+        economics=channel_economics(triangle, settings.gross_margin, settings.horizon_weeks),
+        weekly_spend_minor=_last(pooled.spend_minor),
+        weekly_customers=_last(calendar_weeks(pooled.new_customers)),
     )
 
 

@@ -5,6 +5,7 @@ columns `a`. Ages a cohort has not reached yet are absent: they are NaN in float
 and False in `reached`, never 0. Money is int64 minor units; ratios are float64.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,39 @@ class CohortCounts:
     leads: IntArray
     new_customers: IntArray
     revenue_minor: IntArray
+
+
+def pool_counts(parts: Sequence[CohortCounts]) -> CohortCounts:
+    """Return the cohorts of several channels added week by week, as if they were one channel.
+
+    Every part must end at the same cohort week (all are as of one date); parts that start
+    later count zero in the earlier weeks. Raise ValueError for no parts or unaligned ones.
+    """
+    if not parts:
+        raise ValueError("pool_counts needs at least one channel's cohorts")
+    longest = max(parts, key=lambda part: len(part.weeks))
+    n_weeks = len(longest.weeks)
+    n_ages = max(part.new_customers.shape[1] for part in parts)
+    spend, leads = np.zeros(n_weeks, np.int64), np.zeros(n_weeks, np.int64)
+    new_customers = np.zeros((n_weeks, n_ages), np.int64)
+    revenue = np.zeros((n_weeks, n_ages), np.int64)
+    for part in parts:
+        start = n_weeks - len(part.weeks)
+        if not np.array_equal(part.weeks, longest.weeks[start:]):
+            raise ValueError("pool_counts needs cohorts that end at the same week")
+        ages = part.new_customers.shape[1]
+        spend[start:] += part.spend_minor
+        leads[start:] += part.leads
+        new_customers[start:, :ages] += part.new_customers
+        revenue[start:, :ages] += part.revenue_minor
+    return CohortCounts(
+        weeks=longest.weeks,
+        current_age=longest.current_age,
+        spend_minor=spend,
+        leads=leads,
+        new_customers=new_customers,
+        revenue_minor=revenue,
+    )
 
 
 @dataclass(frozen=True)

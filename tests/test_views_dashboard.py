@@ -91,8 +91,28 @@ def test_totals_are_ratios_of_sums(viewer_client: FlaskClient, world: dict[str, 
     # spend 470, leads 7, customers 5, revenue 550: CAC 94, conversion 5/7, LTV 110,
     # ROI 80/470, LTV:CAC 110/94
     assert re.findall(r'<td class="num">([^<]*)</td>', totals.group(0)) == [
-        "470.00", "7", "5", "94.00", "71.4 %", "110.00", "17.0 %", "—", "1.17×",
+        "470.00", "7", "5", "94.00", "71.4 %", "17.0 %", "0 weeks", "1.17×",
     ]  # fmt: skip
+
+
+def test_totals_pool_every_channels_cohorts_for_payback_and_projection(
+    viewer_client: FlaskClient, world: dict[str, int]
+) -> None:
+    """All channels' cohorts added week by week (as of the week of 19 Jan):
+    week of 5 Jan: spend 120.00, revenue 70.00 / 40.00 / 20.00 at ages 0 / 1 / 2,
+    new customers 2 / 1 / 0; week of 12 Jan: spend 350.00, revenue 420.00 and 2 customers
+    at age 0; week of 19 Jan: nothing. Payback: at age 0 the three cohorts returned
+    490.00 on 470.00 (Referrals alone needs 2 weeks, Search has not paid back)."""
+    html = viewer_client.get("/?as_of=2026-01-25").get_data(as_text=True)
+    totals = re.search(r'<tr class="totals">.*?</tr>', html, re.S)
+    assert totals is not None
+    # Chain-ladder: revenue factors (110 + 420)/(70 + 420) and 130/110 take the 12 Jan
+    # cohort's 420.00 to 420 × 130/110; customers (3 + 2)/(2 + 2) and 3/3 give 3 + 2 = 5.
+    projected = (130 + 420 * 130 / 110) / 5
+    assert f"{projected:.2f}" == "125.27"
+    assert '<td class="num ltv">110.00<div class="sub">' in totals.group(0)
+    assert "projected 125.27<br>based on 1 cohort</span>" in totals.group(0)
+    assert "<td class=\"num\">0 weeks</td>" in totals.group(0)
 
 
 def test_sparklines_carry_the_weekly_numbers_as_text(

@@ -1,5 +1,7 @@
 """Cohort triangles, payback and chain-ladder development — hand-checked scenarios."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,6 +13,7 @@ from cohorts.triangle import (
     CohortCounts,
     build_triangle,
     development_factors,
+    pool_counts,
     pooled_roi_by_age,
     project,
 )
@@ -64,6 +67,50 @@ def test_scenario_a_pooled_roi_and_development() -> None:
     projected = project(t.revenue_minor, t, horizon=52)
     assert projected.horizon == 2 and projected.support == 1
     assert_allclose(projected.values, [1200, 1100 * 1200 / 1100, 200 * 2200 / 1300 * 1200 / 1100])
+
+
+# Scenario B: a second channel that started a week after A's first cohort (same as-of date).
+SCENARIO_B = CohortCounts(
+    weeks=SCENARIO_A.weeks[1:],
+    current_age=np.array([1, 0], dtype=np.int64),
+    spend_minor=np.array([2000, 1000], dtype=np.int64),
+    leads=np.array([4, 6], dtype=np.int64),
+    new_customers=np.array([[1, 0], [0, 0]], dtype=np.int64),
+    revenue_minor=np.array([[3000, 0], [0, 0]], dtype=np.int64),
+)
+
+
+def test_pooling_channels_adds_their_cohorts_week_by_week() -> None:
+    pooled = pool_counts([SCENARIO_A, SCENARIO_B])
+    assert_array_equal(pooled.weeks, SCENARIO_A.weeks)
+    assert_array_equal(pooled.current_age, [2, 1, 0])
+    assert_array_equal(pooled.spend_minor, [1000, 3000, 1000])
+    assert_array_equal(pooled.leads, [10, 14, 11])
+    assert_array_equal(pooled.new_customers, [[1, 1, 0], [3, 0, 0], [1, 0, 0]])
+    assert_array_equal(pooled.revenue_minor, [[500, 600, 100], [3800, 300, 0], [200, 0, 0]])
+
+
+def test_pooled_channels_have_their_own_payback_and_projection() -> None:
+    a, b = (channel_economics(build_triangle(c)) for c in (SCENARIO_A, SCENARIO_B))
+    assert (a.payback_week, b.payback_week) == (1, 0)
+    e = channel_economics(build_triangle(pool_counts([SCENARIO_A, SCENARIO_B])))
+    assert (e.spend_minor, e.leads, e.customers, e.revenue_minor) == (5000, 35, 6, 5500)
+    # age 0: (45.00 − 50.00)/50.00; age 1: cohorts 0–1 (52.00 − 40.00)/40.00; age 2: cohort 0.
+    assert_allclose(e.roi_by_age, [-0.1, 0.3, 0.2])
+    assert e.payback_week == 1  # not the earlier of the channels' paybacks
+    # Chain-ladder on the pooled triangle: revenue factors 5200/4300 and 1200/1100,
+    # customer factors (2 + 3)/(1 + 3) and 2/2.
+    revenue = 1200 + 4100 * 1200 / 1100 + 200 * 5200 / 4300 * 1200 / 1100
+    customers = 2 + 3 + 1 * 5 / 4
+    assert e.ltv_projected_minor == pytest.approx(revenue / customers)
+
+
+def test_pooling_needs_channels_as_of_the_same_week() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        pool_counts([])
+    shifted = dataclasses.replace(SCENARIO_B, weeks=SCENARIO_A.weeks[:2])  # ends a week early
+    with pytest.raises(ValueError, match="same week"):
+        pool_counts([SCENARIO_A, shifted])
 
 
 def test_scenario_a_channel_totals() -> None:
@@ -202,3 +249,19 @@ def test_roi_at_age_k_is_cumulative_revenue_minus_spend_over_spend(c: CohortCoun
         expected = (c.revenue_minor[w, : a + 1].sum() - c.spend_minor[w]) / c.spend_minor[w]
         assert t.roi[w, a] == pytest.approx(expected)
     assert np.all(np.isnan(t.roi[~t.reached]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(cohort_counts(), st.integers(0, 12))
+def test_pooling_a_channel_with_a_copy_of_its_recent_cohorts_adds_them(
+    c: CohortCounts, dropped: int
+) -> None:
+    keep = slice(min(dropped, len(c.weeks) - 1), None)
+    recent = CohortCounts(*(getattr(c, f)[keep] for f in CohortCounts.__dataclass_fields__))
+    pooled = pool_counts([c, recent])
+    assert_array_equal(pooled.spend_minor[keep], 2 * c.spend_minor[keep])
+    assert_array_equal(pooled.revenue_minor[: keep.start], c.revenue_minor[: keep.start])
+    alone, twice = (channel_economics(build_triangle(x)) for x in (c, pool_counts([c, c])))
+    assert twice.customers == 2 * alone.customers
+    assert_allclose(twice.roi_by_age, alone.roi_by_age)  # ratios of doubled sums
+    assert twice.payback_week == alone.payback_week
