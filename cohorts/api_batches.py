@@ -13,8 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from cohorts.api_rows import ItemError, id_lookup, item_error, validate_items
+from cohorts.bulk_writes import STAGE_COLUMNS, lock_bulk_writes
 from cohorts.csv_rows import Lookup
-from cohorts.import_sql import STAGE_COLUMNS, lock_bulk_writes, plan_for
+from cohorts.import_sql import plan_for
 
 
 @dataclass

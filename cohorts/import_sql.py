@@ -1,4 +1,4 @@
-"""SQL of CSV imports: the staging table, whole-file checks and upserts, per file kind.
+"""SQL of CSV imports and API batches: whole-file checks and upserts, per file kind.
 
 Works on SQLite and PostgreSQL (both support INSERT … ON CONFLICT … DO UPDATE … WHERE).
 An upsert only touches rows whose values differ, so re-importing a file changes nothing.
@@ -13,58 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from cohorts import aggregates
+from cohorts.bulk_writes import stage_table_sql
 from cohorts.csv_formats import ERROR_LIMIT
 
 Problem = tuple[int, str, str, str]
 _SQLITE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$")
 
-STAGE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "spend": ("row_no", "channel_id", "week", "amount_minor", "impressions", "clicks"),
-    "leads": ("row_no", "external_id", "channel_id", "experiment_id", "created_at",
-              "cohort_week", "stage", "grade", "attributes"),
-    "purchases": ("row_no", "external_id", "lead_external_id", "purchased_at", "purchased_on",
-                  "amount_minor"),
-}  # fmt: skip
-# Filled in SQL by `Plan.prepare`, after the rows are staged.
-RESOLVED_COLUMNS: dict[str, tuple[str, ...]] = {"purchases": ("lead_id",)}
 BULK_ROWS = 20_000  # changed rows beyond which refreshing every aggregate is cheaper
-_TYPES = {
-    "row_no": "INTEGER",
-    "channel_id": "INTEGER",
-    "lead_id": "INTEGER",
-    "experiment_id": "INTEGER",
-    "week": "DATE",
-    "cohort_week": "DATE",
-    "purchased_on": "DATE",
-    "amount_minor": "BIGINT",
-    "impressions": "BIGINT",
-    "clicks": "BIGINT",
-    "external_id": "VARCHAR(200)",
-    "lead_external_id": "VARCHAR(200)",
-    "stage": "VARCHAR(12)",
-    "grade": "VARCHAR(8)",
-    "attributes": "TEXT",
-}
-
-
-# Held by every bulk write (CSV import, API batch) on PostgreSQL from its checks to its
-# commit, so two of them are stored one after the other, as SQLite's write lock does.
-BULK_WRITE_LOCK = 0x42756C6C  # "Bull"
-
-
-def lock_bulk_writes(conn: sa.Connection) -> None:
-    """Wait until no other bulk write is checking or storing rows, for this transaction.
-
-    PostgreSQL: an advisory lock. SQLite: the database's write lock, taken now (BEGIN
-    IMMEDIATE waits up to the busy timeout) unless a transaction is already open: a deferred
-    transaction that has read fails at its first write if another connection committed since.
-    """
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": BULK_WRITE_LOCK})
-    elif conn.dialect.name == "sqlite":
-        driver: Any = conn.connection.driver_connection
-        if not driver.in_transaction:
-            driver.execute("BEGIN IMMEDIATE")
 
 
 def shown(value: Any) -> str:
@@ -97,12 +52,7 @@ class Plan:
     def __init__(self, dialect: str) -> None:
         self.sqlite = dialect == "sqlite"
         self.not_same = "IS NOT" if self.sqlite else "IS DISTINCT FROM"
-        timestamp = "DATETIME" if self.sqlite else "TIMESTAMPTZ"
-        names = STAGE_COLUMNS[self.kind] + RESOLVED_COLUMNS.get(self.kind, ())
-        types = _TYPES | ({"row_no": "INTEGER PRIMARY KEY"} if self.sqlite else {})
-        columns = ", ".join(f"{n} {types.get(n, timestamp)}" for n in names)
-        suffix = "" if self.sqlite else " ON COMMIT DROP"
-        self.create_stage = f"CREATE TEMP TABLE import_stage ({columns}){suffix}"
+        self.create_stage = stage_table_sql(self.kind, self.sqlite)
 
     def differs(self, old: str, new: str) -> str:
         """Return SQL that is true when stored row `old` differs from incoming row `new`."""

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 
+from cohorts.bulk_writes import STAGE_COLUMNS, lock_bulk_writes
 from cohorts.csv_columns import column_validator
 from cohorts.csv_formats import (
     FORMATS,
@@ -27,7 +28,7 @@ from cohorts.csv_formats import (
     read_chunks,
 )
 from cohorts.csv_rows import VALIDATORS, Lookup, name_index
-from cohorts.import_sql import STAGE_COLUMNS, Plan, lock_bulk_writes, plan_for
+from cohorts.import_sql import Plan, plan_for
 
 CHUNK_ROWS = 20_000
 SQLITE_CACHE_KIB = -64_000  # 64 MB page cache: fast, and keeps peak memory low
