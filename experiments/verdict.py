@@ -10,6 +10,14 @@ METRIC_PHRASES: dict[str, str] = {
     "roi": "returns more on spend than",
 }
 LOWER_IS_BETTER: frozenset[str] = frozenset({"cac"})
+# What each test (TestResult.name, the API's `test`) is called on screen.
+TEST_LABELS: dict[str, str] = {
+    "z_test": "Two-proportion z-test (pooled)",
+    "boschloo_exact": "Boschloo's exact test",
+    "fisher_exact": "Fisher's exact test",
+    "welch_t": "Welch's t-test",
+    "poisson_rate_exact": "Exact Poisson rate test (customers per unit of spend)",
+}
 OBSERVATIONAL_CAVEAT = (
     "These groups were not randomised, so a difference may come from who each group "
     "reaches rather than from the channel itself."

@@ -18,7 +18,7 @@ from app.pickers import (
 from app.views import render_page_or_partial
 from app.views.dashboard import requested_as_of
 from experiments.stats import METRICS, Comparison, show
-from experiments.verdict import OBSERVATIONAL_CAVEAT, format_p
+from experiments.verdict import OBSERVATIONAL_CAVEAT, TEST_LABELS, format_p
 
 bp = Blueprint("compare", __name__, url_prefix="/compare")
 
@@ -107,7 +107,7 @@ def index() -> Any:
         age=age or "", metric_label=metric_label(metric, age),
         as_of_error=as_of_error, result=result, error=error,
         chart=interval_chart(result) if result else [], show=show, format_p=format_p,
-        caveat=OBSERVATIONAL_CAVEAT, **_form_context(a, b),
+        test_labels=TEST_LABELS, caveat=OBSERVATIONAL_CAVEAT, **_form_context(a, b),
     )
     if share:
         response.headers["HX-Push-Url"] = share
