@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app import import_jobs
 from app.db import get_engine
@@ -182,4 +182,4 @@ def test_a_process_that_dies_right_after_the_commit_leaves_the_job_succeeded(
     assert job is not None and status_of(db, job) == ("succeeded", "")
     assert (job.rows_done, job.created, job.updated, job.error_count) == (1, 1, 0, 0)
     assert job.finished_at is not None
-    assert [s.amount_minor for s in db.query(WeeklySpend)] == [125000]
+    assert [s.amount_minor for s in db.exec(select(WeeklySpend))] == [125000]
