@@ -36,6 +36,28 @@ def welch_test(a: FloatArray, b: FloatArray) -> TestResult | None:
     return TestResult("welch_t", t, float(min(1.0, 2 * stats.t.sf(abs(t), df))))
 
 
+def leads_needed_for_means(
+    a: FloatArray, b: FloatArray, alpha: float = 0.05, power: float = 0.8
+) -> int | None:
+    """Return more leads per group needed to detect the observed difference of mean values.
+
+    The two-sample analogue of SPEC §4's conversion formula (normal approximation):
+    n = (z₁₋α/₂ + z₁₋β)² · (s_a² + s_b²) / (x̄_b − x̄_a)² per group, with sample variances,
+    rounded up, minus the leads of the smaller group, never negative. None when a group has
+    fewer than 2 leads, the means are equal or neither group varies.
+    """
+    from scipy import stats
+    if a.size < 2 or b.size < 2:
+        return None
+    spread = float(a.var(ddof=1) + b.var(ddof=1))
+    diff = float(b.mean() - a.mean())
+    if diff == 0 or spread == 0:
+        return None
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    per_group = math.ceil(z**2 * spread / diff**2 - 1e-9)
+    return max(0, per_group - min(a.size, b.size))
+
+
 def mann_whitney(a: FloatArray, b: FloatArray) -> TestResult | None:
     """Return two-sided Mann–Whitney U test (U of b, tie-corrected); None if a group is empty."""
     from scipy import stats

@@ -18,7 +18,12 @@ from experiments.families import (
     chi_square_homogeneity,
     pairwise_conversion,
 )
-from experiments.means import bca_difference_interval, mann_whitney, welch_test
+from experiments.means import (
+    bca_difference_interval,
+    leads_needed_for_means,
+    mann_whitney,
+    welch_test,
+)
 from experiments.proportions import (
     TestResult,
     conversion_test,
@@ -163,6 +168,21 @@ def _roi(a: Group, b: Group) -> _Parts:
                   bca_difference_interval(a.revenue, b.revenue, (wa, wb)))
 
 
+def _leads_needed(metric: str, a: Group, b: Group, alpha: float) -> int | None:
+    """Return more leads per group for 80 % power on `metric`; None for CAC, whose sampling
+    unit is spend, not leads."""
+    if metric == "conversion":
+        return leads_needed(a.customers, a.n, b.customers, b.n, alpha)
+    if metric == "revenue_per_lead":
+        return leads_needed_for_means(a.revenue, b.revenue, alpha)
+    if metric == "roi":  # per-lead ROI contributions w·revenue, spend per lead held fixed
+        wa, wb = roi_weight(a.spend or 0.0, a.n), roi_weight(b.spend or 0.0, b.n)
+        if wa is None or wb is None:
+            return None
+        return leads_needed_for_means(wa * a.revenue, wb * b.revenue, alpha)
+    return None
+
+
 def _ratio(x: int, n: int) -> float | None:
     return x / n if n else None
 
@@ -180,14 +200,14 @@ def compare(metric: str, a: Group, b: Group, guard: Guard = Guard()) -> Comparis
     enough = all(g.n >= guard.min_leads and g.customers >= guard.min_customers for g in (a, b))
     p = None if test is None else test.p_value
     significant = enough and p is not None and p < guard.alpha and ra.value != rb.value
-    needed = leads_needed(a.customers, a.n, b.customers, b.n, guard.alpha)
+    needed = _leads_needed(metric, a, b, guard.alpha)
     difference = None if ra.value is None or rb.value is None else rb.value - ra.value
     facts = VerdictFacts(
         metric=metric, name_a=a.name, name_b=b.name,
         shown_a=show(metric, ra.value), shown_b=show(metric, rb.value),
         b_is_better=_b_is_better(metric, ra.value, rb.value), p_value=p,
         significant=significant, enough_data=enough,
-        leads_needed=needed if metric == "conversion" else None,
+        leads_needed=needed,
         shortfall=_shortfall(a, b, guard),
     )
     return Comparison(
@@ -195,7 +215,7 @@ def compare(metric: str, a: Group, b: Group, guard: Guard = Guard()) -> Comparis
         difference=difference, difference_ci=parts.difference_ci,
         p_value=p, prob_b_beats_a=parts.prob_b_beats_a,
         significant=significant, enough_data=enough,
-        leads_needed=needed if metric == "conversion" else None,
+        leads_needed=needed,
         verdict=verdict(facts), robustness=parts.robustness,
     )
 

@@ -42,7 +42,9 @@ COMPARISON = add_schema("Comparison", object_schema({
     "enough_data": {"type": "boolean",
                     "description": "Both groups reach the minimum leads and customers."},
     "leads_needed": {"type": ["integer", "null"], "description": "More leads per group for "
-                     "80 % power at α = 0.05 (conversion only); null when rates are equal."},
+                     "80 % power at α = 0.05 (conversion: SPEC formula; revenue per lead and "
+                     "ROI: its two-sample analogue on per-lead values); null for CAC and when "
+                     "the groups do not differ."},
     "verdict": {"type": "string", "description": "One plain sentence."},
 }))
 

@@ -5,6 +5,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
+from experiments.means import leads_needed_for_means
 from experiments.stats import Group, Guard, compare
 from experiments.verdict import about, format_p
 
@@ -67,7 +68,8 @@ def test_revenue_comparison_uses_welch_and_mann_whitney() -> None:
     np.testing.assert_allclose(result.robustness.p_value, stats.mannwhitneyu(rb, ra).pvalue)
     lo, hi = result.difference_ci  # type: ignore[misc]
     assert lo < rb.mean() - ra.mean() < hi
-    assert result.leads_needed is None and result.prob_b_beats_a is None
+    assert result.prob_b_beats_a is None
+    assert result.leads_needed == leads_needed_for_means(ra, rb) and result.leads_needed > 0
 
 
 def test_cac_comparison_uses_exact_poisson_intervals() -> None:
@@ -93,6 +95,14 @@ def test_roi_comparison_scales_revenue_by_spend() -> None:
     assert result.b.value == pytest.approx(6000 / 2000 - 1)
     ra, rb = a.revenue * 100 / 2000, b.revenue * 100 / 2000
     np.testing.assert_allclose(result.p_value, stats.ttest_ind(rb, ra, equal_var=False).pvalue)
+    # Per-lead ROI contributions are 15 for a buyer, else 0: means 1.5 and 3, sample
+    # variances 2025/99 and 3600/99; (z.975 + z.8)² · (5625/99) / 1.5² = 198.2 → 199 per group.
+    assert result.leads_needed == 199 - 100
+
+
+def test_cac_has_no_leads_needed() -> None:
+    result = compare("cac", group("A", 200, 10, spend=5000.0), group("B", 200, 25, spend=5000.0))
+    assert result.leads_needed is None  # CAC's sampling unit is spend, not leads
 
 
 def test_unknown_metric_is_rejected() -> None:

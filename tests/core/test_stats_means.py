@@ -1,11 +1,21 @@
 """Revenue-per-lead, CAC and ROI statistics against scipy references computed here."""
 
+import math
+
 import numpy as np
 import pytest
 from scipy import stats
+from statsmodels.stats.power import NormalIndPower
 
 from experiments.costs import cac_interval, cac_test, poisson_interval
-from experiments.means import _acceleration, _Arm, bca_difference_interval, mann_whitney, welch_test
+from experiments.means import (
+    _acceleration,
+    _Arm,
+    bca_difference_interval,
+    leads_needed_for_means,
+    mann_whitney,
+    welch_test,
+)
 
 
 def revenue(seed: int, n: int, rate: float, scale: float) -> np.ndarray:
@@ -117,3 +127,28 @@ def test_cac_test_is_the_conditional_binomial_test() -> None:
     reference = stats.binomtest(12, 22, 0.75).pvalue
     np.testing.assert_allclose(result.p_value, reference, rtol=1e-12)
     assert cac_test(0.0, 1, 10.0, 3) is None
+
+
+@pytest.mark.parametrize(("a", "b"), SAMPLES)
+def test_leads_needed_for_means_matches_statsmodels_power(a: np.ndarray, b: np.ndarray) -> None:
+    """statsmodels' two-sample z power with σ² = (s_a² + s_b²)/2 is the same design."""
+    diff = b.mean() - a.mean()
+    sigma = math.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2)
+    per_group = NormalIndPower().solve_power(
+        effect_size=abs(diff) / sigma, alpha=0.05, power=0.8, ratio=1.0, alternative="two-sided"
+    )
+    expected = max(0, math.ceil(per_group) - min(a.size, b.size))
+    assert leads_needed_for_means(a, b) == expected
+
+
+def test_leads_needed_for_means_known_value() -> None:
+    # means 2.5 and 7.5, both sample variances 25: (1.959964 + 0.841621)² · 50 / 25 = 15.70
+    a, b = np.array([0.0, 0, 0, 10]), np.array([0.0, 10, 10, 10])
+    assert leads_needed_for_means(a, b) == 16 - 4
+    assert leads_needed_for_means(np.repeat(a, 10), np.repeat(b, 10)) == 0  # 40 ≥ 15.0
+
+
+def test_leads_needed_for_means_is_undefined_without_a_difference_or_spread() -> None:
+    assert leads_needed_for_means(np.array([1.0, 3.0]), np.array([3.0, 1.0])) is None
+    assert leads_needed_for_means(np.zeros(5), np.full(5, 2.0)) is None
+    assert leads_needed_for_means(np.array([1.0]), np.array([1.0, 2.0])) is None
