@@ -77,32 +77,65 @@ class _Arm:
     weight: float
 
 
-def bca_difference_interval(
+@dataclass(frozen=True)
+class BootstrapIntervals:
+    """BCa intervals of each group's weighted mean and of their difference (B − A)."""
+
+    a: tuple[float, float] | None  # None when the group has fewer than 2 values
+    b: tuple[float, float] | None
+    difference: tuple[float, float] | None  # None when either group has fewer than 2
+
+
+def bca_intervals(
     a: FloatArray,
     b: FloatArray,
     weights: tuple[float, float] = (1.0, 1.0),
     confidence: float = 0.95,
     seed: int = BOOTSTRAP_SEED,
     n_resamples: int = BOOTSTRAP_RESAMPLES,
-) -> tuple[float, float] | None:
-    """Return the BCa bootstrap interval of w_b·mean(b) − w_a·mean(a); None if a group has < 2.
+) -> BootstrapIntervals:
+    """Return BCa bootstrap intervals of w_a·mean(a), w_b·mean(b) and their difference.
 
-    Seeded, hence reproducible. The jackknife acceleration of a weighted difference of
-    means has a closed form, so it costs O(n) instead of scipy's O(n²); the result matches
-    scipy.stats.bootstrap(method='BCa') up to resampling noise. weights = (w_a, w_b).
+    Seeded, hence reproducible; one set of resamples serves all three intervals. The
+    jackknife acceleration of a weighted (difference of) mean(s) has a closed form, so it
+    costs O(n) instead of scipy's O(n²); the results match scipy.stats.bootstrap(method='BCa')
+    up to resampling noise. weights = (w_a, w_b).
     """
-    from scipy import special
-    if a.size < 2 or b.size < 2:
-        return None
     arm_a, arm_b = _Arm(a, weights[0]), _Arm(b, weights[1])
     rng = np.random.default_rng(seed)
-    boot = _resampled_means(arm_b, rng, n_resamples) - _resampled_means(arm_a, rng, n_resamples)
-    theta = arm_b.weight * b.mean() - arm_a.weight * a.mean()
+    boot_b = _resampled_means(arm_b, rng, n_resamples) if b.size >= 2 else None
+    boot_a = _resampled_means(arm_a, rng, n_resamples) if a.size >= 2 else None
+
+    def one(arm: _Arm, boot: FloatArray | None) -> tuple[float, float] | None:
+        if boot is None:
+            return None
+        theta = float(arm.weight * arm.values.mean())
+        return _bca_bounds(boot, theta, _acceleration([arm]), confidence)
+
+    difference = None
+    if boot_a is not None and boot_b is not None:
+        theta = float(arm_b.weight * b.mean() - arm_a.weight * a.mean())
+        accel = _acceleration([arm_a, arm_b])
+        difference = _bca_bounds(boot_b - boot_a, theta, accel, confidence)
+    return BootstrapIntervals(one(arm_a, boot_a), one(arm_b, boot_b), difference)
+
+
+def bca_difference_interval(
+    a: FloatArray, b: FloatArray, weights: tuple[float, float] = (1.0, 1.0)
+) -> tuple[float, float] | None:
+    """Return the BCa bootstrap interval of w_b·mean(b) − w_a·mean(a); None if a group has < 2."""
+    return bca_intervals(a, b, weights).difference
+
+
+def _bca_bounds(
+    boot: FloatArray, theta: float, accel: float, confidence: float
+) -> tuple[float, float]:
+    """Return the BCa percentile interval of bootstrap estimates `boot` around `theta`."""
+    from scipy import special
     if np.ptp(boot) == 0:
-        return float(theta), float(theta)
+        return theta, theta
     below = (np.count_nonzero(boot < theta) + np.count_nonzero(boot <= theta)) / (2 * boot.size)
     z0 = special.ndtri(below)
-    accel = _acceleration([arm_a, arm_b])
     levels = []
     for z_alpha in special.ndtri([(1 - confidence) / 2, (1 + confidence) / 2]):
         levels.append(special.ndtr(z0 + (z0 + z_alpha) / (1 - accel * (z0 + z_alpha))))

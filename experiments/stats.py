@@ -20,6 +20,7 @@ from experiments.families import (
 )
 from experiments.means import (
     bca_difference_interval,
+    bca_intervals,
     leads_needed_for_means,
     mann_whitney,
     welch_test,
@@ -133,11 +134,12 @@ def _conversion(a: Group, b: Group) -> _Parts:
 
 
 def _revenue(a: Group, b: Group) -> _Parts:
+    intervals = bca_intervals(a.revenue, b.revenue)
     return _Parts(
-        a=GroupResult(a.n, a.customers, _mean(a.revenue), None),
-        b=GroupResult(b.n, b.customers, _mean(b.revenue), None),
+        a=GroupResult(a.n, a.customers, _mean(a.revenue), intervals.a),
+        b=GroupResult(b.n, b.customers, _mean(b.revenue), intervals.b),
         test=welch_test(a.revenue, b.revenue),
-        difference_ci=bca_difference_interval(a.revenue, b.revenue),
+        difference_ci=intervals.difference,
         robustness=mann_whitney(a.revenue, b.revenue),
     )
 
@@ -159,13 +161,18 @@ def _roi(a: Group, b: Group) -> _Parts:
     def value(g: Group, w: float | None) -> float | None:
         return None if w is None or g.n == 0 else w * float(g.revenue.mean()) - 1
 
-    ra = GroupResult(a.n, a.customers, value(a, wa), None)
-    rb = GroupResult(b.n, b.customers, value(b, wb), None)
     if wa is None or wb is None:
-        return _Parts(ra, rb)
+        return _Parts(GroupResult(a.n, a.customers, value(a, wa), None),
+                      GroupResult(b.n, b.customers, value(b, wb), None))
     # ROI = w·mean(revenue per lead) − 1 with spend fixed: test and resample scaled values.
-    return _Parts(ra, rb, welch_test(wa * a.revenue, wb * b.revenue),
-                  bca_difference_interval(a.revenue, b.revenue, (wa, wb)))
+    intervals = bca_intervals(a.revenue, b.revenue, (wa, wb))
+
+    def less_one(ci: tuple[float, float] | None) -> tuple[float, float] | None:
+        return None if ci is None else (ci[0] - 1, ci[1] - 1)
+
+    return _Parts(GroupResult(a.n, a.customers, value(a, wa), less_one(intervals.a)),
+                  GroupResult(b.n, b.customers, value(b, wb), less_one(intervals.b)),
+                  welch_test(wa * a.revenue, wb * b.revenue), intervals.difference)
 
 
 def _leads_needed(metric: str, a: Group, b: Group, alpha: float) -> int | None:

@@ -1,5 +1,6 @@
 """Compare page, group pickers and the channel matrix, checked against statsmodels here."""
 
+import re
 from datetime import UTC, datetime
 from itertools import combinations
 from typing import Any
@@ -54,6 +55,9 @@ def test_partial_for_htmx(viewer_client: FlaskClient, scenario: dict[str, Any]) 
     assert '<section id="compare-result"' in html and '<form class="compare-form"' in html
     assert "<h1>" not in html and 'data-stat="robustness"' in html
     assert 'data-stat="test">Welch&#39;s t-test<' in html  # the API says "welch_t"
+    # revenue per lead: each group's bootstrap interval, and the power-based leads needed
+    assert len(re.findall(r'<td class="num">\d[\d,.]* – \d[\d,.]*</td>', html)) == 2
+    assert re.search(r'data-stat="needed">(none: the groups are large enough|[\d,]+)<', html)
 
 
 def test_bad_group_is_named(viewer_client: FlaskClient, scenario: dict[str, Any]) -> None:  # noqa: F811

@@ -5,7 +5,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from experiments.means import leads_needed_for_means
+from experiments.means import bca_intervals, leads_needed_for_means
 from experiments.stats import Group, Guard, compare
 from experiments.verdict import about, format_p
 
@@ -70,6 +70,9 @@ def test_revenue_comparison_uses_welch_and_mann_whitney() -> None:
     assert lo < rb.mean() - ra.mean() < hi
     assert result.prob_b_beats_a is None
     assert result.leads_needed == leads_needed_for_means(ra, rb) and result.leads_needed > 0
+    intervals = bca_intervals(ra, rb)  # each group's mean, from the same resamples
+    assert (result.a.ci, result.b.ci) == (intervals.a, intervals.b)
+    assert result.a.ci[0] < ra.mean() < result.a.ci[1]  # type: ignore[index]
 
 
 def test_cac_comparison_uses_exact_poisson_intervals() -> None:
@@ -98,6 +101,10 @@ def test_roi_comparison_scales_revenue_by_spend() -> None:
     # Per-lead ROI contributions are 15 for a buyer, else 0: means 1.5 and 3, sample
     # variances 2025/99 and 3600/99; (z.975 + z.8)² · (5625/99) / 1.5² = 198.2 → 199 per group.
     assert result.leads_needed == 199 - 100
+    # Each group's ROI interval is its weighted revenue interval, less the spend (1).
+    intervals = bca_intervals(a.revenue, b.revenue, (100 / 2000, 100 / 2000))
+    assert result.a.ci == pytest.approx((intervals.a[0] - 1, intervals.a[1] - 1))  # type: ignore[index]
+    assert result.b.ci[0] < result.b.value < result.b.ci[1]  # type: ignore[index,operator]
 
 
 def test_cac_has_no_leads_needed() -> None:

@@ -12,6 +12,7 @@ from experiments.means import (
     _acceleration,
     _Arm,
     bca_difference_interval,
+    bca_intervals,
     leads_needed_for_means,
     mann_whitney,
     welch_test,
@@ -93,6 +94,33 @@ def test_bca_interval_agrees_with_scipy_bootstrap(a: np.ndarray, b: np.ndarray) 
     assert abs(lower - reference.low) < 0.06 * width
     assert abs(upper - reference.high) < 0.06 * width
     assert lower < b.mean() - a.mean() < upper
+
+
+@pytest.mark.parametrize(("a", "b"), SAMPLES)
+def test_each_groups_bca_interval_agrees_with_scipy_bootstrap(a: np.ndarray, b: np.ndarray) -> None:
+    intervals = bca_intervals(a, b)
+    assert intervals.difference == bca_difference_interval(a, b)
+    for values, ours in ((a, intervals.a), (b, intervals.b)):
+        if np.ptp(values) == 0:  # no variation (scipy's BCa is nan here): a point
+            assert ours == (values.mean(), values.mean())
+            continue
+        reference = stats.bootstrap(
+            (values,), np.mean, method="BCa", n_resamples=9999, rng=np.random.default_rng(7),
+        ).confidence_interval
+        assert ours is not None
+        width = reference.high - reference.low
+        assert abs(ours[0] - reference.low) < 0.06 * width
+        assert abs(ours[1] - reference.high) < 0.06 * width
+        assert ours[0] < values.mean() < ours[1]
+
+
+def test_weighted_group_intervals_scale_with_their_weight() -> None:
+    a, b = SAMPLES[1]
+    plain, weighted = bca_intervals(a, b), bca_intervals(a, b, (2.0, 0.5))
+    np.testing.assert_allclose(weighted.a, np.multiply(plain.a, 2.0), rtol=1e-12)  # type: ignore[arg-type]
+    np.testing.assert_allclose(weighted.b, np.multiply(plain.b, 0.5), rtol=1e-12)  # type: ignore[arg-type]
+    one = bca_intervals(np.array([4.0]), b)
+    assert one.a is None and one.difference is None and one.b == plain.b
 
 
 def test_bca_interval_is_reproducible_and_handles_edges() -> None:
