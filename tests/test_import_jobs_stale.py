@@ -53,6 +53,15 @@ def saved_upload(app: Flask, job: ImportJob) -> Path:
     return path
 
 
+def queued_upload(client: FlaskClient, db: Session, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Upload a spend file through the page without starting its job; return the job id."""
+    factories.channel(db, name="Google Ads")
+    monkeypatch.setattr("app.views.imports.start_job", lambda *args, **kwargs: None)
+    data = {"kind": "spend", "file": (io.BytesIO(SPEND.encode()), "spend.csv")}
+    response = client.post("/imports/", data=data, content_type="multipart/form-data")
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
 @pytest.fixture
 def other_process(app: Flask, db: Session) -> Iterator[tuple[ImportJob, subprocess.Popen[str]]]:
     """Yield a running job and the live process that holds its upload; kill it afterwards."""
@@ -130,11 +139,7 @@ def test_finished_jobs_are_never_touched(app: Flask, db: Session) -> None:
 def test_a_job_queued_in_this_process_is_left_alone_and_then_runs(
     app: Flask, editor_client: FlaskClient, db: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    factories.channel(db, name="Google Ads")
-    monkeypatch.setattr("app.views.imports.start_job", lambda *args, **kwargs: None)
-    data = {"kind": "spend", "file": (io.BytesIO(SPEND.encode()), "spend.csv")}
-    response = editor_client.post("/imports/", data=data, content_type="multipart/form-data")
-    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    job_id = queued_upload(editor_client, db, monkeypatch)
     editor_client.get("/imports/")
     page = editor_client.get(f"/imports/{job_id}", headers={"HX-Request": "true"})
     assert 'data-status="queued"' in page.get_data(as_text=True)
@@ -162,11 +167,7 @@ def test_on_sqlite_a_dead_job_waits_while_this_process_imports(
 def test_a_process_that_dies_right_after_the_commit_leaves_the_job_succeeded(
     app: Flask, editor_client: FlaskClient, db: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    factories.channel(db, name="Google Ads")
-    monkeypatch.setattr("app.views.imports.start_job", lambda *args, **kwargs: None)
-    data = {"kind": "spend", "file": (io.BytesIO(SPEND.encode()), "spend.csv")}
-    response = editor_client.post("/imports/", data=data, content_type="multipart/form-data")
-    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    job_id = queued_upload(editor_client, db, monkeypatch)
     commit = importer._Transaction.commit
 
     def commit_then_die(self: importer._Transaction) -> None:
