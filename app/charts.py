@@ -215,26 +215,45 @@ def _line(series: Series, x: Scale, y: Scale) -> Line:
 
 @dataclass(frozen=True)
 class Sparkline:
-    """A tiny trend line: path data, the last point and a text alternative."""
+    """A tiny trend line: path data, the last point and a text alternative.
+
+    When the last value covers a week still running, `path` stops before it and `tail`
+    (drawn dashed) leads to it, so a week just begun does not read as a collapse.
+    """
 
     width: int
     height: int
     path: str
     end: tuple[float, float]
     values: tuple[float, ...]
+    tail: str = ""  # path data of the segment to a partial last value, else ""
+
+    @property
+    def partial(self) -> bool:
+        """Return whether the last value is of a week still running."""
+        return bool(self.tail)
 
 
-def sparkline(values: Sequence[float], *, width: int = 84, height: int = 22) -> Sparkline:
-    """Return a sparkline of `values` (oldest first) scaled from min(0, values) to max(values)."""
+def sparkline(
+    values: Sequence[float], *, partial_last: bool = False, width: int = 84, height: int = 22
+) -> Sparkline:
+    """Return a sparkline of `values` (oldest first) scaled from min(0, values) to max(values).
+
+    With `partial_last`, the last value is of a week still running: it gets its own tail.
+    """
     pad = 2
     x = Scale(0, max(len(values) - 1, 1), pad, width - pad)
     y = Scale(min(0.0, *values) if values else 0.0, max(values, default=0.0), height - pad, pad)
     if y.lo == y.hi:  # a flat series lies on the baseline, not mid-height
         y = Scale(y.lo, y.lo + 1, height - pad, pad)
-    path = line_path(range(len(values)), values, x, y)
     last = len(values) - 1
     end = (round(x(last), 1), round(y(values[last]), 1)) if values else (0.0, 0.0)
-    return Sparkline(width, height, path, end, tuple(values))
+    if partial_last and len(values) >= 2:
+        path = line_path(range(last), values[:last], x, y)
+        tail = line_path([last - 1, last], values[last - 1:], x, y)
+        return Sparkline(width, height, path, end, tuple(values), tail)
+    return Sparkline(width, height, line_path(range(len(values)), values, x, y), end,
+                     tuple(values))  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,16 @@ def test_sparkline() -> None:
     assert sparkline([5, 5]).path == "M2,2 L82,2"  # constant above 0: 0 .. 5 scale
 
 
+def test_sparkline_of_a_week_still_running_ends_in_a_dashed_tail() -> None:
+    # x: 0, 1, 2 → 2, 42, 82; y: 0 .. 2 → 20 .. 2
+    spark = sparkline([0, 2, 1], partial_last=True)
+    assert (spark.path, spark.tail, spark.end) == ("M2,20 L42,2", "M42,2 L82,11", (82, 11))
+    assert spark.partial and not sparkline([0, 2, 1]).partial
+    assert sparkline([0, 2, 1]).path == "M2,20 L42,2 L82,11"
+    alone = sparkline([3], partial_last=True)  # nothing to lead in from
+    assert (alone.path, alone.tail) == ("M2,2 h0", "")
+
+
 def test_bar_chart() -> None:
     chart = bar_chart(
         ["0", "1", "not yet"], [0, 1, 1], muted=[False, False, True], width=420, height=240

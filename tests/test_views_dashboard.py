@@ -210,3 +210,16 @@ def test_rule_badges_follow_the_settings(
         ("not_enough_data", "Payback ≤ 1 mo: not enough data"), ("fail", "LTV ≥ 0.9×CAC: fail"),
     ]  # fmt: skip
     assert 'LTV : CAC<span class="unit">rule ≥ 0.9</span>' in html
+
+
+def test_a_week_still_running_is_drawn_dashed_not_as_a_drop(
+    viewer_client: FlaskClient, world: dict[str, int]
+) -> None:
+    """As of Wednesday 21 Jan, the week of 19 Jan has four days to come."""
+    running = viewer_client.get("/?as_of=2026-01-21").get_data(as_text=True)
+    referrals = _row(running, "Referrals")
+    assert referrals.count('<path class="partial"') == 2
+    assert referrals.count('<circle class="partial"') == 2
+    assert "(the last week is still running)</title>" in referrals
+    done = _row(viewer_client.get("/?as_of=2026-01-25").get_data(as_text=True), "Referrals")
+    assert "partial" not in done and "still running" not in done

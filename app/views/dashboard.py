@@ -1,5 +1,6 @@
 """Dashboard: channels ranked by cohort economics, grouped by Bullseye ring, with totals."""
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, request
@@ -25,12 +26,14 @@ def requested_as_of() -> tuple[AsOf, str | None]:
         return parse_as_of(None), message
 
 
-def trends(report: ChannelReport | AllChannels) -> dict[str, Sparkline]:
-    """Return sparklines of weekly customers and weekly spend (in currency units)."""
+def trends(report: ChannelReport | AllChannels, partial: bool) -> dict[str, Sparkline]:
+    """Return sparklines of weekly customers and weekly spend (in currency units); `partial`
+    when the last week is still running on the as-of date."""
     return {
-        "customers": sparkline([float(v) for v in report.weekly_customers]),
-        "spend": sparkline([v / MINOR_PER_UNIT for v in report.weekly_spend_minor]),
-    }
+        "customers": sparkline([float(v) for v in report.weekly_customers], partial_last=partial),
+        "spend": sparkline([v / MINOR_PER_UNIT for v in report.weekly_spend_minor],
+                           partial_last=partial),
+    }  # fmt: skip
 
 
 @bp.get("/")
@@ -42,14 +45,15 @@ def index() -> Any:
         ranking = "roi"
     ranked = rank(reports(as_of), ranking)
     totals = all_channels(ranked, economics_settings(load_settings())) if ranked else None
+    running = as_of.day < as_of.week + timedelta(days=6)  # the as-of week has days to come
     return render_page_or_partial(
         "dashboard/index.html",
         "dashboard/_table.html",
         reports=ranked,
         positions={r.channel.id: i for i, r in enumerate(ranked, start=1)},
         totals=totals,
-        trends={r.channel.id: trends(r) for r in ranked},
-        totals_trends=trends(totals) if totals else None,
+        trends={r.channel.id: trends(r, running) for r in ranked},
+        totals_trends=trends(totals, running) if totals else None,
         ranking=ranking,
         rankings=RANKINGS,
         as_of=as_of.day,
