@@ -30,6 +30,15 @@ def _percent(value: float | None, digits: int = 1) -> str:
     return f"{value * 100:.{digits}f} %"
 
 
+def _points(difference: float | None, digits: int = 1) -> str:
+    """Render a difference of two rates in signed percentage points, "—" when undefined; one
+    that rounds to zero carries no sign (not "-0.0 pp")."""
+    if difference is None:
+        return "—"
+    shown = round(difference * 100, digits)
+    return f"{shown:+.{digits}f} pp" if shown != 0 else f"{0:.{digits}f} pp"
+
+
 def _iso(value: date | None) -> str:
     return value.isoformat() if value else ""
 
@@ -37,7 +46,8 @@ def _iso(value: date | None) -> str:
 def init_app(app: Flask) -> None:
     """Register filters and globals on `app`."""
     app.jinja_env.filters.update(
-        money=_money, number=_number, percent=_percent, iso=_iso, units=to_decimal
+        money=_money, number=_number, percent=_percent, points=_points, iso=_iso,
+        units=to_decimal,
     )
     app.jinja_env.globals.update(
         CHANNEL_KINDS=CHANNEL_KINDS, RINGS=RINGS, STATUSES=STATUSES, settings=load_settings

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from scipy import stats
 from sqlmodel import Session
@@ -168,3 +169,13 @@ def test_empty_database_explains(viewer_client: FlaskClient) -> None:
     html = viewer_client.get("/segments/").get_data(as_text=True)
     assert "No lead has attributes yet" in html
     assert 'href="/segments/" aria-current="page">Segments</a>' in html
+
+
+@pytest.mark.parametrize(
+    ("difference", "shown"),
+    [(0.054, "+5.4 pp"), (-0.0504, "-5.0 pp"), (-0.0004, "0.0 pp"), (0.0, "0.0 pp"), (None, "—")],
+)
+def test_differences_of_rates_read_in_signed_points(
+    app: Flask, difference: float | None, shown: str
+) -> None:
+    assert app.jinja_env.filters["points"](difference) == shown
