@@ -95,6 +95,10 @@ def test_channel_partial_draws_accessible_svg_charts(
     assert html.count('role="img"') == 3 and "<title>Weekly conversion" in html
     assert "Burned out" in html and "<polyline" in html
     assert "cdn" not in html.lower() and "<script" not in html
+    # constant spend: no capacity model, so its numbers are "—" with no unit after them
+    assert 'Capacity (modelled)</dt><dd class="value">—</dd>' in html
+    assert 'Economic capacity</dt><dd class="value">—</dd>' in html
+    assert "Capacity (observed)</dt><dd class=\"value\">" in html and "customers / month" in html
 
 
 def test_channel_partial_says_not_enough_data_for_a_channel_without_data(
