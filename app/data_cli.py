@@ -42,7 +42,9 @@ def _summary(result: ImportResult) -> str:
 def _fail(result: ImportResult, report_path: Path | None) -> None:
     """Print the first problems (and write the full report) and exit with status 1."""
     errors = result.report.sorted()
-    click.echo(f"Nothing was imported: {result.report.total:,} problems found.", err=True)
+    total = result.report.total
+    found = f"{total:,} problem{'' if total == 1 else 's'} found"
+    click.echo(f"Nothing was imported: {found}.", err=True)
     for error in errors[:SHOWN_ERRORS]:
         click.echo(f"  {describe(error)}", err=True)
     if result.report.total > SHOWN_ERRORS:

@@ -238,7 +238,9 @@ def _not_utf8(stream: BinaryIO, near_line: int) -> FileError:
                 break
     except (OSError, ValueError):
         pass  # not seekable: the line the reader had reached is the best we know
-    return FileError(line, "", "", "the file is not UTF-8 text")
+    return FileError(
+        line, "", "", "the file is not UTF-8 text; save it as UTF-8 (in Excel: CSV UTF-8)"
+    )
 
 
 def template(kind: str, separator: str = ",") -> str:

@@ -156,7 +156,7 @@ def test_cli_import_reports_problems_and_exits_non_zero(app: Flask, db: Session,
     runner = app.test_cli_runner()
     result = runner.invoke(args=["import", "spend", str(bad), "--report", str(report)])
     assert result.exit_code == 1
-    assert "Nothing was imported: 1 problems found." in result.output
+    assert "Nothing was imported: 1 problem found." in result.output
     assert "row 2, amount: '-1' cannot be negative" in result.output
     assert report.read_text() == "row,column,value,message\n2,amount,-1,'-1' cannot be negative\n"
     bad.write_text("channel,week,amount\nAds,2024-03-04,1\nAds,2024-03-11,2\n")

@@ -140,7 +140,9 @@ def test_bad_spend_files_are_refused_whole(
 def test_non_utf8_file_is_refused(app: Flask, db: Session, ads: Channel) -> None:
     text = "channel,week,amount\nGoogle Ads,2024-03-04,1\nCaf\u00e9,x,1\n"
     result = run(app, "spend", text, encoding="latin-1")
-    assert problems(result) == [(3, "", "", "the file is not UTF-8 text")]
+    assert problems(result) == [
+        (3, "", "", "the file is not UTF-8 text; save it as UTF-8 (in Excel: CSV UTF-8)")
+    ]
     assert counts(db) == (0, 0, 0)
 
 
