@@ -7,6 +7,7 @@ spreadsheet: the header is row 1. `cohorts.csv_rows` validates the rows themselv
 
 import csv
 import io
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
@@ -202,7 +203,7 @@ def _chunks(stream: BinaryIO, text: io.TextIOWrapper, reader: Any, size: int) ->
             try:
                 rows = list(islice(reader, size))
             except csv.Error as exc:
-                raise FileError(reader.line_num + 1, "", "", f"broken CSV quoting: {exc}") from None
+                raise FileError(reader.line_num + 1, "", "", _csv_problem(exc)) from None
             except UnicodeDecodeError:
                 raise _not_utf8(stream, reader.line_num + 2) from None
             if not rows:
@@ -223,6 +224,18 @@ def _line_numbers(first_line: int, rows: list[list[str]]) -> list[int]:
         line += 1 + joined.count("\n") + joined.count("\r") - joined.count("\r\n")
         numbers.append(line)
     return numbers
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    """Return what the csv module's error means for someone fixing the file."""
+    text = str(exc)
+    limit = re.search(r"field larger than field limit \((\d+)\)", text)
+    if limit:
+        return (f"a cell is longer than {int(limit[1]):,} characters (often a quote that is "
+                "never closed, so the rest of the file reads as one cell)")  # fmt: skip
+    if "unexpected end of data" in text:
+        return "a quoted cell is never closed: the file ends inside quotes"
+    return f"broken CSV: {text}"
 
 
 def _not_utf8(stream: BinaryIO, near_line: int) -> FileError:

@@ -146,6 +146,28 @@ def test_non_utf8_file_is_refused(app: Flask, db: Session, ads: Channel) -> None
     assert counts(db) == (0, 0, 0)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            'channel,week,amount\nGoogle Ads,2024-03-04,1\n"Google Ads,2024-03-11,2\n',
+            [(3, "", "", "a quoted cell is never closed: the file ends inside quotes")],
+        ),
+        (
+            "channel,week,amount\nGoogle Ads,2024-03-04," + "1" * 140_000 + "\n",
+            [(2, "", "", "a cell is longer than 131,072 characters (often a quote that is never "
+                         "closed, so the rest of the file reads as one cell)")],
+        ),
+    ],
+)
+def test_unreadable_csv_is_explained(
+    app: Flask, db: Session, ads: Channel, text: str, expected: list[tuple[int, str, str, str]]
+) -> None:
+    result = run(app, "spend", text)
+    assert problems(result) == expected
+    assert counts(db) == (0, 0, 0)
+
+
 LEADS = (
     "external_id,channel,created_at,stage,grade,Industry,Region\n"
     "L1,Google Ads,2024-03-04T09:00:00+01:00,lead,hot,software,EU\n"
