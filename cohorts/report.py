@@ -90,8 +90,14 @@ def _report(channel: Channel, counts: CohortCounts, settings: EconomicsSettings)
 
 
 def all_channels(reports: Sequence[ChannelReport], settings: EconomicsSettings) -> AllChannels:
-    """Return the totals of `reports` (at least one, all as of one date) as if one channel."""
-    pooled = pool_counts([report.counts for report in reports])
+    """Return the totals of `reports` (at least one, all as of one date) as if one channel.
+
+    Channels with no data add nothing and are left out: their placeholder cohort is the
+    as-of week, which need not fall on the grid of stored weeks (say, after the week start
+    setting changed).
+    """
+    with_data = [report.counts for report in reports if _has_data(report.counts)]
+    pooled = pool_counts(with_data or [reports[0].counts])
     triangle = build_triangle(pooled, settings.gross_margin)
     return AllChannels(
         channels=len(reports),
@@ -99,6 +105,12 @@ def all_channels(reports: Sequence[ChannelReport], settings: EconomicsSettings) 
         weekly_spend_minor=_last(pooled.spend_minor),
         weekly_customers=_last(calendar_weeks(pooled.new_customers)),
     )
+
+
+def _has_data(counts: CohortCounts) -> bool:
+    """Return whether `counts` hold any spend, lead, customer or revenue."""
+    return bool(counts.spend_minor.any() or counts.leads.any() or counts.new_customers.any()
+                or counts.revenue_minor.any())  # fmt: skip
 
 
 def _empty_counts(as_of: AsOf) -> CohortCounts:

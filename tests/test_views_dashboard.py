@@ -223,3 +223,20 @@ def test_a_week_still_running_is_drawn_dashed_not_as_a_drop(
     assert "(the last week is still running)</title>" in referrals
     done = _row(viewer_client.get("/?as_of=2026-01-25").get_data(as_text=True), "Referrals")
     assert "partial" not in done and "still running" not in done
+
+
+def test_totals_survive_a_week_start_changed_after_data_was_stored(
+    viewer_client: FlaskClient, db: Session, world: dict[str, int]
+) -> None:
+    """Stored weeks start on Mondays; with weeks now starting on Sundays, the channel without
+    data (Podcast ads) sits on another week grid than the others and must not break totals."""
+    settings = db.get(Settings, 1)
+    assert settings is not None
+    settings.week_start = 6
+    db.add(settings)
+    db.commit()
+    for as_of in ("2026-01-25", "2026-01-21"):
+        response = viewer_client.get(f"/?as_of={as_of}")
+        assert response.status_code == 200, as_of
+        totals = re.search(r'<tr class="totals">.*?</tr>', response.get_data(as_text=True), re.S)
+        assert totals is not None and "Total · 4 channels" in totals.group(0)
