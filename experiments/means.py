@@ -44,7 +44,7 @@ def leads_needed_for_means(
     The two-sample analogue of SPEC §4's conversion formula (normal approximation):
     n = (z₁₋α/₂ + z₁₋β)² · (s_a² + s_b²) / (x̄_b − x̄_a)² per group, with sample variances,
     rounded up, minus the leads of the smaller group, never negative. None when a group has
-    fewer than 2 leads, the means are equal or neither group varies.
+    fewer than 2 leads, the means are equal, neither group varies or no finite n would do.
     """
     from scipy import stats
     if a.size < 2 or b.size < 2:
@@ -53,9 +53,11 @@ def leads_needed_for_means(
     diff = float(b.mean() - a.mean())
     if diff == 0 or spread == 0:
         return None
-    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
-    per_group = math.ceil(z**2 * spread / diff**2 - 1e-9)
-    return max(0, per_group - min(a.size, b.size))
+    z = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
+    needed = z**2 * spread / diff**2
+    if not math.isfinite(needed):  # a difference too small to ever detect
+        return None
+    return max(0, math.ceil(needed - 1e-9) - min(a.size, b.size))
 
 
 def mann_whitney(a: FloatArray, b: FloatArray) -> TestResult | None:

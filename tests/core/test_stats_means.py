@@ -180,3 +180,7 @@ def test_leads_needed_for_means_is_undefined_without_a_difference_or_spread() ->
     assert leads_needed_for_means(np.array([1.0, 3.0]), np.array([3.0, 1.0])) is None
     assert leads_needed_for_means(np.zeros(5), np.full(5, 2.0)) is None
     assert leads_needed_for_means(np.array([1.0]), np.array([1.0, 2.0])) is None
+    # means 0 and 1e-160: a difference whose square underflows, so n would be infinite
+    a, b = np.array([-1.0, 1.0, 0.0]), np.array([-1.0, 1.0, 3e-160])
+    assert b.mean() - a.mean() > 0
+    assert leads_needed_for_means(a, b) is None
