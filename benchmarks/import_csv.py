@@ -98,15 +98,20 @@ def _import_seconds(url: str, files: dict[str, Path]) -> dict[str, float]:
     return {kind: _flask(url, "import", kind, str(path)) for kind, path in files.items()}
 
 
-def _shell_seconds(folder: Path, files: dict[str, Path]) -> float:
-    """Return the seconds of the sqlite3 shell importing the same files into an empty file."""
+def _timed_shell(database: Path, script: str) -> float:
+    """Return the seconds the sqlite3 shell takes to run `script` on `database`."""
     shell = shutil.which("sqlite3")
     if shell is None:
         raise SystemExit("the sqlite3 shell is missing: apt-get install sqlite3")
-    commands = "\n".join(f".import --csv {path} {kind}" for kind, path in files.items())
     started = time.perf_counter()
-    subprocess.run([shell, str(folder / "shell.db")], input=commands, text=True, check=True)
+    subprocess.run([shell, str(database)], input=script, text=True, check=True)
     return time.perf_counter() - started
+
+
+def _shell_seconds(folder: Path, files: dict[str, Path]) -> float:
+    """Return the seconds of the sqlite3 shell importing the same files into an empty file."""
+    commands = "\n".join(f".import --csv {path} {kind}" for kind, path in files.items())
+    return _timed_shell(folder / "shell.db", commands)
 
 
 # The shell writes the rows it imported into Bullseye's real (indexed) tables: what storing
@@ -134,11 +139,8 @@ def _floor_seconds(folder: Path, source: str) -> float:
     """Return the seconds the sqlite3 shell takes to copy its imported rows into the schema."""
     url = f"sqlite:///{folder / 'floor.db'}"
     _empty_target(url, source)
-    shell = shutil.which("sqlite3") or "sqlite3"
     script = "PRAGMA foreign_keys = ON;" + _FLOOR_SQL.format(raw=folder / "shell.db")
-    started = time.perf_counter()
-    subprocess.run([shell, str(folder / "floor.db")], input=script, text=True, check=True)
-    return time.perf_counter() - started
+    return _timed_shell(folder / "floor.db", script)
 
 
 # The cheapest storing there is: tables without constraints, the same indexes built afterwards.
@@ -198,11 +200,8 @@ def _lower_bound_seconds(folder: Path, files: dict[str, Path]) -> tuple[float, f
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     scratch.unlink()
-    shell = shutil.which("sqlite3") or "sqlite3"
-    script = _BARE_SQL.format(raw=folder / "shell.db")
-    started = time.perf_counter()
-    subprocess.run([shell, str(folder / "floor.db")], input=script, text=True, check=True)
-    return float(reading.stdout), time.perf_counter() - started
+    storing = _timed_shell(folder / "floor.db", _BARE_SQL.format(raw=folder / "shell.db"))
+    return float(reading.stdout), storing
 
 
 def _print_lower_bounds(
