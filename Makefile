@@ -33,10 +33,11 @@ run: setup
 	@echo "Serving Bullseye on http://$(HOST):$(PORT)"
 	$(BIN)/waitress-serve --host=$(HOST) --port=$(PORT) --threads=8 --call app:create_app
 
-## lint: ruff and mypy
+## lint: ruff, mypy and the import-linter contracts of pyproject.toml
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## test: lint, then the whole pytest suite
 test: lint

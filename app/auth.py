@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 from app.db import get_session
 from app.models import User
 from app.security import LoginLimiter, verify_password
-from cohorts.weeks import utcnow
+from kernel.weeks import utcnow
 
 bp = Blueprint("auth", __name__)
 

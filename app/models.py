@@ -5,12 +5,12 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from channels.kinds import sql_in
 from channels.models import Channel, ChannelHistory, WeeklySpend
-from cohorts.import_models import ImportJob  # noqa: F401  (registers the import_job table)
 from cohorts.models import Lead, Purchase
-from cohorts.weeks import utcnow
 from experiments.models import Experiment
+from ingest.models import ImportJob  # noqa: F401  (registers the import_job table)
+from kernel.vocabulary import sql_in
+from kernel.weeks import utcnow
 
 ROLES: tuple[str, ...] = ("owner", "editor", "viewer")
 

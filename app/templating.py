@@ -5,8 +5,8 @@ from datetime import date
 from flask import Flask
 
 from app.settings import load_settings
-from channels.kinds import CHANNEL_KINDS, RINGS, STATUSES
-from cohorts.money import format_money, to_decimal
+from kernel.money import format_money, to_decimal
+from kernel.vocabulary import CHANNEL_KINDS, RINGS, STATUSES
 
 
 def _money(minor: int | None, currency: str | None = None) -> str:

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from cohorts.demo import DemoDataset, generate
 from cohorts.economics import channel_economics
 from cohorts.events import AllCohorts, EventArrays, all_cohorts
 from cohorts.triangle import CohortCounts, build_triangle
+from demo.generator import DemoDataset, generate
 
 END = date(2026, 11, 15)
 WEEKS = 104

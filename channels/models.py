@@ -5,8 +5,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from channels.kinds import CHANNEL_KINDS, RINGS, STATUSES, sql_in
-from cohorts.weeks import utcnow
+from kernel.vocabulary import CHANNEL_KINDS, RINGS, STATUSES, sql_in
+from kernel.weeks import utcnow
 
 
 class Channel(SQLModel, table=True):

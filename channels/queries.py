@@ -1,7 +1,7 @@
 """Channel reads and writes: the channel list, ring/status history and the weekly spend grid.
 
 Channel economics (spend, customers, CAC, ROI …) come from cohorts.report through the
-cached app.metrics.reports, never from queries over raw leads and purchases here.
+cached app.results.metrics.reports, never from queries over raw leads and purchases here.
 """
 
 from dataclasses import dataclass
@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from channels.forms import ChannelInput, SpendInput
-from channels.kinds import RINGS
+from channels.inputs import ChannelInput, SpendInput
 from channels.models import Channel, ChannelHistory, WeeklySpend
+from kernel.vocabulary import RINGS
 
 # The user table lives in app.models; a bare table clause keeps this domain module free of
 # the web package while still letting history show who made a change.

@@ -1,0 +1,1 @@
+"""Cohort economics: leads and purchases, cohort aggregates and triangles, LTV, payback, ROI."""

@@ -6,10 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from channels.kinds import sql_in
-
-STAGES: tuple[str, ...] = ("inquiry", "lead", "sales_ready", "opportunity", "customer", "lost")
-GRADES: tuple[str, ...] = ("hot", "warm", "future")
+from kernel.vocabulary import GRADES, STAGES, sql_in
 
 
 class Lead(SQLModel, table=True):

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from cohorts.aggregates import elapsed_days_sql
 from cohorts.economics import percentile_of_histogram
 from cohorts.triangle import CohortCounts
-from cohorts.weeks import to_utc, week_of
+from kernel.weeks import to_utc, week_of
 
 
 @dataclass(frozen=True)

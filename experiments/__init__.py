@@ -1,0 +1,1 @@
+"""Channel tests and the statistics that judge any two or more groups of leads."""

@@ -5,10 +5,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from channels.kinds import sql_in
-
-TEST_STATUSES: tuple[str, ...] = ("planned", "running", "completed")
-DECISIONS: tuple[str, ...] = ("scale", "iterate", "kill")
+from kernel.vocabulary import DECISIONS, TEST_STATUSES, sql_in
 
 
 class Experiment(SQLModel, table=True):

@@ -8,10 +8,10 @@ inputs and major units in the results. p-values are corrected across all values 
 import math
 from dataclasses import dataclass
 
-from cohorts.money import MINOR_PER_UNIT
 from experiments.families import adjust_p_values
 from experiments.proportions import TestResult, conversion_test
 from experiments.verdict import format_p
+from kernel.money import MINOR_PER_UNIT
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from channels.health_series import ChannelFacts
-from cohorts.demo import DemoDataset
+from cohorts.health_series import ChannelFacts
 from cohorts.triangle import CohortCounts
+from demo.generator import DemoDataset
 
 
 def demo_facts(data: DemoDataset) -> dict[str, ChannelFacts]:

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.models import Channel, Lead, Purchase, User, WeeklySpend
 from app.security import hash_password
-from cohorts.weeks import week_of
+from kernel.weeks import week_of
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)

@@ -18,7 +18,7 @@ from app.db import get_session
 from app.errors import BEARER_CHALLENGE, api_error
 from app.models import ApiToken, User
 from app.security import token_digest
-from cohorts.weeks import utcnow
+from kernel.weeks import utcnow
 
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}

@@ -17,8 +17,8 @@ from app.api.openapi import (
 )
 from app.db import get_session
 from app.errors import ApiError
-from channels.kinds import CHANNEL_KINDS, RINGS, STATUSES
 from channels.models import Channel
+from kernel.vocabulary import CHANNEL_KINDS, RINGS, STATUSES
 
 FILTERS: dict[str, tuple[str, ...]] = {
     "ring": RINGS,

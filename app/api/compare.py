@@ -7,14 +7,14 @@ from flask import request
 from app.api import bp
 from app.api.metrics import AS_OF, _as_of
 from app.api.openapi import add_schema, error_response, json_response, object_schema, operation
-from app.comparisons import (
+from app.errors import ApiError
+from app.results.comparisons import (
     MAX_AGE_WEEKS,
     CompareInputError,
     comparison_json,
     parse_request,
     run,
 )
-from app.errors import ApiError
 from experiments.stats import METRICS
 
 NUMBER = {"type": ["number", "null"]}

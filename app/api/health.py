@@ -8,8 +8,8 @@ from app.api import bp
 from app.api.metrics import AS_OF, MONEY, money
 from app.api.openapi import add_schema, error_response, json_response, object_schema, operation
 from app.errors import ApiError
-from app.health import ChannelHealthReport, health_reports
-from app.metrics import AsOfError, parse_as_of
+from app.results.health import ChannelHealthReport, health_reports
+from app.results.metrics import AsOfError, parse_as_of
 from channels.health import ChannelHealth
 from cohorts.queries import AsOf
 

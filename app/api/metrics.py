@@ -13,11 +13,11 @@ from flask import request
 from app.api import bp
 from app.api.openapi import add_schema, error_response, json_response, object_schema, operation
 from app.errors import ApiError
-from app.metrics import AsOfError, cycles, parse_as_of, reports
+from app.results.metrics import AsOfError, cycles, parse_as_of, reports
 from app.settings import load_settings
-from cohorts.money import MINOR_PER_UNIT, to_decimal
 from cohorts.queries import AsOf
 from cohorts.report import ChannelReport
+from kernel.money import MINOR_PER_UNIT, to_decimal
 
 MONEY = {"type": ["number", "null"], "description": "In the install's currency; null if undefined."}
 RATIO = {"type": ["number", "null"], "description": "A fraction (0.12 = 12 %); null if undefined."}

@@ -14,9 +14,9 @@ from app.api.openapi import add_schema, error_response, json_response, object_sc
 from app.db import get_session
 from app.errors import ApiError
 from channels.models import Channel
-from cohorts.api_batches import store_items
-from cohorts.api_rows import BATCH_MAX
-from cohorts.csv_rows import GRADES, STAGES
+from ingest.batch_items import BATCH_MAX
+from ingest.batches import store_items
+from kernel.vocabulary import GRADES, STAGES
 
 _COUNT = {"type": ["integer", "null"], "minimum": 0}
 _MONEY = {"type": "number", "description": "In currency units, at most 2 decimals."}

@@ -1,6 +1,6 @@
 """POST /api/v1/channels and PATCH /api/v1/channels/{id}: create and change channels.
 
-The body is validated by the channel form's rules (`channels.forms.parse_channel`); a ring or
+The body is validated by the channel form's rules (`app.forms.parse_channel`); a ring or
 status change adds a dated history row, as in the web UI.
 """
 
@@ -16,10 +16,11 @@ from app.api.inputs import json_object
 from app.api.openapi import add_schema, error_response, json_response, object_schema, operation
 from app.db import get_session
 from app.errors import ApiError
+from app.forms import parse_channel
 from channels import queries
-from channels.forms import ICE_FIELDS, LAUNCH_DAYS_MAX, NAME_MAX, ChannelInput, parse_channel
-from channels.kinds import CHANNEL_KINDS, RINGS, STATUSES
+from channels.inputs import ICE_FIELDS, LAUNCH_DAYS_MAX, NAME_MAX, ChannelInput
 from channels.models import Channel
+from kernel.vocabulary import CHANNEL_KINDS, RINGS, STATUSES
 
 NEW_CHANNEL = {"ring": "outer", "status": "idea", "notes": ""}
 _TEXT_FIELDS = {"name", "kind", "ring", "status", "notes"}

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from app import htmx
-from app.cohort_charts import (
+from app.charts.cohorts import (
     TRIANGLE_METRICS,
     heatmap,
     payback_chart,
@@ -18,20 +18,21 @@ from app.cohort_charts import (
     roi_curves,
 )
 from app.db import get_session
-from app.metrics import cycles, parse_as_of, reports
+from app.forms import parse_channel, parse_spend
+from app.results.metrics import cycles, parse_as_of, reports
 from app.settings import load_settings
 from app.views import render_page_or_partial
 from app.views.cohorts import MIX_LABELS, tier_summary
 from app.views.dashboard import requested_as_of
 from channels import queries
-from channels.forms import ChannelInput, parse_channel, parse_spend
-from channels.kinds import RINGS, STATUSES
+from channels.inputs import ChannelInput
 from channels.models import Channel, WeeklySpend
 from cohorts.economics import ChannelEconomics
 from cohorts.queries import AsOf
 from cohorts.report import ChannelReport
 from cohorts.tiers import HEALTHY_MIX
-from cohorts.weeks import week_of
+from kernel.vocabulary import RINGS, STATUSES
+from kernel.weeks import week_of
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
 

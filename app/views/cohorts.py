@@ -6,10 +6,10 @@ from typing import Any
 import numpy as np
 from flask import Blueprint
 
-from app.cache import cached
-from app.charts import Series, colour, line_chart, outlier_cap
+from app.charts.svg import Series, colour, line_chart, outlier_cap
 from app.db import get_session
-from app.metrics import reports, today
+from app.results.cache import cached
+from app.results.metrics import reports, today
 from app.views import render_page_or_partial
 from app.views.dashboard import requested_as_of
 from cohorts.queries import AsOf, CustomerValues, customer_values

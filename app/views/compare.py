@@ -6,8 +6,16 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from app import htmx
-from app.comparisons import CompareInputError, adjustment, channel_matrix, parse_request, run
-from app.pickers import (
+from app.results.comparisons import (
+    CompareInputError,
+    adjustment,
+    channel_matrix,
+    parse_request,
+    run,
+)
+from app.views import render_page_or_partial
+from app.views.dashboard import requested_as_of
+from app.views.pickers import (
     attributes,
     choices,
     chosen_group,
@@ -15,8 +23,6 @@ from app.pickers import (
     submitted_with_pickers,
     values_of,
 )
-from app.views import render_page_or_partial
-from app.views.dashboard import requested_as_of
 from experiments.stats import METRICS, Comparison, show
 from experiments.verdict import OBSERVATIONAL_CAVEAT, TEST_LABELS, format_p
 

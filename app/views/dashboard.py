@@ -5,13 +5,13 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from app.charts import Sparkline, sparkline
-from app.metrics import AsOfError, economics_settings, parse_as_of, reports, today
+from app.charts.svg import Sparkline, sparkline
+from app.results.metrics import AsOfError, economics_settings, parse_as_of, reports, today
 from app.settings import load_settings
 from app.views import render_page_or_partial
-from cohorts.money import MINOR_PER_UNIT
 from cohorts.queries import AsOf
 from cohorts.report import RANKINGS, AllChannels, ChannelReport, Ranking, all_channels, rank
+from kernel.money import MINOR_PER_UNIT
 
 bp = Blueprint("dashboard", __name__)
 

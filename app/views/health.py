@@ -4,13 +4,13 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
-from app.health import ChannelHealthReport, health_reports, recent_changes
-from app.metrics import AsOfError, parse_as_of
+from app.charts.health import Chart, cac_chart, capacity_chart, signal_chart
+from app.results.health import ChannelHealthReport, health_reports, recent_changes
+from app.results.metrics import AsOfError, parse_as_of
 from app.settings import load_settings
-from channels.health_charts import Chart, cac_chart, capacity_chart, signal_chart
 from channels.health_text import p_text
-from cohorts.money import MINOR_PER_UNIT, format_money
 from cohorts.queries import AsOf
+from kernel.money import MINOR_PER_UNIT, format_money
 
 bp = Blueprint("health", __name__, url_prefix="/health")
 

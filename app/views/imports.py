@@ -14,9 +14,9 @@ from flask import (
 from sqlmodel import col, select
 from werkzeug.wrappers import Response
 
-from app.data_cli import export_chunks
+from app.cli.data import export_chunks
 from app.db import get_engine, get_session
-from app.import_jobs import (
+from app.jobs.imports import (
     create_job,
     fail_interrupted_jobs,
     job_progress,
@@ -24,9 +24,9 @@ from app.import_jobs import (
     start_job,
 )
 from app.views import render_page_or_partial
-from cohorts.csv_formats import FORMATS, template
-from cohorts.exporter import EXPORT_KINDS
-from cohorts.import_models import ImportJob
+from ingest.exporter import EXPORT_KINDS
+from ingest.formats import FORMATS, template
+from ingest.models import ImportJob
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 

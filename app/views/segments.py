@@ -4,11 +4,11 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from app.comparisons import adjustment, segment_report
-from app.pickers import choices
+from app.results.comparisons import adjustment, segment_report
 from app.views import render_page_or_partial
 from app.views.compare import ADJUSTMENT_LABELS
 from app.views.dashboard import requested_as_of
+from app.views.pickers import choices
 from experiments.segments import top_finding
 from experiments.verdict import OBSERVATIONAL_CAVEAT, format_p
 

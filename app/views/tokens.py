@@ -10,7 +10,7 @@ from app.db import get_session
 from app.models import ApiToken, User
 from app.users import create_token
 from app.views import render_page_or_partial
-from cohorts.weeks import utcnow
+from kernel.weeks import utcnow
 
 bp = Blueprint("tokens", __name__, url_prefix="/tokens")
 

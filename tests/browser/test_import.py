@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from app import import_jobs
+from app.jobs import imports as import_jobs
 from app.models import Lead
 from tests import factories
 from tests.browser.conftest import EMAIL, PASSWORD, LiveServer

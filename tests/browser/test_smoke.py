@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from app.models import WeeklySpend
-from cohorts.weeks import utcnow, week_of
+from kernel.weeks import utcnow, week_of
 from tests import factories
 from tests.browser.conftest import EMAIL, PASSWORD, LiveServer
 

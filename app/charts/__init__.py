@@ -1,0 +1,1 @@
+"""Server-side SVG charts: primitives, dashboard, cohort and channel-health charts."""

@@ -1,0 +1,77 @@
+"""`flask --app app …` commands: db, users, tokens, demo, import, export."""
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlmodel import select
+
+from app import db as database
+from app.models import ROLES, User
+from app.settings import ensure_settings
+from app.users import UserError, create_token, create_user
+
+db_cli = AppGroup("db", help="Database schema.")
+users_cli = AppGroup("users", help="Users who sign in.")
+tokens_cli = AppGroup("tokens", help="API tokens.")
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply database migrations (safe to run again)."""
+    engine = database.get_engine()
+    database.upgrade(engine, revision)
+    with database.session_scope(engine) as session:
+        ensure_settings(session)
+    click.echo(f"Database at {engine.url.render_as_string(hide_password=True)} is up to date.")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default="viewer", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(email: str, role: str, password_stdin: bool) -> None:
+    """Create a user who can sign in."""
+    password = _read_password(password_stdin)
+    try:
+        with database.session_scope(database.get_engine()) as session:
+            user = create_user(session, email=email, password=password, role=role)
+            click.echo(f"Created {user.role} {user.email}.")
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="A label to recognise the token by.")
+def tokens_create(email: str, name: str) -> None:
+    """Create an API token for a user and print it (last line; shown only once)."""
+    with database.session_scope(database.get_engine()) as session:
+        user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+        if user is None:
+            raise click.ClickException(f"no user {email}")
+        _row, token = create_token(session, user=user, name=name)
+        click.echo(f"Token for {user.email} ({user.role}); it will not be shown again:")
+        click.echo(token)
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups on `app`."""
+    from app.cli.data import export_command, import_command
+    from app.cli.demo import demo_command
+
+    app.cli.add_command(db_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(import_command)
+    app.cli.add_command(export_command)

@@ -1,0 +1,142 @@
+"""Read channel and weekly-spend input into plain values plus field errors.
+
+No Flask: the web forms and the API's channel writes share these parsers.
+
+Every parser takes a mapping of submitted text and returns `(value, errors)`: `value` is
+None exactly when `errors` (field name → message for the person typing) is non-empty.
+"""
+
+import re
+from collections.abc import Mapping
+
+from channels.inputs import (
+    AMOUNT_MAX_MINOR,
+    COUNT_MAX,
+    ICE_FIELDS,
+    LAUNCH_DAYS_MAX,
+    NAME_MAX,
+    ChannelInput,
+    SpendInput,
+)
+from kernel.money import MoneyError, parse_money
+from kernel.vocabulary import CHANNEL_KINDS, RINGS, STATUSES
+
+LABELS: dict[str, str] = {
+    "launch_days": "Launch days",
+    "ice_impact": "Impact",
+    "ice_confidence": "Confidence",
+    "ice_ease": "Ease",
+    "impressions": "Impressions",
+    "clicks": "Clicks",
+}
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
+_INTEGER = re.compile(r"^\d+$")
+
+Errors = dict[str, str]
+
+
+def _text(form: Mapping[str, str], field: str) -> str:
+    return (form.get(field) or "").strip()
+
+
+def _ungroup(text: str) -> str:
+    """Drop thousands separators from "1,234.50"; leave anything else for the parser to judge."""
+    return text.replace(",", "") if _GROUPED.match(text) else text
+
+
+def parse_count(text: str, *, low: int = 0, high: int = COUNT_MAX) -> int:
+    """Return the whole number in `text` (thousands separators allowed); raise ValueError."""
+    raw = _ungroup(text.replace(" ", ""))
+    if raw.startswith("-") and _INTEGER.match(raw[1:]):
+        raise ValueError(f"must be {low} or more")
+    if not _INTEGER.match(raw):
+        raise ValueError("must be a whole number")
+    value = int(raw)
+    if not low <= value <= high:
+        raise ValueError(f"must be between {low} and {high:,}")
+    return value
+
+
+def parse_amount(text: str) -> int:
+    """Return minor units for a non-negative amount with at most 2 decimals; raise ValueError."""
+    raw = _ungroup(text.replace(" ", ""))
+    if raw.startswith("-"):
+        raise ValueError("cannot be negative")
+    try:
+        minor = parse_money(raw)
+    except MoneyError:
+        raise ValueError("must be a number with at most 2 decimals, like 1234.50") from None
+    if minor > AMOUNT_MAX_MINOR:
+        raise ValueError("is too large")
+    return minor
+
+
+def _optional_count(
+    form: Mapping[str, str], field: str, errors: Errors, *, low: int = 0, high: int = COUNT_MAX
+) -> int | None:
+    text = _text(form, field)
+    if not text:
+        return None
+    try:
+        return parse_count(text, low=low, high=high)
+    except ValueError as exc:
+        errors[field] = f"{LABELS[field]} {exc}."
+        return None
+
+
+def _choice(
+    form: Mapping[str, str],
+    field: str,
+    allowed: Mapping[str, str] | tuple[str, ...],
+    errors: Errors,
+) -> str:
+    value = _text(form, field)
+    if value not in allowed:
+        errors[field] = f"Choose a {field.replace('_', ' ')} from the list."
+    return value
+
+
+def parse_channel(form: Mapping[str, str]) -> tuple[ChannelInput | None, Errors]:
+    """Validate a channel form; name uniqueness needs the database and is checked by the caller."""
+    errors: Errors = {}
+    name = " ".join(_text(form, "name").split())
+    if not name:
+        errors["name"] = "Name is required."
+    elif len(name) > NAME_MAX:
+        errors["name"] = f"Name must be at most {NAME_MAX} characters."
+    kind = _choice(form, "kind", CHANNEL_KINDS, errors)
+    ring = _choice(form, "ring", RINGS, errors)
+    status = _choice(form, "status", STATUSES, errors)
+    launch_days = _optional_count(form, "launch_days", errors, high=LAUNCH_DAYS_MAX)
+    ice = {field: _optional_count(form, field, errors, low=1, high=10) for field in ICE_FIELDS}
+    if errors:
+        return None, errors
+    notes = (form.get("notes") or "").strip()
+    return ChannelInput(name, kind, ring, status, launch_days, notes=notes, **ice), {}
+
+
+def parse_spend(form: Mapping[str, str], *, row_exists: bool) -> tuple[SpendInput | None, Errors]:
+    """Validate a spend row: amount ≥ 0 (2 decimals), counts ≥ 0, clicks ≤ impressions.
+
+    A blank amount clears an existing row; on a week with no row yet, counts need an amount.
+    """
+    errors: Errors = {}
+    amount_text = _text(form, "amount")
+    amount: int | None = None
+    if amount_text:
+        try:
+            amount = parse_amount(amount_text)
+        except ValueError as exc:
+            errors["amount"] = f"Amount {exc}."
+    impressions = _optional_count(form, "impressions", errors)
+    clicks = _optional_count(form, "clicks", errors)
+    if impressions is not None and clicks is not None and clicks > impressions:
+        errors["clicks"] = f"Clicks ({clicks:,}) cannot exceed impressions ({impressions:,})."
+    has_counts = bool(_text(form, "impressions") or _text(form, "clicks"))
+    if not amount_text and has_counts and not row_exists:
+        errors.setdefault("amount", "Enter the amount first (0 if nothing was spent).")
+    if errors:
+        return None, errors
+    if amount is None:
+        return SpendInput(None, None, None), {}
+    return SpendInput(amount, impressions, clicks), {}

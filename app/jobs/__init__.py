@@ -1,0 +1,1 @@
+"""Background jobs: web CSV imports (and the scheduler and digest to come)."""

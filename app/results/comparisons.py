@@ -1,0 +1,152 @@
+"""What the compare API and view share: parse groups, load them (cached), run the statistics."""
+
+import re
+from dataclasses import dataclass
+
+from app.db import get_session
+from app.results.cache import cached
+from app.settings import load_settings
+from cohorts.queries import AsOf
+from experiments.groups import GroupSpec, GroupSpecError, parse_group
+from experiments.matrix import ConversionMatrix, conversion_matrix
+from experiments.queries import GroupLeads, UnknownGroupError, channel_conversions, group_leads
+from experiments.segment_queries import segment_moments
+from experiments.segments import SegmentInsight, SegmentRule, segment_insights
+from experiments.stats import (
+    ADJUSTMENTS,
+    METRICS,
+    Comparison,
+    Group,
+    GroupResult,
+    Guard,
+    compare,
+)
+from kernel.money import MINOR_PER_UNIT
+
+
+class CompareInputError(ValueError):
+    """A compare request parameter that cannot be used; `parameter` names it."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CompareRequest:
+    """A validated compare request."""
+
+    a: GroupSpec
+    b: GroupSpec
+    metric: str
+    as_of: AsOf
+    age: int | None = None
+
+
+MAX_AGE_WEEKS = 5200
+
+
+def parse_age(text: str | None, metric: str) -> int | None:
+    """Return the ROI age in whole weeks (None when absent); raise CompareInputError."""
+    if text is None or not text.strip():
+        return None
+    if not re.fullmatch(r"[0-9]+", text.strip()) or int(text) > MAX_AGE_WEEKS:
+        raise CompareInputError("age", f"use a whole number of weeks from 0 to {MAX_AGE_WEEKS}, "
+                                f"not {text!r}")
+    if metric != "roi":
+        raise CompareInputError("age", "an age only applies to metric roi (ROI at age k)")
+    return int(text)
+
+
+def parse_request(a: str | None, b: str | None, metric: str | None,
+                  as_of: AsOf, age: str | None = None) -> CompareRequest:
+    """Return the validated request; raise CompareInputError naming the bad parameter."""
+    specs = []
+    for name, text in (("a", a), ("b", b)):
+        try:
+            specs.append(parse_group(text or ""))
+        except GroupSpecError as exc:
+            raise CompareInputError(name, str(exc)) from exc
+    chosen = metric or "conversion"
+    if chosen not in METRICS:
+        raise CompareInputError("metric", f"use one of {', '.join(METRICS)}, not {chosen!r}")
+    return CompareRequest(specs[0], specs[1], chosen, as_of, parse_age(age, chosen))
+
+
+def load_group(parameter: str, spec: GroupSpec, as_of: AsOf,
+               age: int | None = None) -> GroupLeads:
+    """Return a group's per-lead arrays (at ages 0..age if given), cached until data changes."""
+    try:
+        return cached(("compare_group", str(spec), as_of, age),
+                      lambda: group_leads(session=get_session(), spec=spec, as_of=as_of,
+                                          age=age))
+    except UnknownGroupError as exc:
+        raise CompareInputError(parameter, str(exc)) from exc
+
+
+def as_stats_group(leads: GroupLeads, margin: float = 1.0) -> Group:
+    """Return the pure-core group: money in currency units, revenue × margin."""
+    spend = None if leads.spend_minor is None else leads.spend_minor / MINOR_PER_UNIT
+    return Group(leads.name, leads.converted, leads.revenue_minor * margin / MINOR_PER_UNIT,
+                 spend)
+
+
+def guard() -> Guard:
+    """Return the minimum-sample guard from the settings."""
+    settings = load_settings()
+    return Guard(settings.min_leads_per_group, settings.min_customers_per_group)
+
+
+def run(request: CompareRequest) -> Comparison:
+    """Return the comparison of group B against A (ROI uses the gross margin, at age k if set)."""
+    margin = load_settings().gross_margin if request.metric == "roi" else 1.0
+    a = as_stats_group(load_group("a", request.a, request.as_of, request.age), margin)
+    b = as_stats_group(load_group("b", request.b, request.as_of, request.age), margin)
+    return compare(request.metric, a, b, guard())
+
+
+def comparison_json(result: Comparison) -> dict[str, object]:
+    """Return the comparison as the API's JSON body (undefined values are None)."""
+    def side(g: GroupResult) -> dict[str, object]:
+        return {"n": g.n, "successes": g.successes, "value": g.value,
+                "ci": None if g.ci is None else list(g.ci)}
+
+    return {
+        "metric": result.metric, "test": result.test, "a": side(result.a), "b": side(result.b),
+        "difference": {"estimate": result.difference,
+                       "ci": None if result.difference_ci is None else list(result.difference_ci)},
+        "p_value": result.p_value, "prob_b_beats_a": result.prob_b_beats_a,
+        "significant": result.significant, "enough_data": result.enough_data,
+        "leads_needed": result.leads_needed, "verdict": result.verdict,
+    }
+
+
+def adjustment(text: str | None) -> str:
+    """Return the requested multiple-testing correction ('holm' unless 'bh' is asked for)."""
+    return text if text in ADJUSTMENTS else "holm"
+
+
+def channel_matrix(as_of: AsOf, method: str) -> ConversionMatrix:
+    """Return the all-channels conversion matrix, cached until the data changes."""
+    rule = guard()
+
+    def build() -> ConversionMatrix:
+        rows = channel_conversions(session=get_session(), as_of=as_of)
+        return conversion_matrix(rows, method, rule.min_leads, rule.min_customers, rule.alpha)
+
+    return cached(("conversion_matrix", as_of, method, rule), build)
+
+
+def segment_report(as_of: AsOf, channel_id: int | None,
+                   method: str) -> tuple[list[SegmentInsight], SegmentRule]:
+    """Return every attribute value against the rest (one channel or all), ranked; cached."""
+    g = guard()
+    rule = SegmentRule(g.min_leads, g.min_customers, g.alpha, method)
+
+    def build() -> list[SegmentInsight]:
+        values, totals = segment_moments(session=get_session(), as_of=as_of,
+                                         channel_id=channel_id)
+        return segment_insights(values, totals, rule)
+
+    return cached(("segment_insights", as_of, channel_id, rule), build), rule

@@ -1,0 +1,290 @@
+"""The CSV files users import: dialect detection, headers and the error report (pure).
+
+Files are UTF-8 (with or without BOM), separated by "," or ";" (detected from the header;
+a header containing both is refused), with optional quoting. Rows are numbered like a
+spreadsheet: the header is row 1. `ingest.rows` validates the rows themselves.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, BinaryIO
+
+ERROR_LIMIT = 10_000
+ATTRIBUTE_MAX = 500
+
+
+@dataclass(frozen=True)
+class Format:
+    """The columns of one importable file kind."""
+
+    kind: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    attributes: bool = False  # other columns become lead attributes
+    example: tuple[tuple[str, ...], ...] = ()
+
+
+FORMATS: dict[str, Format] = {
+    "spend": Format(
+        "spend",
+        ("channel", "week", "amount"),
+        ("impressions", "clicks"),
+        example=(
+            ("Google Ads", "2024-03-04", "1250.00", "48000", "960"),
+            ("LinkedIn", "2024-03-04", "800", "", ""),
+        ),
+    ),
+    "leads": Format(
+        "leads",
+        ("external_id", "channel", "created_at"),
+        ("test", "stage", "grade"),
+        attributes=True,
+        example=(
+            ("crm-1001", "Google Ads", "2024-03-05T09:30:00+01:00", "", "lead", "hot"),
+            ("crm-1002", "LinkedIn", "2024-03-06", "", "sales_ready", ""),
+        ),
+    ),
+    "purchases": Format(
+        "purchases",
+        ("external_id", "lead_external_id", "purchased_at", "amount"),
+        example=(
+            ("inv-5001", "crm-1001", "2024-03-12T16:00:00Z", "499.00"),
+            ("inv-5002", "crm-1001", "2024-04-12", "-99.00"),
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: spreadsheet row (header = 1), column name, the cell's text and a message."""
+
+    row: int
+    column: str
+    value: str
+    message: str
+
+
+@dataclass
+class ErrorReport:
+    """The problems found in a file: the first ERROR_LIMIT in full, and how many in all."""
+
+    errors: list[RowError] = field(default_factory=list)
+    total: int = 0
+
+    def add(self, row: int, column: str, value: str, message: str) -> None:
+        """Record one problem."""
+        self.total += 1
+        if len(self.errors) < ERROR_LIMIT:
+            self.errors.append(RowError(row, column, value, message))
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def sorted(self) -> list[RowError]:
+        """Return the kept problems by row, then column."""
+        return sorted(self.errors, key=lambda e: (e.row, e.column))
+
+
+class FileError(Exception):
+    """A problem that stops reading the file (encoding, separator, header)."""
+
+    def __init__(self, row: int, column: str, value: str, message: str) -> None:
+        super().__init__(message)
+        self.error = RowError(row, column, value, message)
+
+
+def normalise_header(name: str) -> str:
+    """Return the canonical form of a header cell ("Created At" → "created_at")."""
+    return "_".join(name.strip().lower().split())
+
+
+def detect_separator(header_line: str) -> str:
+    """Return "," or ";" as used between header cells; raise FileError if unclear."""
+    outside, quoted = [], False
+    for char in header_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted:
+            outside.append(char)
+    text = "".join(outside)
+    commas, semicolons = text.count(","), text.count(";")
+    if commas and semicolons:
+        raise FileError(1, "", header_line.strip(), "the header mixes ',' and ';' separators")
+    if not commas and not semicolons:
+        raise FileError(1, "", header_line.strip(), "the header has no ',' or ';' separator")
+    return "," if commas else ";"
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Where each known column is in a file, and which columns are lead attributes."""
+
+    positions: dict[str, int]
+    attributes: tuple[tuple[str, int], ...]
+    width: int
+
+
+def map_header(header: list[str], fmt: Format) -> Columns:
+    """Return the column positions of `header` for `fmt`; raise FileError on a bad header."""
+    known = set(fmt.required) | set(fmt.optional)
+    positions: dict[str, int] = {}
+    attributes: list[tuple[str, int]] = []
+    for index, raw in enumerate(header):
+        name = normalise_header(raw)
+        if not name:
+            raise FileError(1, "", raw, f"column {index + 1} has no name")
+        # Known columns match whatever their case; attribute names are kept as written, so
+        # "Region" and "region" are two attributes (as the API and exports allow).
+        if name in positions or raw.strip() in {key for key, _ in attributes}:
+            raise FileError(1, raw.strip(), raw, "this column appears twice")
+        if name in known:
+            positions[name] = index
+        elif fmt.attributes and len(raw.strip()) <= ATTRIBUTE_MAX:
+            attributes.append((raw.strip(), index))
+        else:
+            expected = ", ".join(fmt.required + fmt.optional)
+            raise FileError(1, raw.strip(), raw, f"unknown column; expected {expected}")
+    missing = [name for name in fmt.required if name not in positions]
+    if missing:
+        raise FileError(1, missing[0], "", f"required column {missing[0]!r} is missing")
+    return Columns(positions, tuple(attributes), len(header))
+
+
+def is_blank(cells: list[str]) -> bool:
+    """Return whether a row has no text at all (spreadsheets export blank rows as ",,,")."""
+    return not "".join(cells).strip()
+
+
+Chunk = tuple[Sequence[int], list[list[str]]]
+
+
+def read_chunks(stream: BinaryIO, size: int) -> tuple[list[str], Iterator[Chunk]]:
+    """Return the header cells and an iterator of chunks of at most `size` rows of a CSV file.
+
+    A chunk is (row numbers, cells of each row). A row's number is the file line it ends on
+    (the header is row 1), so a quoted cell spanning lines moves the numbers of later rows.
+    Blank rows are included; callers skip them (`is_blank`).
+    """
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        try:
+            header_line = text.readline()
+        except UnicodeDecodeError:
+            raise _not_utf8(stream, 1) from None
+        if not header_line.strip():
+            raise FileError(1, "", "", "the file is empty; the first row must name the columns")
+        separator = detect_separator(header_line)
+        header = next(csv.reader([header_line], delimiter=separator))
+    except BaseException:
+        _release(text)
+        raise
+    reader = csv.reader(text, delimiter=separator, strict=True)
+    return header, _chunks(stream, text, reader, size)
+
+
+def _release(text: io.TextIOWrapper) -> None:
+    """Detach the text layer so that collecting it does not close the caller's stream."""
+    try:
+        text.detach()
+    except ValueError:  # already detached, or the stream was closed by its owner
+        pass
+
+
+def _chunks(stream: BinaryIO, text: io.TextIOWrapper, reader: Any, size: int) -> Iterator[Chunk]:
+    """Yield the chunks of `reader`; raise FileError on broken quoting or a non-UTF-8 line."""
+    try:
+        while True:
+            first_line = reader.line_num + 2  # the header is line 1 and was read apart
+            try:
+                rows = list(islice(reader, size))
+            except csv.Error as exc:
+                raise FileError(reader.line_num + 1, "", "", _csv_problem(exc)) from None
+            except UnicodeDecodeError:
+                raise _not_utf8(stream, reader.line_num + 2) from None
+            if not rows:
+                return
+            if reader.line_num + 2 - first_line == len(rows):  # every row is one line
+                yield range(first_line, first_line + len(rows)), rows
+            else:
+                yield _line_numbers(first_line, rows), rows
+    finally:
+        _release(text)
+
+
+def _line_numbers(first_line: int, rows: list[list[str]]) -> list[int]:
+    """Return the line each row ends on, counting the line breaks inside quoted cells."""
+    numbers, line = [], first_line - 1
+    for cells in rows:
+        joined = "".join(cells)
+        line += 1 + joined.count("\n") + joined.count("\r") - joined.count("\r\n")
+        numbers.append(line)
+    return numbers
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    """Return what the csv module's error means for someone fixing the file."""
+    text = str(exc)
+    limit = re.search(r"field larger than field limit \((\d+)\)", text)
+    if limit:
+        return (f"a cell is longer than {int(limit[1]):,} characters (often a quote that is "
+                "never closed, so the rest of the file reads as one cell)")  # fmt: skip
+    if "unexpected end of data" in text:
+        return "a quoted cell is never closed: the file ends inside quotes"
+    return f"broken CSV: {text}"
+
+
+def _not_utf8(stream: BinaryIO, near_line: int) -> FileError:
+    """Return the error for a file that is not UTF-8, at its first such line when findable."""
+    line = near_line
+    try:
+        stream.seek(0)
+        for number, raw in enumerate(stream, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line = number
+                break
+    except (OSError, ValueError):
+        pass  # not seekable: the line the reader had reached is the best we know
+    return FileError(
+        line, "", "", "the file is not UTF-8 text; save it as UTF-8 (in Excel: CSV UTF-8)"
+    )
+
+
+def template(kind: str, separator: str = ",") -> str:
+    """Return a CSV template for `kind`: its header and the example rows."""
+    fmt = FORMATS[kind]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=separator, lineterminator="\n")
+    header = list(fmt.required + fmt.optional)
+    if fmt.attributes:
+        header.append("industry")
+    writer.writerow(header)
+    for row in fmt.example:
+        writer.writerow([*row, "software"] if fmt.attributes else row)
+    return out.getvalue()
+
+
+REPORT_HEADER = ("row", "column", "value", "message")
+
+
+def report_csv(report: ErrorReport) -> str:
+    """Return the error report as CSV text (row, column, value, message)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(REPORT_HEADER)
+    for error in report.sorted():
+        writer.writerow((error.row, error.column, error.value, error.message))
+    return out.getvalue()
+
+
+def describe(error: RowError) -> str:
+    """Return one problem as a sentence: "row 3, amount '-5': cannot be negative"."""
+    where = f"row {error.row}" + (f", {error.column}" if error.column else "")
+    shown = f" {error.value!r}" if error.value and error.value not in error.message else ""
+    return f"{where}{shown}: {error.message}"

@@ -1,0 +1,67 @@
+"""What every bulk write (CSV import, API batch) shares: the staging table and taking turns.
+
+Rows are staged in a temporary table, `import_stage`, checked there in SQL and upserted from
+it (`ingest.store`). Two bulk writes never check or store at the same time: SQLite's
+write lock or, on PostgreSQL, an advisory lock makes them run one after the other.
+"""
+
+from typing import Any
+
+import sqlalchemy as sa
+
+STAGE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "spend": ("row_no", "channel_id", "week", "amount_minor", "impressions", "clicks"),
+    "leads": ("row_no", "external_id", "channel_id", "experiment_id", "created_at",
+              "cohort_week", "stage", "grade", "attributes"),
+    "purchases": ("row_no", "external_id", "lead_external_id", "purchased_at", "purchased_on",
+                  "amount_minor"),
+}  # fmt: skip
+# Filled in SQL by the import plan's `prepare`, after the rows are staged.
+RESOLVED_COLUMNS: dict[str, tuple[str, ...]] = {"purchases": ("lead_id",)}
+_TYPES = {
+    "row_no": "INTEGER",
+    "channel_id": "INTEGER",
+    "lead_id": "INTEGER",
+    "experiment_id": "INTEGER",
+    "week": "DATE",
+    "cohort_week": "DATE",
+    "purchased_on": "DATE",
+    "amount_minor": "BIGINT",
+    "impressions": "BIGINT",
+    "clicks": "BIGINT",
+    "external_id": "VARCHAR(200)",
+    "lead_external_id": "VARCHAR(200)",
+    "stage": "VARCHAR(12)",
+    "grade": "VARCHAR(8)",
+    "attributes": "TEXT",
+}
+
+
+# Held by every bulk write (CSV import, API batch) on PostgreSQL from its checks to its
+# commit, so two of them are stored one after the other, as SQLite's write lock does.
+BULK_WRITE_LOCK = 0x42756C6C  # "Bull"
+
+
+def lock_bulk_writes(conn: sa.Connection) -> None:
+    """Wait until no other bulk write is checking or storing rows, for this transaction.
+
+    PostgreSQL: an advisory lock. SQLite: the database's write lock, taken now (BEGIN
+    IMMEDIATE waits up to the busy timeout) unless a transaction is already open: a deferred
+    transaction that has read fails at its first write if another connection committed since.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": BULK_WRITE_LOCK})
+    elif conn.dialect.name == "sqlite":
+        driver: Any = conn.connection.driver_connection
+        if not driver.in_transaction:
+            driver.execute("BEGIN IMMEDIATE")
+
+
+def stage_table_sql(kind: str, sqlite: bool) -> str:
+    """Return the CREATE statement of the staging table of file `kind`."""
+    timestamp = "DATETIME" if sqlite else "TIMESTAMPTZ"
+    names = STAGE_COLUMNS[kind] + RESOLVED_COLUMNS.get(kind, ())
+    types = _TYPES | ({"row_no": "INTEGER PRIMARY KEY"} if sqlite else {})
+    columns = ", ".join(f"{n} {types.get(n, timestamp)}" for n in names)
+    suffix = "" if sqlite else " ON COMMIT DROP"
+    return f"CREATE TEMP TABLE import_stage ({columns}){suffix}"

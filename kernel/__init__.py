@@ -1,0 +1,1 @@
+"""Shared vocabulary every package may use: exact money, calendar weeks, fixed vocabularies."""

@@ -1,0 +1,55 @@
+"""The metrics cache recomputes exactly when the data version moves."""
+
+from datetime import date
+
+from flask import Flask
+from sqlmodel import Session
+
+from app.results.cache import MetricsCache, cached
+from cohorts.aggregates import data_version
+from tests import factories
+
+
+def test_cache_reuses_values_until_the_version_changes() -> None:
+    cache, calls = MetricsCache(max_entries=2), []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert cache.get_or_compute(1, "k", compute) == 1
+    assert cache.get_or_compute(1, "k", compute) == 1
+    assert cache.get_or_compute(2, "k", compute) == 2
+    cache.get_or_compute(2, "other", compute)
+    cache.get_or_compute(2, "third", compute)  # evicts the least recently used entry
+    assert cache.get_or_compute(1, "k", compute) == 5
+
+
+def test_every_data_write_bumps_the_version(app: Flask, db: Session) -> None:
+    versions = [data_version(db.connection())]
+    db.commit()
+    ch = factories.channel(db)
+    versions.append(data_version(db.connection()))
+    db.commit()
+    factories.spend(db, ch, date(2026, 1, 5), 100)
+    versions.append(data_version(db.connection()))
+    db.commit()
+    lead = factories.lead(db, ch, date(2026, 1, 5))
+    versions.append(data_version(db.connection()))
+    db.commit()
+    factories.purchase(db, lead, date(2026, 1, 6), 100)
+    versions.append(data_version(db.connection()))
+    db.commit()
+    factories.user(db)  # not metrics data: no new version
+    versions.append(data_version(db.connection()))
+    db.commit()
+    assert versions == sorted(versions) and len(set(versions)) == 5
+
+
+def test_cached_in_a_request_sees_writes(app: Flask, db: Session) -> None:
+    with app.test_request_context():
+        assert cached("n", lambda: 1) == 1
+        assert cached("n", lambda: 2) == 1
+    factories.channel(db)
+    with app.test_request_context():
+        assert cached("n", lambda: 3) == 3
