@@ -154,13 +154,12 @@ def classify(trend: BinomialTrend, index: npt.ArrayLike, successes: npt.ArrayLik
     flagged most steady demo channels, since the best of many noisy windows sits far above
     the true level.
     """
-    from scipy import stats
     down = trend.slope < 0
     raw = _ratio(window_levels(successes, trials))
     if down and trend.p_value < settings.burnout_p and raw <= settings.burnout_level:
         return "burned_out"
     material = down and _ratio(trend_levels(trend, index, trials)) <= MATERIAL_DECLINE
-    upper = trend.slope + float(stats.norm.isf(settings.watch_p)) * trend.std_error
+    upper = trend.slope + trend.critical_value(settings.watch_p) * trend.std_error
     bound_ratio = _ratio(trend_levels(trend, index, trials, upper))
     if (material and trend.p_value < settings.watch_p) or bound_ratio <= settings.watch_level:
         return "watch"

@@ -32,7 +32,8 @@ CHANNEL_HEALTH = add_schema("ChannelHealth", object_schema({
     "reason": {"type": "string", "description": "One sentence with the numbers behind it."},
     "conversion_trend": _trend_schema(
         "Change in log-odds of conversion per week (binomial regression over mature cohort "
-        "weeks, quasi-binomial when overdispersed, adjusted for log spend when spend varies)."),
+        "weeks, quasi-binomial when overdispersed, adjusted for log spend when spend varies); "
+        "its p-value uses a t reference on the residual degrees of freedom when quasi-binomial."),
     "cac_trend": _trend_schema(
         "Theil–Sen slope of weekly CAC in currency units per week; Mann–Kendall p-value."),
     "capacity_per_month_observed": {**NUMBER, "description":
