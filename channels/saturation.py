@@ -28,7 +28,7 @@ FloatArray = npt.NDArray[np.float64]
 
 ALPHA = 0.05  # one-sided level of the test; the interval's upper end is the matching bound
 INTERVAL_LEVEL = 1 - 2 * ALPHA  # two-sided 90 %: finite upper end ⇔ the test finds a limit
-_GRID = 80
+_GRID = 100
 _DOUBLINGS = 40
 
 
@@ -89,7 +89,9 @@ def _p_value(drop: float, scale: float, df: int) -> float:
 def _best_k(s: FloatArray, y: FloatArray, k_max: float) -> float:
     """Return the bend that maximises the profile likelihood on [0, k_max] (grid, then refine)."""
     from scipy import optimize
-    grid = np.concatenate([[0.0], k_max * np.geomspace(1e-4, 1.0, _GRID)])
+    # From a bend of 1/1000 at the mean spend (a line, for all purposes) up to k_max, however
+    # far below the mean the lowest spend lies.
+    grid = np.concatenate([[0.0], np.geomspace(min(1e-3, 1e-4 * k_max), k_max, _GRID)])
     values = _profile_k(grid, s, y)
     i = int(np.argmax(values))
     if i == 0:
@@ -152,6 +154,8 @@ def _crossing(distance: Callable[[float], float], start: float, step: float,
     """Return log b where `distance` reaches `cutoff`, stepping from `start`; None if never."""
     from scipy import optimize
     inner = start
+    if distance(inner) >= cutoff:  # the optimiser missed the best curve by a wide margin
+        return inner
     for _ in range(_DOUBLINGS):
         outer = inner + step
         if distance(outer) >= cutoff:

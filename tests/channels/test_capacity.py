@@ -112,6 +112,27 @@ def test_exactly_proportional_customers_show_no_limit() -> None:
     assert fit.c == fit.linear_cac == 5_000 and fit.max_spend == 60_000
 
 
+@pytest.mark.parametrize(("spend", "customers"), [
+    ([1, 10**9, 10**9, 5 * 10**8, 2 * 10**9, 10**9], [0, 40, 41, 30, 44, 39]),  # spend ratio 1e9
+    ([1_000, 2_000, 4_000, 8_000, 16_000, 32_000], [0, 0, 0, 0, 0, 1]),  # one customer
+    ([1_000, 2_000, 4_000, 8_000, 16_000, 32_000], [9, 0, 0, 0, 0, 0]),  # against spend
+    ([5_000, 10_000] * 13, [1_000_000, 1_999_000] * 13),  # huge counts
+])
+def test_awkward_data_gives_a_finite_answer(spend: list[int], customers: list[int]) -> None:
+    fit = fit_saturation(spend, customers)
+    if fit is not None:
+        assert np.isfinite(fit.c) and fit.c > 0 and 0 <= fit.p_value <= 1
+        if fit.b is not None:
+            assert np.isfinite(fit.b) and fit.b_interval is not None
+
+
+def test_a_wide_spend_range_still_finds_a_moderate_bend() -> None:
+    rng = np.random.default_rng(9)
+    spend = np.r_[1.0, rng.uniform(50_000, 500_000, 19)]  # one week of 0.01 next to thousands
+    fit = fit_saturation(spend, rng.poisson(40 * np.tanh(spend / 200_000)))
+    assert fit is not None and fit.b == pytest.approx(40, rel=0.15)
+
+
 def series(spend: np.ndarray, customers: np.ndarray) -> HealthSeries:
     """Return a channel's mature weeks with 200 leads each."""
     weeks = spend.size
