@@ -68,7 +68,7 @@ def test_saturating_channels_recover_capacity_and_the_interval_covers_it() -> No
     assert np.median(ratios) == pytest.approx(1.0, abs=0.05)
     covered = [f.b_interval is not None and f.b_interval[0] <= b
                and (f.b_interval[1] is None or b <= f.b_interval[1]) for f, b in shown]
-    assert 0.85 <= np.mean(covered) <= 0.96  # nominal 90 %
+    assert 0.85 <= np.mean(covered) <= 0.97  # nominal 90 % (93.6 % in 1000 channels, benchmarks)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
