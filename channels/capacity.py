@@ -1,10 +1,13 @@
 """Channel capacity (SPEC §3): observed best weeks and the saturation curve b·tanh(s / (b·c)).
 
-Spend is in minor units per week, customers per week. The curve is fitted by Poisson
-maximum likelihood (weekly customers are counts whose variance grows with their mean) over
-log-parameters inside bounds, from several starting points; a fit that runs into a bound
-or never bends within the observed spend is reported as "no saturation visible", never as
-an exploding capacity.
+Spend is in minor units per week, customers per week. A capacity is modelled only when the
+data shows a limit: the curve must beat the straight line `customers = spend / c` in a
+one-sided likelihood-ratio test at 5 % (Poisson, or quasi-Poisson with an F reference when
+weeks are noisier than Poisson; see channels/saturation.py for why a test and not AIC/BIC).
+Otherwise the channel has "no limit seen yet up to" its largest weekly spend, with the
+linear CAC. A modelled capacity comes with a 90 % profile-likelihood interval whose upper
+end is the one-sided 95 % bound of the same test. A curve already flat at the lowest spend
+tried (customers do not follow spend) identifies no CAC and gives no fit.
 """
 
 from dataclasses import dataclass
@@ -12,24 +15,34 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from channels.saturation import ALPHA, capacity_interval, fit_curve
 from channels.trends import MIN_SPEND_WEEKS, spend_varies
 
 WEEKS_PER_MONTH = 52 / 12
 BEST_WEEKS = 4
-MIN_BEND = 0.5  # spend/(b·c) the data must reach for b to be visible (tanh(0.5) = 0.46)
 MAX_FLAT_START = 1.0  # the lowest spend must sit on the rising part: spend/(b·c) ≤ 1
-_B_RANGE = (0.25, 50.0)  # × the largest weekly customer count
-_C_RANGE = (0.02, 50.0)  # × the average CAC
 
 
 @dataclass(frozen=True)
 class SaturationFit:
-    """Fitted curve: b customers/week at saturation (None: no saturation visible), c CAC at low
-    spend (minor units); max_bend: largest observed spend/(b·c)."""
+    """Fitted curve over weeks with spend: b customers/week at saturation (None: no limit
+    seen, the straight line fits as well), c CAC at low spend (the linear CAC when b is None;
+    minor units); max_bend: largest observed spend/(b·c) (0 for the line).
+
+    p_value: one-sided test of the curve against the line; b_interval: 90 % interval of b
+    (upper None: unbounded), None when b is None; linear_cac: total spend / total customers;
+    max_spend: the largest weekly spend in the fit (minor units); scale: quasi-Poisson
+    dispersion (1: Poisson).
+    """
 
     b: float | None
     c: float
     max_bend: float
+    p_value: float = 1.0
+    b_interval: tuple[float, float | None] | None = None
+    linear_cac: float | None = None
+    max_spend: float | None = None
+    scale: float = 1.0
 
 
 def observed_capacity(customers: npt.ArrayLike) -> float | None:
@@ -46,46 +59,30 @@ def saturation_curve(spend: npt.ArrayLike, b: float, c: float) -> npt.NDArray[np
     return b * np.tanh(np.asarray(spend, dtype=np.float64) / (b * c))
 
 
-def _negative_log_likelihood(theta: npt.NDArray[np.float64], s: npt.NDArray[np.float64],
-                             y: npt.NDArray[np.float64]) -> float:
-    mean = np.maximum(saturation_curve(s, float(np.exp(theta[0])), float(np.exp(theta[1]))),
-                      1e-12)
-    return float(np.sum(mean - y * np.log(mean)))
-
-
 def fit_saturation(spend: npt.ArrayLike, customers: npt.ArrayLike) -> SaturationFit | None:
-    """Return the Poisson-ML saturation fit over weeks with spend > 0.
+    """Return the saturation fit over weeks with spend > 0, tested against the straight line.
 
-    None with fewer than 6 such weeks, spend CV ≤ 0.25, no customers, a failed fit, or a
-    curve already flat at the lowest spend tried (customers do not follow spend).
+    None with fewer than 6 such weeks, spend CV ≤ 0.25, no customers, or a curve already flat
+    at the lowest spend tried (customers do not follow spend). b is None unless the test
+    finds a limit (p < 0.05).
     """
-    from scipy import optimize
     s, y = np.asarray(spend, dtype=np.float64), np.asarray(customers, dtype=np.float64)
     keep = s > 0
     s, y = s[keep], y[keep]
     if s.size < MIN_SPEND_WEEKS or not spend_varies(s) or y.sum() <= 0:
         return None
-    average_cac, top = s.sum() / y.sum(), max(float(y.max()), 1.0)
-    bounds = [(np.log(top * _B_RANGE[0]), np.log(top * _B_RANGE[1])),
-              (np.log(average_cac * _C_RANGE[0]), np.log(average_cac * _C_RANGE[1]))]
-    best: optimize.OptimizeResult | None = None
-    for b0, c0 in ((1.2, 0.6), (3.0, 0.9), (10.0, 1.0)):
-        start = np.log([top * b0, average_cac * c0])
-        result = optimize.minimize(_negative_log_likelihood, start, args=(s, y),
-                                   method="L-BFGS-B", bounds=bounds)
-        if result.success and (best is None or result.fun < best.fun):
-            best = result
-    if best is None:
-        return None
-    log_b, log_c = (float(v) for v in best.x)
-    if np.isclose(log_c, bounds[1][0]) or np.isclose(log_c, bounds[1][1]):
-        return None
-    b, c = float(np.exp(log_b)), float(np.exp(log_c))
-    if s.min() / (b * c) > MAX_FLAT_START:
+    curve = fit_curve(s, y, MAX_FLAT_START)
+    if curve.k >= curve.k_max * (1 - 1e-6):
         return None  # flat already at the lowest spend tried: c is not identified
-    bend = float(s.max() / (b * c))
-    visible = bend >= MIN_BEND and log_b < bounds[0][1] - 1e-3
-    return SaturationFit(b=b if visible else None, c=c, max_bend=bend)
+    linear_cac, top = float(s.sum() / y.sum()), float(s.max())
+    b = curve.capacity
+    if b is None or curve.p_value >= ALPHA:
+        return SaturationFit(b=None, c=linear_cac, max_bend=0.0, p_value=curve.p_value,
+                             linear_cac=linear_cac, max_spend=top, scale=curve.scale)
+    c = curve.mean_spend / curve.a
+    return SaturationFit(b=b, c=c, max_bend=top / (b * c), p_value=curve.p_value,
+                         b_interval=capacity_interval(s, y, curve), linear_cac=linear_cac,
+                         max_spend=top, scale=curve.scale)
 
 
 def marginal_cac(fit: SaturationFit, weekly_spend: float) -> float:

@@ -86,10 +86,19 @@ class Signal:
         return self.successes / self.trials
 
 
+CapacityModel = Literal["saturating", "no_limit_seen", "not_enough_data"]
+
+
 @dataclass(frozen=True)
 class Capacity:
     """Capacity per month (customers), the fitted curve, marginal CAC (minor units) and the
-    monthly spend where marginal CAC reaches LTV ÷ the LTV:CAC threshold; None: undefined."""
+    monthly spend where marginal CAC reaches LTV ÷ the LTV:CAC threshold; None: undefined.
+
+    model: "saturating" (the curve beat the straight line: modelled capacity with its 90 %
+    interval per month, upper None = unbounded), "no_limit_seen" (no capacity figure; the
+    line's CAC and the largest weekly spend tried) or "not_enough_data". saturation_p_value:
+    the one-sided test of curve against line.
+    """
 
     observed_per_month: float | None
     modelled_per_month: float | None
@@ -98,6 +107,11 @@ class Capacity:
     average_cac_minor: float | None
     marginal_cac_minor: float | None
     economic_spend_per_month_minor: float | None
+    model: CapacityModel = "not_enough_data"
+    modelled_interval_per_month: tuple[float, float | None] | None = None
+    saturation_p_value: float | None = None
+    linear_cac_minor: float | None = None
+    no_limit_up_to_weekly_spend_minor: float | None = None
 
 
 @dataclass(frozen=True)
@@ -154,13 +168,12 @@ def classify(trend: BinomialTrend, index: npt.ArrayLike, successes: npt.ArrayLik
     flagged most steady demo channels, since the best of many noisy windows sits far above
     the true level.
     """
-    from scipy import stats
     down = trend.slope < 0
     raw = _ratio(window_levels(successes, trials))
     if down and trend.p_value < settings.burnout_p and raw <= settings.burnout_level:
         return "burned_out"
     material = down and _ratio(trend_levels(trend, index, trials)) <= MATERIAL_DECLINE
-    upper = trend.slope + float(stats.norm.isf(settings.watch_p)) * trend.std_error
+    upper = trend.slope + trend.critical_value(settings.watch_p) * trend.std_error
     bound_ratio = _ratio(trend_levels(trend, index, trials, upper))
     if (material and trend.p_value < settings.watch_p) or bound_ratio <= settings.watch_level:
         return "watch"
@@ -207,6 +220,7 @@ def assess_capacity(series: HealthSeries, settings: HealthSettings) -> Capacity:
     target = (series.ltv_minor / settings.ltv_to_cac_min
               if series.ltv_minor and settings.ltv_to_cac_min > 0 else None)
     economic = economic_capacity_spend(fit, target) if fit else None
+    saturating = fit is not None and fit.b is not None
     return Capacity(
         observed_per_month=observed_capacity(customers),
         modelled_per_month=fit.b * WEEKS_PER_MONTH if fit and fit.b else None,
@@ -215,7 +229,20 @@ def assess_capacity(series: HealthSeries, settings: HealthSettings) -> Capacity:
         average_cac_minor=average,
         marginal_cac_minor=marginal_cac(fit, recent) if fit and recent else None,
         economic_spend_per_month_minor=None if economic is None else economic * WEEKS_PER_MONTH,
+        model="not_enough_data" if fit is None else "saturating" if saturating else "no_limit_seen",
+        modelled_interval_per_month=_per_month(fit.b_interval) if fit else None,
+        saturation_p_value=fit.p_value if fit else None,
+        linear_cac_minor=fit.linear_cac if fit else None,
+        no_limit_up_to_weekly_spend_minor=fit.max_spend if fit and not saturating else None,
     )
+
+
+def _per_month(weekly: tuple[float, float | None] | None) -> tuple[float, float | None] | None:
+    """Return a weekly (low, high) interval as customers per month (high None stays None)."""
+    if weekly is None:
+        return None
+    low, high = weekly
+    return low * WEEKS_PER_MONTH, None if high is None else high * WEEKS_PER_MONTH
 
 
 def _has_traffic(series: HealthSeries) -> npt.NDArray[np.bool_]:

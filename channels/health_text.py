@@ -48,3 +48,28 @@ def signal_reason(name: str, status: str, trend: BinomialTrend,
     if levels and status in ("watch", "burned_out"):
         sentence += "; " + level_sentence(levels[1], levels[0])
     return sentence
+
+
+def capacity_sentence(model: str, per_month: float | None,
+                      interval: tuple[float, float | None] | None, p_value: float | None,
+                      up_to: str, linear_cac: str) -> str:
+    """Return what the capacity model says: a capacity with its interval, or no limit yet.
+
+    `up_to` and `linear_cac` are preformatted money (largest weekly spend, spend/customers);
+    `interval` is the 90 % interval per month (upper None: no upper end).
+    """
+    p = p_text(1.0 if p_value is None else p_value)
+    if model == "saturating" and per_month is not None:
+        band = ""
+        if interval is not None:
+            low, high = interval
+            band = (f" (90 % interval {low:.1f}–{high:.1f})" if high is not None
+                    else f" (90 % interval from {low:.1f}, no upper end)")
+        return (f"customers level off at about {per_month:.1f} per month{band}; the saturating "
+                f"curve fits better than a straight line ({p})")
+    if model == "no_limit_seen":
+        return (f"no limit seen yet up to a weekly spend of {up_to}: customers grew in step "
+                f"with spend, at about {linear_cac} each (a saturating curve fits no better "
+                f"than a straight line, {p})")
+    return ("capacity model: not enough data (needs ≥ 6 mature weeks with spend varying by "
+            "more than 25 % and customers that follow spend)")

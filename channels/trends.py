@@ -23,8 +23,11 @@ class BinomialTrend:
     """A logistic trend of successes/trials on week index (optionally with log spend).
 
     slope: change in log-odds per week; relative_change: exp(slope) − 1 (odds ratio − 1 per
-    week); p_value: two-sided Wald test of the slope (normal reference); scale: the
-    quasi-binomial dispersion (Pearson χ²/df when > 1, else 1) that inflates the covariance.
+    week); p_value: two-sided Wald test of the slope; scale: the quasi-binomial dispersion
+    (Pearson χ²/df when > 1, else 1) that inflates the covariance. reference_df: None when the
+    scale is fixed at 1 (normal reference); else the residual degrees of freedom (weeks −
+    coefficients) of the t reference, because an estimated scale from 6–12 weeks is itself
+    noisy and the normal reference then calls 10–12 % of flat channels significant.
     intercept: log-odds at `week_center` (the mean week) and mean log spend; fitted: (n,)
     fitted rates at each week used, with log spend held at its mean.
     """
@@ -38,6 +41,14 @@ class BinomialTrend:
     scale: float
     uses_spend: bool
     fitted: FloatArray
+    reference_df: int | None = None
+
+    def critical_value(self, tail: float) -> float:
+        """Return the upper `tail` quantile of the slope's reference (t with df, or normal)."""
+        from scipy import stats
+        if self.reference_df is None:
+            return float(stats.norm.isf(tail))
+        return float(stats.t.isf(tail, self.reference_df))
 
     def rates_at(self, week: npt.ArrayLike, slope: float | None = None) -> FloatArray:
         """Return fitted rates at `week` (log spend at its mean), optionally with another slope."""
@@ -104,15 +115,19 @@ def binomial_trend(
     if fit is None or t.size <= x.shape[1]:
         return None
     beta, mu = fit
+    df_resid = t.size - x.shape[1]
     pearson = float(np.sum((y - n * mu) ** 2 / (n * mu * (1 - mu))))
-    scale = max(1.0, pearson / (t.size - x.shape[1]))
+    scale = max(1.0, pearson / df_resid)
     covariance = np.linalg.inv((x.T * (n * mu * (1 - mu))) @ x) * scale
     se = float(np.sqrt(covariance[1, 1]))
     slope = float(beta[1])
-    p_value = float(2 * stats.norm.sf(abs(slope / se)))
+    estimated = pearson / df_resid > 1.0
+    z = abs(slope / se)
+    p_value = float(2 * (stats.t.sf(z, df_resid) if estimated else stats.norm.sf(z)))
     fitted = 1 / (1 + np.exp(-(beta[0] + beta[1] * x[:, 1])))
     return BinomialTrend(float(beta[0]), float(t.mean()), slope, se, p_value,
-                         float(np.expm1(slope)), scale, use_spend, fitted)
+                         float(np.expm1(slope)), scale, use_spend, fitted,
+                         df_resid if estimated else None)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,12 @@ from cohorts.queries import AsOf
 
 NUMBER = {"type": ["number", "null"]}
 CAPACITY_FIELDS = ("capacity_per_month_observed", "capacity_per_month_modelled", "marginal_cac",
-                   "economic_capacity_spend")
+                   "economic_capacity_spend", "capacity_model", "capacity_per_month_interval",
+                   "capacity_p_value", "no_limit_up_to_weekly_spend", "linear_cac")
+CAPACITY_MODEL = {"type": ["string", "null"],
+                  "enum": ["saturating", "no_limit_seen", "not_enough_data", None]}
+INTERVAL = {"type": ["array", "null"], "items": {"type": ["number", "null"]}, "minItems": 2,
+            "maxItems": 2}
 STATUS = {"type": "string", "enum": ["healthy", "watch", "burned_out", "not_enough_data"]}
 
 
@@ -32,14 +37,31 @@ CHANNEL_HEALTH = add_schema("ChannelHealth", object_schema({
     "reason": {"type": "string", "description": "One sentence with the numbers behind it."},
     "conversion_trend": _trend_schema(
         "Change in log-odds of conversion per week (binomial regression over mature cohort "
-        "weeks, quasi-binomial when overdispersed, adjusted for log spend when spend varies)."),
+        "weeks, quasi-binomial when overdispersed, adjusted for log spend when spend varies); "
+        "its p-value uses a t reference on the residual degrees of freedom when quasi-binomial."),
     "cac_trend": _trend_schema(
         "Theil–Sen slope of weekly CAC in currency units per week; Mann–Kendall p-value."),
     "capacity_per_month_observed": {**NUMBER, "description":
                                     "Customers per month: best 4 consecutive weeks × 52/12."},
+    "capacity_model": {**CAPACITY_MODEL, "description":
+                       "saturating: the curve b·tanh(spend/(b·c)) beats a straight line "
+                       "spend/c (one-sided likelihood-ratio test at 5 %, quasi-Poisson when "
+                       "overdispersed); no_limit_seen: it does not, so no capacity is "
+                       "modelled; not_enough_data: fewer than 6 mature weeks with spend "
+                       "varying by more than 25 %."},
     "capacity_per_month_modelled": {**NUMBER, "description":
-                                    "b × 52/12 of the fit b·tanh(spend/(b·c)); null when no "
-                                    "saturation is visible or there is not enough data."},
+                                    "b × 52/12 of the fit b·tanh(spend/(b·c)); null unless "
+                                    "capacity_model is saturating."},
+    "capacity_per_month_interval": {**INTERVAL, "description":
+                                    "90 % profile-likelihood interval of the modelled "
+                                    "capacity [low, high] (high null: no upper end); null "
+                                    "unless capacity_model is saturating."},
+    "capacity_p_value": {**NUMBER, "description": "One-sided p-value of the curve against "
+                         "the straight line; null with not enough data."},
+    "no_limit_up_to_weekly_spend": {**MONEY, "description": "With no_limit_seen: the largest "
+                                    "weekly spend tried, up to which no limit is seen."},
+    "linear_cac": {**MONEY, "description": "Spend ÷ customers over the weeks fitted: the cost "
+                   "per customer of the straight line; null with not enough data."},
     "marginal_cac": {**MONEY, "description": "Cost of one more customer at the recent average "
                      "weekly spend (from the fitted curve)."},
     "economic_capacity_spend": {**MONEY, "description": "Spend per month at which marginal CAC "
@@ -63,11 +85,17 @@ def _health_json(report: ChannelHealthReport) -> dict[str, Any]:
     }
     if capacity is None:
         return body | dict.fromkeys(CAPACITY_FIELDS)
+    interval = capacity.modelled_interval_per_month
     return body | {
         "capacity_per_month_observed": capacity.observed_per_month,
         "capacity_per_month_modelled": capacity.modelled_per_month,
         "marginal_cac": money(capacity.marginal_cac_minor),
         "economic_capacity_spend": money(capacity.economic_spend_per_month_minor),
+        "capacity_model": capacity.model,
+        "capacity_per_month_interval": None if interval is None else list(interval),
+        "capacity_p_value": capacity.saturation_p_value,
+        "no_limit_up_to_weekly_spend": money(capacity.no_limit_up_to_weekly_spend_minor),
+        "linear_cac": money(capacity.linear_cac_minor),
     }
 
 

@@ -107,7 +107,9 @@ def capacity_chart(series: HealthSeries, capacity: Capacity, minor_per_unit: int
         curve_y = (saturation_curve(curve_x * minor_per_unit, fit.b, fit.c) if fit.b
                    else curve_x * minor_per_unit / fit.c)
     top = f"{spend.max():,.0f}" if spend.size else ""
-    return xy_chart("Weekly customers against weekly spend, fitted curve and capacity",
-                    spend, customers, line_x=curve_x, line_y=curve_y,
+    title = ("Weekly customers against weekly spend, fitted curve and capacity"
+             if fit is None or fit.b else
+             "Weekly customers against weekly spend: no limit seen, fitted straight line")
+    return xy_chart(title, spend, customers, line_x=curve_x, line_y=curve_y,
                     guide=fit.b if fit and fit.b else None, x_labels=("0", top),
                     y_format="{:.3g}")

@@ -8,7 +8,8 @@ from app.charts.health import Chart, cac_chart, capacity_chart, signal_chart
 from app.results.health import ChannelHealthReport, health_reports, recent_changes
 from app.results.metrics import AsOfError, parse_as_of
 from app.settings import load_settings
-from channels.health_text import p_text
+from channels.health import Capacity
+from channels.health_text import capacity_sentence, p_text
 from cohorts.queries import AsOf
 from kernel.money import MINOR_PER_UNIT, format_money
 
@@ -48,13 +49,20 @@ def _charts(report: ChannelHealthReport) -> list[tuple[Chart, str]]:
     charts.append((cac_chart(h, MINOR_PER_UNIT), cac))
     cap = h.capacity
     if cap is not None:
-        modelled = (f"{cap.modelled_per_month:.1f} customers per month modelled"
-                    if cap.modelled_per_month is not None else "no modelled capacity")
-        observed = (f"{cap.observed_per_month:.1f} observed" if cap.observed_per_month
-                    is not None else "none observed")
-        text = f"Capacity: {modelled}, {observed}; marginal CAC {_money(cap.marginal_cac_minor)}"
+        observed = (f"{cap.observed_per_month:.1f} customers per month observed"
+                    if cap.observed_per_month is not None else "none observed")
+        model = _capacity_sentence(cap)
+        text = (f"{model[:1].upper()}{model[1:]}; {observed}; "
+                f"marginal CAC {_money(cap.marginal_cac_minor)}")
         charts.append((capacity_chart(report.series, cap, MINOR_PER_UNIT), text))
     return charts
+
+
+def _capacity_sentence(cap: Capacity) -> str:
+    """Return the capacity model's sentence with money in the install's currency."""
+    return capacity_sentence(cap.model, cap.modelled_per_month, cap.modelled_interval_per_month,
+                             cap.saturation_p_value, _money(cap.no_limit_up_to_weekly_spend_minor),
+                             _money(cap.linear_cac_minor))
 
 
 @bp.get("/channels/<int:channel_id>")
@@ -64,6 +72,8 @@ def channel(channel_id: int) -> Any:
     report = next((r for r in health_reports(as_of) if r.channel_id == channel_id), None)
     if report is None:  # a 200, not a 404: the page loads this partial for every channel
         return render_template("health/_no_data.html", as_of=as_of)
+    capacity = report.health.capacity
     return render_template("health/_channel.html", report=report, charts=_charts(report),
                            as_of=as_of, labels=STATUS_LABELS, minor=MINOR_PER_UNIT,
-                           currency=load_settings().currency)
+                           currency=load_settings().currency,
+                           capacity_text=_capacity_sentence(capacity) if capacity else None)

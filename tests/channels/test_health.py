@@ -130,6 +130,18 @@ def test_demo_saturating_channel_costs_far_more_at_the_margin(demo: dict) -> Non
     assert capacity.modelled_per_month is not None
     assert capacity.marginal_cac_minor > 3 * capacity.average_cac_minor
     assert demo[SATURATION_CHANNEL].status == "healthy"
+    assert capacity.model == "saturating" and capacity.saturation_p_value < 0.001
+    low, high = capacity.modelled_interval_per_month
+    assert low < capacity.modelled_per_month < high
+
+
+def test_demo_channels_with_varying_spend_but_no_bend_show_no_limit(demo: dict) -> None:
+    fitted = {name: h.capacity for name, h in demo.items()
+              if name != SATURATION_CHANNEL and h.capacity.model != "not_enough_data"}
+    assert fitted  # the launch channel's spend varies with its leads
+    for capacity in fitted.values():
+        assert capacity.model == "no_limit_seen" and capacity.modelled_per_month is None
+        assert capacity.no_limit_up_to_weekly_spend_minor == capacity.fit.max_spend
 
 
 @pytest.mark.parametrize("name", ORDINARY)

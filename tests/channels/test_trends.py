@@ -24,12 +24,21 @@ def series(kind: str, seed: int = 1, weeks: int = 16) -> tuple[np.ndarray, np.nd
 
 def glm(week: np.ndarray, y: np.ndarray, n: np.ndarray, extra: np.ndarray | None = None,
         scale: str | None = None) -> sm.regression.linear_model.RegressionResults:
+    """Return the statsmodels binomial GLM of y/n on week (and `extra`), scale "X2" if asked."""
     columns = [week] if extra is None else [week, extra]
     x = sm.add_constant(np.column_stack(columns))
     # Proportions with var_weights = leads: the form whose scale="X2" is the quasi-binomial
     # Pearson χ²/df (a two-column endog gives the same fit but a scale on another basis).
     model = sm.GLM(y / n, x, family=sm.families.Binomial(), var_weights=n)
     return model.fit(scale=scale) if scale else model.fit()
+
+
+def reference_p(reference: sm.regression.linear_model.RegressionResults, scaled: bool) -> float:
+    """Return the slope's two-sided p: normal with scale 1, else t on df_resid by hand."""
+    z = abs(float(reference.tvalues[1]))  # statsmodels' Wald z (already using its scale)
+    if not scaled:
+        return float(2 * stats.norm.sf(z))
+    return float(2 * stats.t.sf(z, reference.df_resid))
 
 
 @pytest.mark.parametrize("kind", ["flat", "rising", "noisy_flat", "sudden_drop"])
@@ -41,8 +50,9 @@ def test_binomial_trend_matches_statsmodels(kind: str) -> None:
     reference = glm(week, y, n, scale="X2" if overdispersed else None)
     np.testing.assert_allclose(trend.slope, reference.params[1], rtol=1e-7)
     np.testing.assert_allclose(trend.std_error, reference.bse[1], rtol=1e-6)
-    np.testing.assert_allclose(trend.p_value, reference.pvalues[1], rtol=1e-6)
+    np.testing.assert_allclose(trend.p_value, reference_p(reference, overdispersed), rtol=1e-6)
     np.testing.assert_allclose(trend.scale, max(1.0, reference.scale), rtol=1e-6)
+    assert trend.reference_df == (len(week) - 2 if overdispersed else None)
     np.testing.assert_allclose(trend.relative_change, np.exp(reference.params[1]) - 1, rtol=1e-6)
 
 
@@ -52,7 +62,12 @@ def test_quasi_binomial_scale_matches_statsmodels_x2() -> None:
     reference = glm(week, y, n, scale="X2")
     assert trend is not None and reference.scale > 1
     np.testing.assert_allclose(trend.scale, reference.scale, rtol=1e-6)
-    np.testing.assert_allclose(trend.p_value, reference.pvalues[1], rtol=1e-6)
+    np.testing.assert_allclose(trend.p_value, reference_p(reference, True), rtol=1e-6)
+    # statsmodels' own t reference (use_t) agrees with the hand-made one
+    model = reference.model
+    np.testing.assert_allclose(trend.p_value, model.fit(scale="X2", use_t=True).pvalues[1],
+                               rtol=1e-6)
+    assert trend.p_value > 2 * stats.norm.sf(abs(trend.slope / trend.std_error))
 
 
 def test_log_spend_covariate_matches_statsmodels() -> None:
@@ -65,10 +80,36 @@ def test_log_spend_covariate_matches_statsmodels() -> None:
     assert trend is not None and trend.uses_spend
     log_spend = np.log(spend)
     reference = glm(week - week.mean(), y, leads, log_spend - log_spend.mean())
-    if reference.pearson_chi2 / 17 > 1:
+    scaled = reference.pearson_chi2 / 17 > 1
+    if scaled:
         reference = glm(week - week.mean(), y, leads, log_spend - log_spend.mean(), scale="X2")
     np.testing.assert_allclose(trend.slope, reference.params[1], rtol=1e-7)
-    np.testing.assert_allclose(trend.p_value, reference.pvalues[1], rtol=1e-6)
+    np.testing.assert_allclose(trend.p_value, reference_p(reference, scaled), rtol=1e-6)
+    assert trend.reference_df == (17 if scaled else None)
+
+
+def test_overdispersed_flat_channels_with_few_weeks_rarely_trend() -> None:
+    """Flat high-volume channels, 6–12 weeks, extra-binomial noise: p < 0.05 at ≤ 6.5 %."""
+    rng = np.random.default_rng(20261129)
+    p_values = []
+    for _ in range(1000):
+        weeks = int(rng.integers(6, 13))
+        leads = rng.integers(2_000, 8_000, weeks)
+        rate = 0.05 * rng.lognormal(0, rng.uniform(0.1, 0.4), weeks)
+        trend = binomial_trend(np.arange(weeks, dtype=float), rng.binomial(leads, rate), leads)
+        assert trend is not None
+        p_values.append(trend.p_value)
+    assert np.mean(np.array(p_values) < 0.05) <= 0.065
+
+
+def test_critical_value_follows_the_reference() -> None:
+    week, y, n = series("noisy_flat", seed=3)
+    scaled = binomial_trend(week, y, n)
+    plain = binomial_trend(*series("flat", seed=1))
+    assert scaled is not None and scaled.reference_df == 14
+    assert plain is not None and plain.reference_df is None
+    np.testing.assert_allclose(scaled.critical_value(0.10), stats.t.isf(0.10, 14))
+    np.testing.assert_allclose(plain.critical_value(0.10), stats.norm.isf(0.10))
 
 
 def test_significance_matches_the_shape_of_the_series() -> None:

@@ -17,11 +17,12 @@ WEEKS = 14
 AS_OF = "2026-01-04"  # a Sunday 4 weeks after the last cohort week ends
 
 
-def _cohorts(db: Session, channel: Channel, customers_by_week: list[int], leads: int) -> None:
+def _cohorts(db: Session, channel: Channel, customers_by_week: list[int], leads: int,
+             spend_by_week: list[int] | None = None) -> None:
     """Add `leads` leads per week from MON, the first k of week w buying 3 days later."""
     for w, buyers in enumerate(customers_by_week):
         week = MON + timedelta(weeks=w)
-        factories.spend(db, channel, week, 50_000)
+        factories.spend(db, channel, week, spend_by_week[w] if spend_by_week else 50_000)
         rows = [Lead(external_id=f"{channel.name}-{w}-{i}", channel_id=channel.id or 0,
                      created_at=datetime(week.year, week.month, week.day, 9, tzinfo=UTC),
                      cohort_week=week) for i in range(leads)]
@@ -63,6 +64,59 @@ def test_api_reports_status_trends_and_capacity(
     assert steady["capacity_per_month_modelled"] is None
     assert steady["marginal_cac"] is None and steady["economic_capacity_spend"] is None
     assert steady["capacity_per_month_observed"] == pytest.approx(12.25 * 52 / 12)
+
+
+# Spend doubling from 50.00 to 1,600.00 a week and back again; customers either in step with
+# spend (1 per 50.00) or levelling off at 10 a week: round(10·tanh(spend / 200.00)).
+VARIED_SPEND = [5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 40_000] * 2
+LINEAR = [s // 5_000 for s in VARIED_SPEND]
+LEVELLING = [2, 5, 8, 10, 10, 10, 10] * 2
+
+
+@pytest.fixture
+def capacity_channels(db: Session) -> dict[str, int]:
+    linear = factories.channel(db, name="Linear search ads", kind="sem")
+    levelling = factories.channel(db, name="Levelling ads", kind="sem")
+    _cohorts(db, linear, LINEAR, 40, VARIED_SPEND)
+    _cohorts(db, levelling, LEVELLING, 40, VARIED_SPEND)
+    return {"linear": linear.id or 0, "levelling": levelling.id or 0}
+
+
+def test_api_reports_capacity_only_for_a_channel_that_levels_off(
+    client: FlaskClient, db: Session, viewer: User, capacity_channels: dict[str, int]
+) -> None:
+    response = client.get(f"/api/v1/health?as_of={AS_OF}", headers=bearer(db, viewer))
+    body = {row["channel_id"]: row for row in response.get_json()}
+    assert_matches_openapi(client.get("/api/v1/openapi.json").get_json(), "get", "/health", 200,
+                           list(body.values()))
+    linear, levelling = body[capacity_channels["linear"]], body[capacity_channels["levelling"]]
+    assert linear["capacity_model"] == "no_limit_seen"
+    assert linear["capacity_per_month_modelled"] is None
+    assert linear["capacity_per_month_interval"] is None
+    assert linear["no_limit_up_to_weekly_spend"] == 1_600  # currency units
+    assert linear["linear_cac"] == 50 and linear["marginal_cac"] == 50
+    assert linear["capacity_p_value"] == 1.0  # exactly proportional: the line fits perfectly
+    assert levelling["capacity_model"] == "saturating"
+    low, high = levelling["capacity_per_month_interval"]
+    assert low < levelling["capacity_per_month_modelled"] < high
+    assert levelling["capacity_per_month_modelled"] == pytest.approx(10 * 52 / 12, rel=0.1)
+    assert levelling["capacity_p_value"] < 0.001
+    assert levelling["no_limit_up_to_weekly_spend"] is None
+
+
+def test_channel_partial_says_no_limit_seen_yet_or_shows_the_capacity_interval(
+    viewer_client: FlaskClient, capacity_channels: dict[str, int]
+) -> None:
+    linear = viewer_client.get(f"/health/channels/{capacity_channels['linear']}?as_of={AS_OF}")
+    html = linear.get_data(as_text=True)
+    assert "No limit seen yet up to a weekly spend of 1,600.00 USD: customers grew in step " in html
+    assert "no limit seen yet up to 1,600.00 USD / week" in html  # the modelled capacity
+    assert "Capacity 90 % interval" not in html
+    levelling = viewer_client.get(
+        f"/health/channels/{capacity_channels['levelling']}?as_of={AS_OF}")
+    html = levelling.get_data(as_text=True)
+    assert "Customers level off at about 4" in html and "per month (90 % interval " in html
+    assert "Capacity 90 % interval</dt>" in html and "no limit seen" not in html.lower()
 
 
 def test_api_rejects_a_malformed_as_of(client: FlaskClient, db: Session, viewer: User) -> None:
