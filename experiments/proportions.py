@@ -14,9 +14,9 @@ from experiments.boschloo import boschloo_p_value
 # this module (and so starting the web app) does not load scipy (tests/test_startup.py).
 Z95 = 1.959963984540054
 # Boschloo's exact test (experiments.boschloo) costs time and memory ∝ (n_a + n_b)·min(n_a,
-# n_b): ~0.5 s at 600 leads per arm on a 2-core machine (benchmarks/boschloo.py). Above that
-# Fisher's exact test (conditional, conservative, still exact) keeps a request fast.
-BOSCHLOO_MAX_CELLS = 1_201 * 601
+# n_b): 0.4–0.8 s at 500 leads per arm on a busy 2-core machine (benchmarks/boschloo.py).
+# Above that Fisher's exact test (conditional, conservative, still exact) keeps a request fast.
+BOSCHLOO_MAX_CELLS = 1_001 * 501
 
 
 @dataclass(frozen=True)
