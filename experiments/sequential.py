@@ -152,6 +152,8 @@ def weekly_sequence(weeks: list[tuple[Summary, Summary]], proportion: bool,
             continue
         low, high = max(low, now.ci[0]), min(high, now.ci[1])
         best_p = min(best_p, now.p_value)
+        # An empty intersection happens only when the sequence missed (probability ≤ α);
+        # then the week's own interval is the honest thing to show.
         ci = (low, high) if low <= high else (now.ci[0], now.ci[1])
         results.append(SequentialResult(now.estimate, ci, best_p))
     return results
