@@ -226,7 +226,7 @@ def test_matrix_corrects_pairwise_p_values(
 def test_matrix_partial_and_link(viewer_client: FlaskClient, channels: dict[str, int]) -> None:
     html = viewer_client.get("/compare/matrix?method=bogus", headers=HX).get_data(as_text=True)
     assert html.lstrip().startswith('<section id="conversion-matrix"') and "<h1>" not in html
-    assert "Holm" in html
+    assert "Holm" in html and "Fixed-horizon tests: each p-value holds for a single look" in html
     page = viewer_client.get("/compare/").get_data(as_text=True)
     assert 'href="/compare/matrix"' in page and 'href="/segments/"' in page
 
