@@ -69,7 +69,10 @@ class Settings(SQLModel, table=True):
     burnout_level: float = 0.5
     watch_level: float = 0.7
     min_leads_per_group: int = 30
-    min_customers_per_group: int = 5
+    min_customers_total: int = 5  # customers of both compared groups together
+    # Expected total leads of both groups where sequential tests are tuned to be narrowest.
+    sequential_expected_leads: int = Field(
+        default=5000, sa_column=sa.Column(sa.Integer, nullable=False, server_default="5000"))
     digest_enabled: bool = True
     digest_weekday: int = 0
     digest_time: str = Field(default="08:00", sa_column=sa.Column(sa.String(5), nullable=False))

@@ -8,7 +8,7 @@ from experiments.proportions import TestResult
 
 @dataclass(frozen=True)
 class MatrixGroup:
-    """One channel of the matrix: id, name, leads, customers and whether it reaches the minimum."""
+    """One channel of the matrix: id, name, leads, customers and whether it has enough leads."""
 
     id: int
     name: str
@@ -51,10 +51,11 @@ def conversion_matrix(channels: list[tuple[int, str, int, int]], method: str = "
     """Return the matrix of (id, name, leads, customers) channels with leads.
 
     Every testable pair is tested once (z-test or exact) and corrected across pairs by
-    `method` ('holm' or 'bh'); a pair is significant when its corrected p < alpha and
-    both channels reach the minimum sample. Cells mirror: (i, j) shows i − j.
+    `method` ('holm' or 'bh'); a pair is significant when its corrected p < alpha, both
+    channels have min_leads leads and the two together min_customers customers. Cells
+    mirror: (i, j) shows i − j.
     """
-    groups = [MatrixGroup(cid, name, n, x, n >= min_leads and x >= min_customers)
+    groups = [MatrixGroup(cid, name, n, x, n >= min_leads)
               for cid, name, n, x in channels if n > 0]
     successes, leads = [g.customers for g in groups], [g.leads for g in groups]
     pairs = {(r.i, r.j): r for r in pairwise_conversion(successes, leads, method)}
@@ -69,7 +70,8 @@ def conversion_matrix(channels: list[tuple[int, str, int, int]], method: str = "
             difference = (row.conversion or 0.0) - (column.conversion or 0.0)
             adjusted = None if pair is None else pair.adjusted_p
             significant = (adjusted is not None and adjusted < alpha and difference != 0
-                           and row.enough_data and column.enough_data)
+                           and row.enough_data and column.enough_data
+                           and row.customers + column.customers >= min_customers)
             cells.append(MatrixCell(row, column, difference, None if pair is None else pair.test,
                                     None if pair is None else pair.p_value, adjusted,
                                     significant))

@@ -28,6 +28,7 @@ class GroupLeads:
     converted: npt.NDArray[np.float64]
     revenue_minor: npt.NDArray[np.int64]
     spend_minor: int | None
+    first_week: date | None = None  # the oldest cohort week among its leads
 
 
 def group_name(*, session: Session, spec: GroupSpec) -> str:
@@ -124,12 +125,20 @@ def group_leads(*, session: Session, spec: GroupSpec, as_of: AsOf,
         .where(*_lead_conditions(spec, as_of, last_cohort))
     )
     table = np.array(connection.execute(query).all(), dtype=np.int64).reshape(-1, 2)
+    first = connection.execute(sa.select(sa.func.min(lead.cohort_week)).where(
+        *_lead_conditions(spec, as_of, last_cohort))).scalar_one()
     return GroupLeads(
         name=name,
         converted=table[:, 0].astype(np.float64),
         revenue_minor=table[:, 1],
         spend_minor=_attributable_spend(session, spec, last_cohort),
+        first_week=None if first is None else _as_date(first),
     )
+
+
+def _as_date(value: date | str) -> date:
+    """Return a date column's value as a date (SQLite may hand back ISO text for MIN())."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def channel_conversions(*, session: Session, as_of: AsOf) -> list[tuple[int, str, int, int]]:

@@ -14,7 +14,8 @@ LOWER_IS_BETTER: frozenset[str] = frozenset({"cac"})
 TEST_LABELS: dict[str, str] = {
     "z_test": "Two-proportion z-test (pooled)",
     "boschloo_exact": "Boschloo's exact test",
-    "fisher_exact": "Fisher's exact test",
+    "fisher_exact": "Fisher's exact test (Boschloo's would take too long at this size)",
+    "confidence_sequence": "Sequential test (always-valid confidence sequence)",
     "welch_t": "Welch's t-test",
     "poisson_rate_exact": "Exact Poisson rate test (customers per unit of spend)",
 }
@@ -75,3 +76,21 @@ def verdict(facts: VerdictFacts) -> str:
     if facts.leads_needed:
         sentence += f"; about {about(facts.leads_needed)} more leads per group would settle it"
     return sentence + "."
+
+
+def b_is_better(metric: str, value_a: float | None, value_b: float | None) -> bool | None:
+    """Return whether B is better, or None when equal or undefined."""
+    if value_a is None or value_b is None or value_a == value_b:
+        return None
+    return (value_b < value_a) if metric == "cac" else (value_b > value_a)
+
+
+def show(metric: str, value: float | None) -> str:
+    """Return a metric value as the verdict prints it: '12.0 %', '1,234.50', '+35 %', '—'."""
+    if value is None:
+        return "—"
+    if metric == "conversion":
+        return f"{value * 100:.1f} %"
+    if metric == "roi":
+        return f"{value * 100:+.0f} %"
+    return f"{value:,.2f}"

@@ -32,7 +32,8 @@ SIDE = add_schema("ComparisonGroup", object_schema({
 COMPARISON = add_schema("Comparison", object_schema({
     "metric": {"type": "string", "enum": list(METRICS)},
     "test": {"type": ["string", "null"], "enum": ["z_test", "boschloo_exact", "fisher_exact",
-                                                  "welch_t", "poisson_rate_exact", None]},
+                                                  "welch_t", "poisson_rate_exact",
+                                                  "confidence_sequence", None]},
     "a": SIDE, "b": SIDE,
     "difference": object_schema({"estimate": {**NUMBER, "description": "B − A."},
                                  "ci": INTERVAL}),
@@ -46,6 +47,18 @@ COMPARISON = add_schema("Comparison", object_schema({
                      "ROI: its two-sample analogue on per-lead values); null for CAC and when "
                      "the groups do not differ."},
     "verdict": {"type": "string", "description": "One plain sentence."},
+    "kind": {"type": "string", "enum": ["fixed_horizon", "sequential"],
+             "description": "fixed_horizon: the p-value and difference interval hold for one "
+                            "look; sequential: always valid, however often you look."},
+    "lift": {"type": ["object", "null"], "description": "Relative lift (B − A) / A as a "
+             "fraction (0.23 is +23 %) with its 95 % interval (delta method; a confidence "
+             "sequence when sequential); conversion and revenue per lead only, null when A's "
+             "value is 0.",
+             "properties": {"estimate": {"type": "number"}, "ci": INTERVAL},
+             "required": ["estimate", "ci"], "additionalProperties": False},
+    "since": {"type": ["string", "null"], "format": "date",
+              "description": "Sequential only: the oldest cohort week of either group, from "
+                             "which the result counts as checked every week."},
 }))
 
 
@@ -67,6 +80,11 @@ COMPARISON = add_schema("Comparison", object_schema({
                         "purchases at ages 0..k against spend, over the cohorts that have "
                         "reached age k by the as-of week (younger cohorts and their spend are "
                         "left out). Without it, ROI to date."},
+        {"name": "sequential", "in": "query", "required": False,
+         "schema": {"type": "boolean", "default": False},
+         "description": "true: an always-valid sequential test (asymptotic confidence "
+                        "sequence) that stays valid however often the result is looked at; "
+                        "conversion and revenue per lead only."},
         AS_OF,
     ],
     responses={
@@ -80,7 +98,8 @@ def compare_groups() -> Any:
     try:
         comparison = run(parse_request(request.args.get("a"), request.args.get("b"),
                                        request.args.get("metric"), as_of,
-                                       request.args.get("age")))
+                                       request.args.get("age"),
+                                       request.args.get("sequential")))
     except CompareInputError as exc:
         raise ApiError(400, str(exc), {"parameter": exc.parameter}) from exc
     return comparison_json(comparison)

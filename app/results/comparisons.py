@@ -1,7 +1,7 @@
 """What the compare API and view share: parse groups, load them (cached), run the statistics."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.db import get_session
 from app.results.cache import cached
@@ -15,6 +15,7 @@ from experiments.segments import SegmentInsight, SegmentRule, segment_insights
 from experiments.stats import (
     ADJUSTMENTS,
     METRICS,
+    SEQUENTIAL_METRICS,
     Comparison,
     Group,
     GroupResult,
@@ -42,6 +43,7 @@ class CompareRequest:
     metric: str
     as_of: AsOf
     age: int | None = None
+    sequential: bool = False
 
 
 MAX_AGE_WEEKS = 5200
@@ -59,8 +61,22 @@ def parse_age(text: str | None, metric: str) -> int | None:
     return int(text)
 
 
+def parse_sequential(text: str | None, metric: str) -> bool:
+    """Return whether a sequential test is asked for ('true'/'1'/'on'); raise CompareInputError."""
+    chosen = (text or "").strip().lower()
+    if chosen not in ("", "true", "1", "on", "false", "0", "off"):
+        raise CompareInputError("sequential", f"use true or false, not {text!r}")
+    if chosen not in ("true", "1", "on"):
+        return False
+    if metric not in SEQUENTIAL_METRICS:
+        raise CompareInputError("sequential", "a sequential test covers conversion and "
+                                "revenue per lead only")
+    return True
+
+
 def parse_request(a: str | None, b: str | None, metric: str | None,
-                  as_of: AsOf, age: str | None = None) -> CompareRequest:
+                  as_of: AsOf, age: str | None = None,
+                  sequential: str | None = None) -> CompareRequest:
     """Return the validated request; raise CompareInputError naming the bad parameter."""
     specs = []
     for name, text in (("a", a), ("b", b)):
@@ -71,7 +87,8 @@ def parse_request(a: str | None, b: str | None, metric: str | None,
     chosen = metric or "conversion"
     if chosen not in METRICS:
         raise CompareInputError("metric", f"use one of {', '.join(METRICS)}, not {chosen!r}")
-    return CompareRequest(specs[0], specs[1], chosen, as_of, parse_age(age, chosen))
+    return CompareRequest(specs[0], specs[1], chosen, as_of, parse_age(age, chosen),
+                          parse_sequential(sequential, chosen))
 
 
 def load_group(parameter: str, spec: GroupSpec, as_of: AsOf,
@@ -95,15 +112,25 @@ def as_stats_group(leads: GroupLeads, margin: float = 1.0) -> Group:
 def guard() -> Guard:
     """Return the minimum-sample guard from the settings."""
     settings = load_settings()
-    return Guard(settings.min_leads_per_group, settings.min_customers_per_group)
+    return Guard(settings.min_leads_per_group, settings.min_customers_total)
 
 
 def run(request: CompareRequest) -> Comparison:
-    """Return the comparison of group B against A (ROI uses the gross margin, at age k if set)."""
-    margin = load_settings().gross_margin if request.metric == "roi" else 1.0
-    a = as_stats_group(load_group("a", request.a, request.as_of, request.age), margin)
-    b = as_stats_group(load_group("b", request.b, request.as_of, request.age), margin)
-    return compare(request.metric, a, b, guard())
+    """Return the comparison of group B against A (ROI uses the gross margin, at age k if set).
+
+    A sequential request gets always-valid results tuned by the settings' expected leads,
+    and `since`: the oldest cohort week of either group, from when it was looked at weekly.
+    """
+    settings = load_settings()
+    margin = settings.gross_margin if request.metric == "roi" else 1.0
+    leads_a = load_group("a", request.a, request.as_of, request.age)
+    leads_b = load_group("b", request.b, request.as_of, request.age)
+    a, b = as_stats_group(leads_a, margin), as_stats_group(leads_b, margin)
+    if not request.sequential:
+        return compare(request.metric, a, b, guard())
+    result = compare(request.metric, a, b, guard(), settings.sequential_expected_leads)
+    weeks = [w for w in (leads_a.first_week, leads_b.first_week) if w is not None]
+    return replace(result, since=min(weeks) if weeks else None)
 
 
 def comparison_json(result: Comparison) -> dict[str, object]:
@@ -119,6 +146,11 @@ def comparison_json(result: Comparison) -> dict[str, object]:
         "p_value": result.p_value, "prob_b_beats_a": result.prob_b_beats_a,
         "significant": result.significant, "enough_data": result.enough_data,
         "leads_needed": result.leads_needed, "verdict": result.verdict,
+        "kind": result.kind,
+        "lift": None if result.lift is None else {
+            "estimate": result.lift.estimate,
+            "ci": None if result.lift.ci is None else list(result.lift.ci)},
+        "since": None if result.since is None else result.since.isoformat(),
     }
 
 

@@ -24,7 +24,7 @@ def economics_settings(settings: Settings) -> EconomicsSettings:
         horizon_weeks=settings.projection_horizon_weeks,
         ltv_to_cac_min=settings.ltv_to_cac_min,
         payback_max_months=settings.payback_max_months,
-        min_customers=settings.min_customers_per_group,
+        min_customers=settings.min_customers_total,
     )
 
 

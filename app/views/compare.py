@@ -23,7 +23,7 @@ from app.views.pickers import (
     submitted_with_pickers,
     values_of,
 )
-from experiments.stats import METRICS, Comparison, show
+from experiments.stats import METRICS, SEQUENTIAL_METRICS, Comparison, show
 from experiments.verdict import OBSERVATIONAL_CAVEAT, TEST_LABELS, format_p
 
 bp = Blueprint("compare", __name__, url_prefix="/compare")
@@ -69,16 +69,31 @@ def _form_context(a: str, b: str) -> dict[str, Any]:
             "values": {side: values_of(p.attribute) for side, p in picks.items()}}
 
 
-def _share_url(a: str, b: str, metric: str, age: str | None) -> str:
+def _share_url(a: str, b: str, metric: str, age: str | None, sequential: str | None) -> str:
     """Return the canonical, shareable URL of a comparison."""
     as_of = request.args.get("as_of") or None
-    return url_for(".index", a=a or None, b=b or None, metric=metric, age=age, as_of=as_of)
+    return url_for(".index", a=a or None, b=b or None, metric=metric, age=age,
+                   sequential=sequential, as_of=as_of)
+
+
+def _requested_sequential(metric: str) -> str | None:
+    """Return 'true' when a sequential test is asked for (the form's box only where it applies)."""
+    asked = (request.args.get("sequential") or "").strip() or None
+    if submitted_with_pickers(request.args):
+        return "true" if asked and metric in SEQUENTIAL_METRICS else None
+    return asked
 
 
 def _requested_age(metric: str) -> str | None:
     """Return the age text asked for; the form's age box is ignored unless the metric is ROI."""
     age = (request.args.get("age") or "").strip() or None
     return None if submitted_with_pickers(request.args) and metric != "roi" else age
+
+
+def lift_text(value: float) -> str:
+    """Return a relative lift as people say it: '+23 %', '−4.5 %' (one decimal below 10 %)."""
+    digits = 1 if abs(value) < 0.1 else 0
+    return f"{value * 100:+.{digits}f} %".replace("-", "−")
 
 
 def metric_label(metric: str, age: str | None) -> str:
@@ -97,23 +112,27 @@ def index() -> Any:
     a, b = chosen_group(request.args, "a"), chosen_group(request.args, "b")
     metric = request.args.get("metric", "conversion")
     age = _requested_age(metric)
-    share = _share_url(a, b, metric, age) if submitted_with_pickers(request.args) else None
+    sequential = _requested_sequential(metric)
+    share = (_share_url(a, b, metric, age, sequential)
+             if submitted_with_pickers(request.args) else None)
     if share and not htmx:
         return redirect(share)
     result, error = None, None
     if a or b:
         try:
-            result = run(parse_request(a, b, metric, as_of, age))
+            result = run(parse_request(a, b, metric, as_of, age, sequential))
         except CompareInputError as exc:
             error = exc
     response = render_page_or_partial(
         "compare/index.html", "compare/_workspace.html",
         http_status=400 if error else 200,
         a=a, b=b, metric=metric, metrics=METRICS, labels=METRIC_LABELS, as_of=as_of.day,
-        age=age or "", metric_label=metric_label(metric, age),
+        age=age or "", metric_label=metric_label(metric, age), sequential=bool(sequential),
+        sequential_metrics=SEQUENTIAL_METRICS,
         as_of_error=as_of_error, result=result, error=error,
         chart=interval_chart(result) if result else [], show=show, format_p=format_p,
-        test_labels=TEST_LABELS, caveat=OBSERVATIONAL_CAVEAT, **_form_context(a, b),
+        test_labels=TEST_LABELS, lift_text=lift_text, caveat=OBSERVATIONAL_CAVEAT,
+        **_form_context(a, b),
     )
     if share:
         response.headers["HX-Push-Url"] = share

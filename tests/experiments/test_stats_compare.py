@@ -5,7 +5,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from experiments.means import bca_intervals, leads_needed_for_means
+from experiments.means import leads_needed_for_means, mean_interval, welch_interval
 from experiments.stats import Group, Guard, compare
 from experiments.verdict import about, format_p
 
@@ -44,9 +44,24 @@ def test_small_groups_never_get_a_winner() -> None:
     result = compare("conversion", group("A", 20, 0), group("B", 20, 15))
     assert result.p_value is not None and result.p_value < 0.001
     assert not result.enough_data and not result.significant
-    assert "not enough data to call a winner (A has 20 leads and 0 customers" in result.verdict
+    assert ("not enough data to call a winner (A has 20 leads; B has 20 leads; a fair call "
+            "needs at least 30 leads per group and 5 customers in total)") in result.verdict
     custom = compare("conversion", group("A", 20, 1), group("B", 20, 15), Guard(10, 1))
     assert custom.significant
+
+
+def test_an_obvious_loser_with_no_customers_can_be_called() -> None:
+    # Issue 13: "5 customers per group" meant 0 of 100 against 20 of 100 was never called.
+    result = compare("conversion", group("A", 100, 0), group("B", 100, 20))
+    _, p = proportions_ztest([20, 0], [100, 100])
+    np.testing.assert_allclose(result.p_value, p, rtol=1e-10)
+    assert result.enough_data and result.significant
+
+
+def test_too_few_customers_in_total_blocks_the_call() -> None:
+    result = compare("conversion", group("A", 400, 0), group("B", 400, 4))
+    assert not result.enough_data and not result.significant
+    assert "the groups have 4 customers in total" in result.verdict
 
 
 def test_identical_groups_have_no_winner() -> None:
@@ -70,8 +85,10 @@ def test_revenue_comparison_uses_welch_and_mann_whitney() -> None:
     assert lo < rb.mean() - ra.mean() < hi
     assert result.prob_b_beats_a is None
     assert result.leads_needed == leads_needed_for_means(ra, rb) and result.leads_needed > 0
-    intervals = bca_intervals(ra, rb)  # each group's mean, from the same resamples
-    assert (result.a.ci, result.b.ci) == (intervals.a, intervals.b)
+    assert (result.a.ci, result.b.ci) == (mean_interval(ra), mean_interval(rb))
+    # The difference's interval is Welch's: it agrees with the test shown beside it.
+    ci = stats.ttest_ind(rb, ra, equal_var=False).confidence_interval(0.95)
+    np.testing.assert_allclose(result.difference_ci, (ci.low, ci.high), rtol=1e-10)
     assert result.a.ci[0] < ra.mean() < result.a.ci[1]  # type: ignore[index]
 
 
@@ -102,8 +119,9 @@ def test_roi_comparison_scales_revenue_by_spend() -> None:
     # variances 2025/99 and 3600/99; (z.975 + z.8)² · (5625/99) / 1.5² = 198.2 → 199 per group.
     assert result.leads_needed == 199 - 100
     # Each group's ROI interval is its weighted revenue interval, less the spend (1).
-    intervals = bca_intervals(a.revenue, b.revenue, (100 / 2000, 100 / 2000))
-    assert result.a.ci == pytest.approx((intervals.a[0] - 1, intervals.a[1] - 1))  # type: ignore[index]
+    low, high = mean_interval(a.revenue, 100 / 2000)  # type: ignore[misc]
+    assert result.a.ci == pytest.approx((low - 1, high - 1))
+    assert result.difference_ci == welch_interval(ra, rb)
     assert result.b.ci[0] < result.b.value < result.b.ci[1]  # type: ignore[index,operator]
 
 

@@ -76,3 +76,15 @@ def test_holm_controls_the_family_wise_error_rate() -> None:
         adjusted = [r.adjusted_p for r in pairwise_conversion(list(family), [400] * 10)]
         false_alarms += min(adjusted) < 0.05
     assert false_alarms / families <= 0.06
+
+
+def test_matrix_minimum_counts_customers_of_the_pair_together() -> None:
+    from experiments.matrix import conversion_matrix
+    channels = [(1, "None sold", 100, 0), (2, "Good", 100, 20), (3, "Three sold", 100, 3)]
+    matrix = conversion_matrix(channels, "holm")
+    assert all(g.enough_data for g in matrix.groups)  # 100 leads each ≥ 30
+    good_vs_none = matrix.rows[1][0]
+    assert good_vs_none is not None and good_vs_none.significant  # 20 customers in total
+    three_vs_none = matrix.rows[2][0]
+    # 3 customers in total < 5: never called, whatever the p-value.
+    assert three_vs_none is not None and not three_vs_none.significant

@@ -104,8 +104,34 @@ def test_compare_conversion(client: FlaskClient, db: Session, owner: User,
     assert body["a"]["n"] == 40 and body["a"]["successes"] == 4 and body["a"]["value"] == 0.1
     assert body["b"]["value"] == 0.24
     assert body["difference"]["estimate"] == pytest.approx(0.14)
-    assert body["enough_data"] is False and body["significant"] is False
-    assert "not enough data" in body["verdict"]
+    # 40 and 50 leads (≥ 30 each) and 16 customers in total (≥ 5): enough data, p ≈ 0.09.
+    assert body["enough_data"] is True and body["significant"] is False
+    assert "not significant yet" in body["verdict"]
+    assert body["kind"] == "fixed_horizon" and body["since"] is None
+    # Relative lift 0.24/0.1 − 1 = 1.4, delta-method variance V_B/p_A² + p_B²·V_A/p_A⁴.
+    var_a, var_b = 0.1 * 0.9 / 40, 0.24 * 0.76 / 50
+    se = np.sqrt(var_b / 0.1**2 + 0.24**2 * var_a / 0.1**4)
+    df = (var_a + var_b) ** 2 / (var_a**2 / 39 + var_b**2 / 49)
+    assert body["lift"]["estimate"] == pytest.approx(1.4)
+    np.testing.assert_allclose(body["lift"]["ci"], [1.4 - stats.t.ppf(0.975, df) * se,
+                                                    1.4 + stats.t.ppf(0.975, df) * se])
+
+
+def test_compare_sequential(client: FlaskClient, db: Session, owner: User,
+                            scenario: dict[str, Any]) -> None:
+    groups = f"a=channel:{scenario['ads']}&b=channel:{scenario['refs']}"
+    status, body = fetch(client, db, owner, groups + "&metric=conversion&sequential=true")
+    assert status == 200, body
+    assert body["kind"] == "sequential" and body["test"] == "confidence_sequence"
+    # By hand (eq. 155): N = 90, V = 0.1·0.9/40 + 0.24·0.76/50, ρ² = 7.9361555/5000.
+    r2, n, v = 7.9361555 / 5000, 90, 0.1 * 0.9 / 40 + 0.24 * 0.76 / 50
+    p = np.sqrt(n * r2 + 1) * np.exp(-r2 * n * 0.14**2 / (2 * v * (n * r2 + 1)))
+    np.testing.assert_allclose(body["p_value"], min(1.0, p), rtol=1e-6)
+    assert body["leads_needed"] is None and body["since"] is not None
+    status, body = fetch(client, db, owner, groups + "&metric=cac&sequential=true")
+    assert status == 400 and body["error"]["details"]["parameter"] == "sequential"
+    status, body = fetch(client, db, owner, groups + "&sequential=maybe")
+    assert status == 400 and body["error"]["details"]["parameter"] == "sequential"
 
 
 def test_compare_revenue_and_cac(client: FlaskClient, db: Session, owner: User,

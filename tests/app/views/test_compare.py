@@ -46,7 +46,24 @@ def test_full_page_shows_numbers_test_and_caveat(
     assert f"{low * 100:.1f} % – {high * 100:.1f} %" in html
     assert "were not randomised" in html
     assert html.count("<circle") == 2
-    assert "not enough data to call a winner" in html
+    assert "not significant yet" in html  # 40 and 50 leads, 16 customers in total: enough
+    assert "Fixed-horizon: the p-value and interval hold for a single look" in html
+    assert '<dd data-stat="lift">+140 % (' in html  # 24 % against 10 %
+    assert "Checked every week since" not in html
+
+
+def test_sequential_page_says_which_test_and_since_when(
+    viewer_client: FlaskClient, scenario: dict[str, Any]  # noqa: F811
+) -> None:
+    html = viewer_client.get(url(scenario) + "&sequential=true").get_data(as_text=True)
+    assert "Sequential test (always-valid confidence sequence)" in html
+    assert "Sequential: the p-value and interval stay valid however often you look" in html
+    assert 'name="sequential"\n      value="true" checked' in html or 'value="true" checked' in html
+    assert re.search(r"Checked every week since \d{4}-\d{2}-\d{2}: this interval stays valid "
+                     r"however often you look\.", html)
+    bad = viewer_client.get(url(scenario, "cac") + "&sequential=true")
+    assert bad.status_code == 400 and "sequential test covers conversion" in bad.get_data(
+        as_text=True)
 
 
 def test_partial_for_htmx(viewer_client: FlaskClient, scenario: dict[str, Any]) -> None:  # noqa: F811
@@ -55,7 +72,7 @@ def test_partial_for_htmx(viewer_client: FlaskClient, scenario: dict[str, Any]) 
     assert '<section id="compare-result"' in html and '<form class="compare-form"' in html
     assert "<h1>" not in html and 'data-stat="robustness"' in html
     assert 'data-stat="test">Welch&#39;s t-test<' in html  # the API says "welch_t"
-    # revenue per lead: each group's bootstrap interval, and the power-based leads needed
+    # revenue per lead: each group's t interval, and the power-based leads needed
     assert len(re.findall(r'<td class="num">\d[\d,.]* – \d[\d,.]*</td>', html)) == 2
     assert re.search(r'data-stat="needed">(none: the groups are large enough|[\d,]+)<', html)
 
@@ -209,7 +226,7 @@ def test_matrix_corrects_pairwise_p_values(
 def test_matrix_partial_and_link(viewer_client: FlaskClient, channels: dict[str, int]) -> None:
     html = viewer_client.get("/compare/matrix?method=bogus", headers=HX).get_data(as_text=True)
     assert html.lstrip().startswith('<section id="conversion-matrix"') and "<h1>" not in html
-    assert "Holm" in html
+    assert "Holm" in html and "Fixed-horizon tests: each p-value holds for a single look" in html
     page = viewer_client.get("/compare/").get_data(as_text=True)
     assert 'href="/compare/matrix"' in page and 'href="/segments/"' in page
 

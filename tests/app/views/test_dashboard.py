@@ -193,7 +193,7 @@ def test_rule_badges_follow_the_settings(
     settings = db.get(Settings, 1)
     assert settings is not None
     settings.ltv_to_cac_min, settings.payback_max_months = 0.9, 1.0
-    settings.min_customers_per_group = 1
+    settings.min_customers_total = 1
     db.add(settings)
     db.commit()
     html = viewer_client.get("/?as_of=2026-01-25").get_data(as_text=True)
