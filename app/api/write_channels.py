@@ -81,9 +81,8 @@ def _save(channel: Channel | None, form: dict[str, str]) -> Channel:
         if channel is None:
             saved = queries.create_channel(session=session, data=data, user_id=user_id)
         else:
-            saved = queries.update_channel(
-                session=session, channel=channel, data=data, user_id=user_id
-            )
+            queries.update_channel(session=session, channel=channel, data=data, user_id=user_id)
+            saved = channel
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -113,6 +112,11 @@ def create_channel() -> Any:
 @bp.patch("/channels/<int:channel_id>")
 @operation(
     summary="Change some fields of a channel (ring/status changes are kept as history)",
+    description=(
+        "Only the fields sent change; the others keep their stored values. The change gets a "
+        "new edit version, so a person saving an older edit form of this channel in the web UI "
+        "is shown a conflict instead of overwriting it unknowingly."
+    ),
     tags=["channels"],
     requestBody={"required": True, "content": {"application/json": {"schema": CHANNEL_CHANGES}}},
     responses={
