@@ -42,7 +42,7 @@ class Channel(SQLModel, table=True):
     # The ORM checks `version` in every UPDATE/DELETE (a concurrent change raises StaleDataError).
     version: int = Field(default=1, sa_column=_CHANNEL_VERSION)
     updated_at: datetime | None = None
-    updated_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    updated_by_id: int | None = None  # a user id; no foreign key (see migration 0004_edits)
 
     __mapper_args__ = {"version_id_col": _CHANNEL_VERSION}
 
@@ -88,6 +88,6 @@ class WeeklySpend(SQLModel, table=True):
     # Bumped by the ORM and by the import/API upsert alike, so an editor sees every change.
     version: int = Field(default=1, sa_column=_SPEND_VERSION)
     updated_at: datetime | None = None
-    updated_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    updated_by_id: int | None = None  # a user id; no foreign key (see migration 0004_edits)
 
     __mapper_args__ = {"version_id_col": _SPEND_VERSION}

@@ -22,26 +22,26 @@ depends_on: str | Sequence[str] | None = None
 
 _TABLES = ('channel', 'weekly_spend')
 
+# `updated_by_id` has no foreign key on purpose: on SQLite adding (or dropping) one rebuilds
+# the table, and dropping the old `channel` or `weekly_spend` while foreign keys are on
+# deletes every row that references it with ON DELETE CASCADE (leads, spend). Plain columns
+# are added and dropped with ALTER TABLE (recreate="never"). A deleted user's changes just
+# show no name.
+
 
 def upgrade() -> None:
     for table in _TABLES:
-        # Adding columns is a plain ALTER TABLE on SQLite too (batch mode recreates nothing),
-        # so the tables that reference these rows with ON DELETE CASCADE are never touched.
-        with op.batch_alter_table(table, schema=None) as batch_op:
+        with op.batch_alter_table(table, schema=None, recreate='never') as batch_op:
             batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1',
                                           nullable=False))
             batch_op.add_column(sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(),
                                           nullable=True))
-            batch_op.add_column(sa.Column(
-                'updated_by_id', sa.Integer(),
-                sa.ForeignKey('user.id', name=f'{table}_updated_by_id_fkey', ondelete='SET NULL'),
-                nullable=True,
-            ))
+            batch_op.add_column(sa.Column('updated_by_id', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     for table in reversed(_TABLES):
-        with op.batch_alter_table(table, schema=None) as batch_op:
+        with op.batch_alter_table(table, schema=None, recreate='never') as batch_op:
             batch_op.drop_column('updated_by_id')
             batch_op.drop_column('updated_at')
             batch_op.drop_column('version')
