@@ -29,6 +29,17 @@ LABELS: dict[str, str] = {
     "impressions": "Impressions",
     "clicks": "Clicks",
 }
+CHANNEL_LABELS: dict[str, str] = {
+    "name": "Name",
+    "kind": "Kind",
+    "ring": "Bullseye ring",
+    "status": "Status",
+    "launch_days": "Launch days",
+    "ice_impact": "Impact",
+    "ice_confidence": "Confidence",
+    "ice_ease": "Ease",
+    "notes": "Notes",
+}
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
 _INTEGER = re.compile(r"^\d+$")
 

@@ -9,6 +9,15 @@ from kernel.vocabulary import CHANNEL_KINDS, RINGS, STATUSES, sql_in
 from kernel.weeks import utcnow
 
 
+def _version_column() -> sa.Column[int]:
+    """Return an edit version column: 1 on insert, raised by every change (optimistic locking)."""
+    return sa.Column("version", sa.Integer, nullable=False, server_default="1")
+
+
+_CHANNEL_VERSION = _version_column()
+_SPEND_VERSION = _version_column()
+
+
 class Channel(SQLModel, table=True):
     """A named acquisition channel of one Traction kind."""
 
@@ -30,6 +39,12 @@ class Channel(SQLModel, table=True):
     ice_ease: int | None = None
     notes: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=utcnow, nullable=False)
+    # The ORM checks `version` in every UPDATE/DELETE (a concurrent change raises StaleDataError).
+    version: int = Field(default=1, sa_column=_CHANNEL_VERSION)
+    updated_at: datetime | None = None
+    updated_by_id: int | None = None  # a user id; no foreign key (see migration 0004_edits)
+
+    __mapper_args__ = {"version_id_col": _CHANNEL_VERSION}
 
 
 class ChannelHistory(SQLModel, table=True):
@@ -70,3 +85,9 @@ class WeeklySpend(SQLModel, table=True):
     amount_minor: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
     impressions: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
     clicks: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
+    # Bumped by the ORM and by the import/API upsert alike, so an editor sees every change.
+    version: int = Field(default=1, sa_column=_SPEND_VERSION)
+    updated_at: datetime | None = None
+    updated_by_id: int | None = None  # a user id; no foreign key (see migration 0004_edits)
+
+    __mapper_args__ = {"version_id_col": _SPEND_VERSION}

@@ -10,9 +10,11 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from channels.edits import Conflict, ReadAt, Values, conflicting, merged
 from channels.inputs import ChannelInput, SpendInput
 from channels.models import Channel, ChannelHistory, WeeklySpend
 from kernel.vocabulary import RINGS
+from kernel.weeks import utcnow
 
 # The user table lives in app.models; a bare table clause keeps this domain module free of
 # the web package while still letting history show who made a change.
@@ -37,6 +39,23 @@ class SpendRow:
     amount_minor: int | None = None
     impressions: int | None = None
     clicks: int | None = None
+    version: int = 0  # 0: no row stored for this week
+
+    def values(self) -> dict[str, int | None]:
+        """Return the stored cells by field name (what an edit form was read with)."""
+        return {name: getattr(self, name) for name in SPEND_FIELDS}
+
+
+SPEND_FIELDS: tuple[str, ...] = ("amount_minor", "impressions", "clicks")
+CHANNEL_FIELDS: tuple[str, ...] = tuple(ChannelInput.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class SpendSaved:
+    """What a spend save did: stored it, or found a conflict or a field error (nothing stored)."""
+
+    conflict: Conflict | None = None
+    errors: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -102,18 +121,55 @@ def create_channel(*, session: Session, data: ChannelInput, user_id: int | None)
     return channel
 
 
+def channel_values(channel: Channel) -> dict[str, str | int | None]:
+    """Return a channel's editable fields by name (what an edit form is read with)."""
+    return {name: getattr(channel, name) for name in CHANNEL_FIELDS}
+
+
 def update_channel(
-    *, session: Session, channel: Channel, data: ChannelInput, user_id: int | None
-) -> Channel:
-    """Apply `data` to `channel`, adding a history row when ring or status changed."""
-    moved = (channel.ring, channel.status) != (data.ring, data.status)
-    for name, value in vars(data).items():
+    *,
+    session: Session,
+    channel: Channel,
+    data: ChannelInput,
+    user_id: int | None,
+    read: ReadAt | None = None,
+) -> Conflict | None:
+    """Apply `data` to `channel`, adding a history row when ring or status changed.
+
+    With `read` (what an edit form was read with), only the fields the editor changed are
+    written, and nothing is when someone else's newer change would be lost (the conflict is
+    returned). A concurrent write between this check and the flush raises StaleDataError.
+    """
+    stored = channel_values(channel)
+    values: Values = vars(data)
+    if read is not None:
+        lost = conflicting(read, channel.version, stored, values)
+        if lost:
+            return _conflict(session, channel, lost, stored)
+        values = merged(read.values, stored, values)
+    moved = (channel.ring, channel.status) != (values["ring"], values["status"])
+    for name, value in values.items():
         setattr(channel, name, value)
+    if session.is_modified(channel):
+        channel.updated_at, channel.updated_by_id = utcnow(), user_id
     session.add(channel)
     if moved:
         _record_history(session, channel, user_id)
     session.flush()
-    return channel
+    return None
+
+
+def _conflict(
+    session: Session, row: Channel | WeeklySpend | None, lost: tuple[str, ...], stored: Values
+) -> Conflict:
+    """Return the conflict with `row` (None: deleted), naming who changed it when known."""
+    if row is None:
+        return Conflict(0, lost, stored)
+    email = None
+    if row.updated_by_id is not None:
+        query = sa.select(_USER.c.email).where(_USER.c.id == row.updated_by_id)
+        email = session.execute(query).scalar()
+    return Conflict(row.version, lost, stored, row.updated_at, email)
 
 
 def spend_row(*, session: Session, channel_id: int, week: date) -> WeeklySpend | None:
@@ -124,19 +180,49 @@ def spend_row(*, session: Session, channel_id: int, week: date) -> WeeklySpend |
     return session.exec(query).first()
 
 
-def save_spend(*, session: Session, channel_id: int, week: date, data: SpendInput) -> None:
-    """Upsert one channel-week of spend, or delete it when the amount is cleared."""
+def save_spend(
+    *,
+    session: Session,
+    channel_id: int,
+    week: date,
+    data: SpendInput,
+    read: ReadAt,
+    user_id: int | None,
+) -> SpendSaved:
+    """Upsert the cells of one channel-week the editor changed, or delete the week when the
+    amount is cleared; nothing when someone else's newer change would be lost (see `edits`).
+    """
     row = spend_row(session=session, channel_id=channel_id, week=week)
-    if data.amount_minor is None:
+    stored = _spend_values(row)
+    submitted = {"amount_minor": data.amount_minor, "impressions": data.impressions,
+                 "clicks": data.clicks}  # fmt: skip
+    lost = conflicting(read, row.version if row else 0, stored, submitted)
+    if lost:
+        return SpendSaved(conflict=_conflict(session, row, lost, stored))
+    values = merged(read.values, stored, submitted)
+    if values["amount_minor"] is None:
         if row is not None:
             session.delete(row)
-        return
+            session.flush()
+        return SpendSaved()
+    impressions, clicks = values["impressions"], values["clicks"]
+    if isinstance(impressions, int) and isinstance(clicks, int) and clicks > impressions:
+        message = f"Clicks ({clicks:,}) cannot exceed impressions ({impressions:,})."
+        return SpendSaved(errors={"clicks": message})
     row = row or WeeklySpend(channel_id=channel_id, week=week, amount_minor=0)
-    row.amount_minor = data.amount_minor
-    row.impressions = data.impressions
-    row.clicks = data.clicks
+    for name, value in values.items():
+        setattr(row, name, value)
+    if row.id is None or session.is_modified(row):
+        row.updated_at, row.updated_by_id = utcnow(), user_id
     session.add(row)
     session.flush()
+    return SpendSaved()
+
+
+def _spend_values(row: WeeklySpend | None) -> dict[str, int | None]:
+    if row is None:
+        return dict.fromkeys(SPEND_FIELDS)
+    return {name: getattr(row, name) for name in SPEND_FIELDS}
 
 
 def spend_total(*, session: Session, channel_id: int) -> int:
@@ -157,7 +243,7 @@ def spend_grid(
     """
     query = select(WeeklySpend).where(WeeklySpend.channel_id == channel_id)
     stored = {
-        r.week: SpendRow(r.week, r.amount_minor, r.impressions, r.clicks)
+        r.week: SpendRow(r.week, r.amount_minor, r.impressions, r.clicks, r.version)
         for r in session.exec(query)
     }
     recent = {current_week - timedelta(weeks=i) for i in range(weeks)}

@@ -104,10 +104,14 @@ class Plan:
         created, updated = conn.execute(sa.text(query)).one()
         return int(created), int(updated)
 
-    def upsert(self, conn: sa.Connection, select: str) -> None:
-        """Insert the staged rows, updating stored rows whose values differ."""
+    def upsert(self, conn: sa.Connection, select: str, stamped: str = "") -> None:
+        """Insert the staged rows, updating stored rows whose values differ.
+
+        `stamped`: extra assignments for the updated rows (edit versions), after the values.
+        """
         columns = ", ".join(self.compared)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in self.compared)
+        updates = ", ".join([f"{c} = excluded.{c}" for c in self.compared] + [stamped] * bool(
+            stamped))  # fmt: skip
         conn.execute(
             sa.text(
                 f"INSERT INTO {self.target} ({self.conflict}, {columns}) {select} "
@@ -126,6 +130,10 @@ class SpendPlan(Plan):
 
     kind, target, conflict = "spend", "weekly_spend", "channel_id, week"
     compared = ("amount_minor", "impressions", "clicks")
+    # A changed row gets a new edit version, so a web editor's older form meets a conflict;
+    # who made the change is not recorded for imports and API batches (by is NULL).
+    stamp = ("version = weekly_spend.version + 1, updated_at = CURRENT_TIMESTAMP, "
+             "updated_by_id = NULL")  # fmt: skip
 
     def problem_queries(self) -> list[str]:
         """Return the check for channel-weeks repeated in the file."""
@@ -140,6 +148,7 @@ class SpendPlan(Plan):
                 conn,
                 "SELECT channel_id, week, amount_minor, impressions, clicks "
                 "FROM import_stage WHERE true ORDER BY row_no",
+                self.stamp,
             )
             aggregates.bump_version(conn)
         return created, updated

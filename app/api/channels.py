@@ -112,6 +112,8 @@ def list_channels() -> Any:
 @bp.get("/channels/<int:channel_id>")
 @operation(
     summary="One channel",
+    description="The ETag header names the channel's edit version; send it back as If-Match "
+    "with PATCH to change the channel only if nobody changed it since.",
     tags=["channels"],
     responses={
         "200": json_response(
@@ -122,8 +124,18 @@ def list_channels() -> Any:
     },
 )
 def get_channel(channel_id: int) -> Any:
-    """Show one channel."""
+    """Show one channel, with its edit version as the ETag (for PATCH's If-Match)."""
     channel = get_session().get(Channel, channel_id)
     if channel is None:
         raise ApiError(404, f"There is no channel with id {channel_id}.")
-    return {"channel": channel_json(channel)}
+    return {"channel": channel_json(channel)}, 200, {"ETag": channel_etag(channel)}
+
+
+def channel_tag(channel: Channel) -> str:
+    """Return the entity tag (unquoted) of a channel's current edit version."""
+    return f"channel-{channel.id}-v{channel.version}"
+
+
+def channel_etag(channel: Channel) -> str:
+    """Return the ETag header value of a channel's current edit version."""
+    return '"' + channel_tag(channel) + '"'

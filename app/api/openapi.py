@@ -28,6 +28,10 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     404: ("NotFound", "No such resource."),
     405: ("MethodNotAllowed", "The path exists but not with this HTTP method."),
     409: ("Conflict", "The request conflicts with stored data."),
+    412: (
+        "PreconditionFailed",
+        "If-Match named a version the resource no longer has; nothing was saved. GET it again.",
+    ),
     415: ("UnsupportedMediaType", "The body must be JSON (Content-Type: application/json)."),
     422: ("ValidationFailed", "The body is well-formed but invalid; details list every error."),
     500: ("InternalError", "An unexpected error; nothing was saved."),

@@ -135,6 +135,13 @@ def _store(kind: str, channel_id: int | None = None) -> Any:
     SPEND_ITEM,
     tags=["spend"],
     responses={"404": error_response(404)},
+    description=(
+        "Each item replaces the week's amount, impressions and clicks (an omitted impressions or "
+        "clicks is stored as null): last write wins, with no check of what was stored before. "
+        "A week whose values change gets a new edit version, so a person editing that week in "
+        "the web spend grid at the same time is shown your values as a conflict instead of "
+        "overwriting them unknowingly. Sending the same items again changes nothing."
+    ),
 )
 def put_spend(channel_id: int) -> Any:
     """Upsert weeks of spend of one channel."""

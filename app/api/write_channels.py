@@ -7,11 +7,13 @@ status change adds a dated history row, as in the web UI.
 from collections.abc import Mapping
 from typing import Any
 
+from flask import request
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.api import bp
 from app.api.auth import current_api_user
-from app.api.channels import CHANNEL, channel_json
+from app.api.channels import CHANNEL, channel_etag, channel_json, channel_tag
 from app.api.inputs import json_object
 from app.api.openapi import add_schema, error_response, json_response, object_schema, operation
 from app.db import get_session
@@ -81,9 +83,8 @@ def _save(channel: Channel | None, form: dict[str, str]) -> Channel:
         if channel is None:
             saved = queries.create_channel(session=session, data=data, user_id=user_id)
         else:
-            saved = queries.update_channel(
-                session=session, channel=channel, data=data, user_id=user_id
-            )
+            queries.update_channel(session=session, channel=channel, data=data, user_id=user_id)
+            saved = channel
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -113,21 +114,59 @@ def create_channel() -> Any:
 @bp.patch("/channels/<int:channel_id>")
 @operation(
     summary="Change some fields of a channel (ring/status changes are kept as history)",
+    description=(
+        "Only the fields sent change; the others keep their stored values. The change gets a "
+        "new edit version, so a person saving an older edit form of this channel in the web UI "
+        "is shown a conflict instead of overwriting it unknowingly. Optional If-Match (the "
+        "ETag of GET /channels/{id} or of an earlier PATCH answer) makes the change happen "
+        "only if nobody changed the channel since: otherwise 412 and nothing is saved."
+    ),
     tags=["channels"],
+    parameters=[
+        {
+            "name": "If-Match",
+            "in": "header",
+            "required": False,
+            "description": 'An ETag such as "channel-3-v7", or *.',
+            "schema": {"type": "string"},
+        }
+    ],
     requestBody={"required": True, "content": {"application/json": {"schema": CHANNEL_CHANGES}}},
     responses={
         "200": json_response("The changed channel.", _ANSWER),
         "400": error_response(400),
         "404": error_response(404),
         "409": error_response(409),
+        "412": error_response(412),
         "415": error_response(415),
         "422": error_response(422),
     },
 )
 def update_channel(channel_id: int) -> Any:
-    """Update the fields sent; the others keep their values."""
-    channel = get_session().get(Channel, channel_id)
+    """Update the fields sent; the others keep their values (If-Match: only if unchanged)."""
+    session = get_session()
+    channel = session.get(Channel, channel_id)
     if channel is None:
         raise ApiError(404, f"There is no channel with id {channel_id}.")
-    channel = _save(channel, _current(channel) | _form(json_object()))
-    return {"channel": channel_json(channel)}
+    _check_if_match(channel)
+    changes = _form(json_object())
+    try:
+        channel = _save(channel, _current(channel) | changes)
+    except StaleDataError:  # another write committed between reading and storing the channel
+        session.rollback()
+        session.refresh(channel)
+        _check_if_match(channel)
+        channel = _save(channel, _current(channel) | changes)
+    return {"channel": channel_json(channel)}, 200, {"ETag": channel_etag(channel)}
+
+
+def _check_if_match(channel: Channel) -> None:
+    """Raise ApiError(412) when If-Match was sent and names no current version of `channel`."""
+    wanted = request.if_match
+    if wanted and not wanted.contains(channel_tag(channel)):  # "*" matches any version
+        raise ApiError(
+            412,
+            f"The channel changed since you read it (its ETag is now {channel_etag(channel)}); "
+            "nothing was saved. GET it again and re-apply your change.",
+            {"etag": channel_etag(channel)},
+        )

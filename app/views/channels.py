@@ -9,36 +9,22 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from app import htmx
-from app.charts.cohorts import (
-    TRIANGLE_METRICS,
-    heatmap,
-    payback_chart,
-    payback_counts,
-    roi_chart,
-    roi_curves,
-)
 from app.db import get_session
-from app.forms import parse_channel, parse_spend
-from app.results.metrics import cycles, parse_as_of, reports
+from app.forms import CHANNEL_LABELS, parse_channel, parse_spend
 from app.settings import load_settings
 from app.views import render_page_or_partial
-from app.views.cohorts import MIX_LABELS, tier_summary
-from app.views.dashboard import requested_as_of
+from app.views.channel_page import channel_numbers, page_context
+from app.views.edits import form_state, spend_state, store_once_more_on_race
 from channels import queries
-from channels.inputs import ChannelInput
+from channels.edits import Conflict, ReadAt, Value, parse_read_at
+from channels.inputs import ChannelInput, SpendInput
 from channels.models import Channel, WeeklySpend
-from cohorts.economics import ChannelEconomics
-from cohorts.queries import AsOf
-from cohorts.report import ChannelReport
-from cohorts.tiers import HEALTHY_MIX
+from channels.queries import SpendSaved
 from kernel.vocabulary import RINGS, STATUSES
 from kernel.weeks import week_of
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
 
-DEFAULT_WEEKS = 26
-DEFAULT_COHORTS = 26
-MAX_WEEKS = 520
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -58,7 +44,7 @@ def show(channel_id: int) -> Any:
     """Show a channel: economics as of a date, cohorts, history and the weekly spend grid."""
     channel = _get_channel(channel_id)
     return render_page_or_partial(
-        "channels/show.html", "channels/_economics.html", **_page_context(channel)
+        "channels/show.html", "channels/_economics.html", **page_context(channel)
     )
 
 
@@ -67,14 +53,14 @@ def triangle(channel_id: int) -> Any:
     """Show the cohort triangle heatmap of one metric (revenue, customers or ROI)."""
     channel = _get_channel(channel_id)
     return render_page_or_partial(
-        "channels/show.html", "channels/_triangle.html", **_page_context(channel)
+        "channels/show.html", "channels/_triangle.html", **page_context(channel)
     )
 
 
 @bp.get("/<int:channel_id>/spend")
 def spend(channel_id: int) -> Any:
     """Show the weekly spend grid (`weeks` = how many recent weeks, default 26)."""
-    context = _page_context(_get_channel(channel_id))
+    context = page_context(_get_channel(channel_id))
     return render_page_or_partial("channels/show.html", "channels/_spend_grid.html", **context)
 
 
@@ -95,33 +81,64 @@ def edit(channel_id: int) -> Any:
     return _save_channel(channel)
 
 
+@bp.get("/<int:channel_id>/spend/<week_text>")
+def spend_week(channel_id: int, week_text: str) -> Any:
+    """Show one week's row as stored now (how an editor keeps someone else's newer value)."""
+    channel = _get_channel(channel_id)
+    week = _parse_week(week_text)
+    if not htmx:
+        return redirect(url_for(".show", channel_id=channel_id, _anchor="spend"))
+    stored = queries.spend_row(session=get_session(), channel_id=channel_id, week=week)
+    row = queries.SpendRow(week) if stored is None else _spend_row(stored)
+    return render_template("channels/_spend_row.html", channel=channel, row=row, state=None)
+
+
 @bp.route("/<int:channel_id>/spend/<week_text>", methods=["POST", "PUT"])
 def save_spend(channel_id: int, week_text: str) -> Any:
-    """Upsert one week of spend (a blank amount deletes the week); errors store nothing."""
+    """Store the cells of one week the editor changed (a blank amount deletes the week).
+
+    Errors store nothing (422); so does a save over someone else's newer change (409).
+    """
     channel = _get_channel(channel_id)
     week = _parse_week(week_text)
     db = get_session()
+    read = parse_read_at(request.form, queries.SPEND_FIELDS)
     row = queries.spend_row(session=db, channel_id=channel_id, week=week)
     data, errors = parse_spend(request.form, row_exists=row is not None)
+    saved = queries.SpendSaved()
     if data is not None:
-        queries.save_spend(session=db, channel_id=channel_id, week=week, data=data)
-        db.commit()
-    status = 422 if errors else 200
+        saved = store_once_more_on_race(db, lambda: _store_spend(channel_id, week, data, read))
+        errors = saved.errors or {}
+    status = 409 if saved.conflict else 422 if errors else 200
+    state = None
+    if status != 200:
+        state = spend_state(request.form, read, data, errors, saved.conflict)
     if not htmx:
-        if not errors:
+        if status == 200:
             return redirect(url_for(".show", channel_id=channel_id, _anchor="spend"))
-        context = _page_context(channel, failed={week: (request.form, errors)})
-        return render_template("channels/show.html", **context), status
+        return render_template("channels/show.html", **page_context(channel, {week: state})), status
     stored = queries.spend_row(session=db, channel_id=channel_id, week=week)
     return render_template(
         "channels/_spend_saved.html",
         channel=channel,
         row=queries.SpendRow(week) if stored is None else _spend_row(stored),
-        submitted=request.form if errors else None,
-        errors=errors,
-        numbers=_numbers(channel),
+        state=state,
+        numbers=channel_numbers(channel),
         grid_total=queries.spend_total(session=db, channel_id=channel_id),
     ), status
+
+
+def _store_spend(channel_id: int, week: date, data: SpendInput, read: ReadAt) -> SpendSaved:
+    """Save one week's changed cells and commit, unless the save was refused."""
+    db = get_session()
+    saved = queries.save_spend(
+        session=db, channel_id=channel_id, week=week, data=data, read=read, user_id=g.user.id
+    )
+    if saved.conflict or saved.errors:
+        db.rollback()
+    else:
+        db.commit()
+    return saved
 
 
 def _get_channel(channel_id: int) -> Channel:
@@ -131,74 +148,10 @@ def _get_channel(channel_id: int) -> Channel:
     return channel
 
 
-def _today() -> date:
-    return parse_as_of(None).day
-
-
-def _report(channel: Channel, as_of: AsOf) -> ChannelReport:
-    """Return the channel's cached report as of `as_of`."""
-    return next(r for r in reports(as_of) if r.channel.id == channel.id)
-
-
-def _numbers(channel: Channel) -> ChannelEconomics:
-    return _report(channel, parse_as_of(None)).economics
-
-
-def _requested_weeks() -> int:
-    text = request.args.get("weeks", "")
-    return min(max(int(text), 1), MAX_WEEKS) if text.isdigit() else DEFAULT_WEEKS
-
-
-def _page_context(
-    channel: Channel, failed: Mapping[date, tuple[Mapping[str, str], dict[str, str]]] | None = None
-) -> dict[str, Any]:
-    """Return what the channel page and its spend grid render from."""
-    db = get_session()
-    current_week = week_of(_today(), load_settings().week_start)
-    grid = queries.spend_grid(
-        session=db, channel_id=channel.id or 0, current_week=current_week, weeks=_requested_weeks()
-    )
-    return {
-        "channel": channel,
-        **_economics_context(channel),
-        "history": queries.channel_history(session=db, channel_id=channel.id or 0),
-        "grid": grid,
-        "grid_total": grid.total_minor,
-        "failed": failed or {},
-        "more_weeks": min(grid.weeks + DEFAULT_WEEKS, MAX_WEEKS),
-    }
-
-
-def _economics_context(channel: Channel) -> dict[str, Any]:
-    """Return the channel's economics, cohort charts and customer tiers as of the request."""
-    as_of, as_of_error = requested_as_of()
-    report = _report(channel, as_of)
-    metric = request.args.get("metric", "revenue")
-    metric = metric if metric in TRIANGLE_METRICS else "revenue"
-    text = request.args.get("cohorts", "")
-    limit = int(text) if text.isdigit() and int(text) > 0 else DEFAULT_COHORTS
-    curves = roi_curves(report)
-    payback = payback_counts(report.triangle)
-    return {
-        "report": report,
-        "numbers": report.economics,
-        "as_of": as_of.day,
-        "as_of_error": as_of_error,
-        "cycle": cycles(as_of).get(channel.id or 0),
-        "heatmap": heatmap(report.triangle, metric, limit),  # type: ignore[arg-type]
-        "metrics": TRIANGLE_METRICS,
-        "curves": curves,
-        "roi_chart": roi_chart(curves),
-        "payback": payback,
-        "payback_chart": payback_chart(payback),
-        "tiers": tier_summary(as_of).channels.get(channel.id or 0),
-        "mix_labels": MIX_LABELS,
-        "healthy_mix": HEALTHY_MIX,
-    }
-
-
 def _spend_row(stored: WeeklySpend) -> queries.SpendRow:
-    return queries.SpendRow(stored.week, stored.amount_minor, stored.impressions, stored.clicks)
+    return queries.SpendRow(
+        stored.week, stored.amount_minor, stored.impressions, stored.clicks, stored.version
+    )
 
 
 def _parse_week(text: str) -> date:
@@ -217,16 +170,24 @@ def _parse_week(text: str) -> date:
 
 def _form_values(channel: Channel) -> dict[str, str]:
     """Return a channel's fields as the text a form shows."""
-    names = ChannelInput.__dataclass_fields__
-    return {
-        name: "" if getattr(channel, name) is None else str(getattr(channel, name))
-        for name in names
-    }
+    return {name: _text(value) for name, value in queries.channel_values(channel).items()}
+
+
+def _text(value: Value) -> str:
+    return "" if value is None else str(value)
 
 
 def _render_form(
-    channel: Channel | None, values: Mapping[str, str], errors: dict[str, str], status: int = 200
+    channel: Channel | None,
+    values: Mapping[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+    state: dict[str, Any] | None = None,
 ) -> Response:
+    """Render the channel form; an edit form carries the read state (`version`, `read`)."""
+    if state is None and channel is not None:
+        read = ReadAt(channel.version, queries.channel_values(channel))
+        state = form_state(read=read, shown=values, submitted={}, errors=errors)
     return render_page_or_partial(
         "channels/form.html",
         "channels/_form.html",
@@ -234,6 +195,7 @@ def _render_form(
         channel=channel,
         values=values,
         errors=errors,
+        state=state,
     )
 
 
@@ -247,25 +209,56 @@ def _redirect(url: str) -> Response:
 
 
 def _save_channel(channel: Channel | None) -> Response:
-    """Validate the posted channel form and create or update; re-render with 422 on errors."""
+    """Validate the posted channel form and create or update; re-render with 422 on errors.
+
+    An edit stores only the fields the editor changed, and nothing (409, the form shows the
+    newer values) when someone else changed the channel since the form was read.
+    """
     db = get_session()
+    read = parse_read_at(request.form, queries.CHANNEL_FIELDS)
     data, errors = parse_channel(request.form)
     exclude_id = channel.id if channel else None
     if data is not None and queries.name_taken(session=db, name=data.name, exclude_id=exclude_id):
         errors = {"name": f"A channel named “{data.name}” already exists (names ignore case)."}
     if data is None or errors:
-        return _render_form(channel, request.form, errors, 422)
+        state = form_state(read=read, shown=request.form, submitted={}, errors=errors)
+        return _render_form(channel, request.form, errors, 422, state if channel else None)
     try:
         if channel is None:
             saved = queries.create_channel(session=db, data=data, user_id=g.user.id)
+            db.commit()
         else:
-            saved = queries.update_channel(
-                session=db, channel=channel, data=data, user_id=g.user.id
-            )
-        db.commit()
+            conflict = store_once_more_on_race(db, lambda: _store_channel(channel, data, read))
+            if conflict is not None:
+                return _render_conflict(channel, data, read, conflict)
+            saved = channel
     except IntegrityError:
         db.rollback()
         errors = {"name": f"A channel named “{data.name}” was just created by someone else."}
         return _render_form(channel, request.form, errors, 422)
     flash(f"Saved “{saved.name}”.", "ok")
     return _redirect(url_for(".show", channel_id=saved.id))
+
+
+def _store_channel(channel: Channel, data: ChannelInput, read: ReadAt) -> Conflict | None:
+    """Save the channel fields the editor changed and commit, unless there is a conflict."""
+    db = get_session()
+    db.refresh(channel)  # the newest stored values (again after a lost race)
+    conflict = queries.update_channel(
+        session=db, channel=channel, data=data, user_id=g.user.id, read=read
+    )
+    if conflict is None:
+        db.commit()
+    return conflict
+
+
+def _render_conflict(
+    channel: Channel, data: ChannelInput, read: ReadAt, conflict: Conflict
+) -> Response:
+    """Re-render the form with 409: the editor's changes over the newer values, and a choice."""
+    stored_text = {name: _text(value) for name, value in conflict.stored.items()}
+    state = form_state(read=read, shown=request.form, submitted=vars(data), errors={},
+                       conflict=conflict, stored_text=stored_text)  # fmt: skip
+    state["labels"] = CHANNEL_LABELS
+    state["stored_text"] = stored_text
+    return _render_form(channel, state["submitted"], {}, 409, state)

@@ -6,6 +6,7 @@ from sqlmodel import Session, col, select
 
 from app.models import Channel, ChannelHistory, User, WeeklySpend
 from channels import queries
+from channels.edits import ReadAt
 from channels.inputs import ChannelInput, SpendInput
 from tests import factories
 
@@ -96,16 +97,23 @@ def test_save_spend_upserts_and_deletes_one_row(db: Session) -> None:
     ch = factories.channel(db)
     week = date(2026, 1, 5)
     cid = ch.id or 0
-    queries.save_spend(session=db, channel_id=cid, week=week, data=SpendInput(1_000, 100, 5))
-    db.commit()
-    queries.save_spend(session=db, channel_id=cid, week=week, data=SpendInput(2_500, None, None))
-    db.commit()
+
+    def save(data: SpendInput, read: ReadAt) -> queries.SpendSaved:
+        saved = queries.save_spend(
+            session=db, channel_id=cid, week=week, data=data, read=read, user_id=None
+        )
+        db.commit()
+        return saved
+
+    assert save(SpendInput(1_000, 100, 5), ReadAt()) == queries.SpendSaved()
+    first = {"amount_minor": 1_000, "impressions": 100, "clicks": 5}
+    assert save(SpendInput(2_500, None, None), ReadAt(1, first)) == queries.SpendSaved()
     rows = db.exec(select(WeeklySpend)).all()
-    assert [(r.week, r.amount_minor, r.impressions, r.clicks) for r in rows] == [
-        (week, 2_500, None, None)
+    assert [(r.week, r.amount_minor, r.impressions, r.clicks, r.version) for r in rows] == [
+        (week, 2_500, None, None, 2)
     ]
-    queries.save_spend(session=db, channel_id=cid, week=week, data=SpendInput(None, None, None))
-    db.commit()
+    second = {"amount_minor": 2_500, "impressions": None, "clicks": None}
+    assert save(SpendInput(None, None, None), ReadAt(2, second)) == queries.SpendSaved()
     assert db.exec(select(WeeklySpend)).all() == []
     assert queries.spend_total(session=db, channel_id=cid) == 0
 
@@ -125,7 +133,7 @@ def test_spend_grid_shows_recent_weeks_and_older_data(db: Session) -> None:
         current - timedelta(weeks=3),
         date(2025, 1, 6),
     ]
-    assert grid.rows[0] == queries.SpendRow(current, 1_000, 50, 2)
+    assert grid.rows[0] == queries.SpendRow(current, 1_000, 50, 2, version=1)
     assert grid.rows[1] == queries.SpendRow(current - timedelta(weeks=1))
     assert grid.total_minor == 1_250
     assert queries.spend_total(session=db, channel_id=ch.id or 0) == 1_250

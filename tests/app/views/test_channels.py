@@ -11,6 +11,7 @@ from app.models import Channel, ChannelHistory, User, WeeklySpend
 from channels import queries
 from kernel.weeks import utcnow, week_of
 from tests import factories
+from tests.edit_forms import channel_form_state, spend_row_state
 
 HX = {"HX-Request": "true"}
 FORM = {
@@ -155,9 +156,11 @@ def test_edit_writes_history_only_when_ring_or_status_changes(
     editor_client.post("/channels/new", data=FORM)
     [ch] = _channels(db)
     same_ring = FORM | {"name": "google ads — LONG tail", "notes": "renamed"}
-    assert editor_client.post(f"/channels/{ch.id}/edit", data=same_ring).status_code == 302
+    read = channel_form_state(editor_client, ch)
+    assert editor_client.post(f"/channels/{ch.id}/edit", data=same_ring | read).status_code == 302
     moved = same_ring | {"ring": "inner", "status": "focus"}
-    assert editor_client.post(f"/channels/{ch.id}/edit", data=moved).status_code == 302
+    read = channel_form_state(editor_client, ch)
+    assert editor_client.post(f"/channels/{ch.id}/edit", data=moved | read).status_code == 302
     [ch] = _channels(db)
     assert (ch.name, ch.ring, ch.status, ch.notes) == (
         "google ads — LONG tail",
@@ -264,7 +267,9 @@ def test_saving_a_cell_upserts_the_week_and_updates_the_totals(
     assert re.search(r'id="channel-numbers"[^>]*hx-swap-oob="true"', html)
     assert 'id="channel-spend">1,334.50 USD</span>' in html
     assert '<span id="spend-grid-total" hx-swap-oob="true">1,334.50</span>' in html
-    status, html = _save(editor_client, ch, week, amount="99", impressions="900", clicks="30")
+    read = spend_row_state(editor_client, ch, week)
+    cells = {"amount": "99", "impressions": "900", "clicks": "30"}
+    status, html = _save(editor_client, ch, week, **cells, **read)
     assert status == 200
     assert _spend_rows(db)[-1] == (week, 9_900, 900, 30)
     assert len(_spend_rows(db)) == 2
@@ -274,7 +279,8 @@ def test_clearing_the_amount_deletes_the_week(editor_client: FlaskClient, db: Se
     ch = factories.channel(db)
     week = _this_week()
     factories.spend(db, ch, week, 5_000, impressions=100)
-    status, html = _save(editor_client, ch, week, amount="", impressions="100", clicks="")
+    read = spend_row_state(editor_client, ch, week)
+    status, html = _save(editor_client, ch, week, amount="", impressions="100", clicks="", **read)
     assert status == 200
     assert _spend_rows(db) == []
     assert 'id="channel-spend">0.00 USD</span>' in html
