@@ -103,23 +103,20 @@ def _revenue_per_lead(as_of: AsOf) -> Any:
             .where(purchase.purchased_on <= as_of.day).group_by(purchase.lead_id).subquery())
 
 
-def _moments_query(as_of: AsOf, channel_id: int | None, *grouping: Any) -> Any:
-    """Return a select of (*grouping, leads, customers, Σ revenue, Σ revenue²) in minor units.
-
-    Leads created up to the as-of day, revenue up to it; the caller groups by `grouping`.
-    """
-    lead = _lead()
-    bought = _revenue_per_lead(as_of)
+def _moment_columns(bought: Any) -> list[Any]:
+    """Return the aggregates (leads, customers, Σ revenue, Σ revenue²) in minor units."""
     revenue = sa.func.coalesce(bought.c.revenue, 0)
     # Σx² in double precision: squared minor units overflow SQLite's 64-bit integers.
     as_float = sa.cast(revenue, sa.Float)
-    query = (
-        sa.select(*grouping, sa.func.count(), sa.func.count(bought.c.lead_id),
-                  sa.func.coalesce(sa.func.sum(revenue), 0),
-                  sa.func.coalesce(sa.func.sum(as_float * as_float), 0.0))
-        .select_from(Lead.__table__.outerjoin(bought, bought.c.lead_id == lead.id))  # type: ignore[attr-defined]
-        .where(lead.created_at < as_of.end_utc)
-    )
+    return [sa.func.count(), sa.func.count(bought.c.lead_id),
+            sa.func.coalesce(sa.func.sum(revenue), 0),
+            sa.func.coalesce(sa.func.sum(as_float * as_float), 0.0)]
+
+
+def _within(query: Any, as_of: AsOf, channel_id: int | None) -> Any:
+    """Return the query limited to leads created up to the as-of day (of one channel)."""
+    lead = _lead()
+    query = query.where(lead.created_at < as_of.end_utc)
     return query if channel_id is None else query.where(lead.channel_id == channel_id)
 
 
@@ -127,24 +124,51 @@ def _moments(row: Any) -> Moments:
     return Moments(int(row[0]), int(row[1]), float(row[2]), float(row[3]))
 
 
-def top_values(*, session: Session, attribute: str, as_of: AsOf, channel_id: int | None = None,
-               limit: int) -> AttributeValues:
-    """Return the `limit` most frequent values of an attribute with the totals over all values.
+def all_leads_moments(*, session: Session, as_of: AsOf, channel_id: int | None = None) -> Moments:
+    """Return the moments of every lead created up to the as-of day (revenue up to it)."""
+    bought = _revenue_per_lead(as_of)
+    query = sa.select(*_moment_columns(bought)).select_from(
+        Lead.__table__.outerjoin(bought, bought.c.lead_id == _lead().id))  # type: ignore[attr-defined]
+    return _moments(session.connection().execute(_within(query, as_of, channel_id)).one())
 
-    One GROUP BY; window sums over the groups give the attribute's totals and its number of
-    distinct values before LIMIT keeps the top rows.
+
+def top_values(*, session: Session, attributes: tuple[str, ...], as_of: AsOf,
+               channel_id: int | None = None, limit: int) -> list[AttributeValues]:
+    """Return the `limit` most frequent values of each attribute, with totals over all values.
+
+    One query for all the attributes: a GROUP BY (key, value) over the leads' attribute pairs,
+    window functions per key that rank the values and sum every value's moments (before the
+    rank filter keeps the top ones), so Python receives at most len(attributes) × limit rows.
     """
-    value = _lead().attributes[attribute].as_string()
-    base = _moments_query(as_of, channel_id, value).where(value.is_not(None)).group_by(value)
-    columns = list(base.selected_columns)[1:]
-    totals = [sa.func.sum(c).over() for c in columns]
-    query = (base.add_columns(*totals, sa.func.count().over())
-             .order_by(columns[0].desc(), value).limit(max(1, limit)))
-    rows = list(session.connection().execute(query))
+    if not attributes:
+        return []
+    connection = session.connection()
+    pairs, bought = _key_value_pairs(connection), _revenue_per_lead(as_of)
+    columns = _moment_columns(bought)
+    per_key = {"partition_by": pairs.c.key}
+    grouped = _within(
+        sa.select(pairs.c.key, pairs.c.value, *columns,
+                  *(sa.func.sum(c).over(**per_key) for c in columns),
+                  sa.func.count().over(**per_key),
+                  sa.func.row_number().over(**per_key, order_by=(columns[0].desc(),
+                                                                 pairs.c.value)))
+        .select_from(_leads_with_pairs(pairs).outerjoin(bought, bought.c.lead_id == _lead().id))
+        .where(pairs.c.key.in_(attributes), pairs.c.value.is_not(None))
+        .group_by(pairs.c.key, pairs.c.value), as_of, channel_id).subquery()
+    ranked = list(grouped.c)
+    query = sa.select(grouped).where(ranked[-1] <= max(1, limit)).order_by(ranked[0], ranked[-1])
+    found: dict[str, list[Any]] = {}
+    for row in connection.execute(query):
+        found.setdefault(str(row[0]), []).append(row)
+    return [_attribute_values(key, found.get(key, [])) for key in attributes]
+
+
+def _attribute_values(attribute: str, rows: list[Any]) -> AttributeValues:
+    """Return an attribute's values from rows (key, value, 4 moments, 4 totals, count, rank)."""
     if not rows:
         return AttributeValues(attribute, (), Moments(0, 0, 0.0, 0.0), 0)
-    top = tuple((str(r[0]), _moments(r[1:5])) for r in rows)
-    return AttributeValues(attribute, top, _moments(rows[0][5:9]), int(rows[0][9]))
+    top = tuple((str(r[1]), _moments(r[2:6])) for r in rows)
+    return AttributeValues(attribute, top, _moments(rows[0][6:10]), int(rows[0][10]))
 
 
 def segment_moments(*, session: Session, as_of: AsOf, channel_id: int | None = None,
@@ -154,16 +178,14 @@ def segment_moments(*, session: Session, as_of: AsOf, channel_id: int | None = N
 
     Of the limits.max_attributes most used attributes, each one with at most
     limits.max_distinct values gives its limits.top_values most frequent values and one
-    "other" row pooling the rest: 2 + max_attributes queries at most.
+    "other" row pooling the rest: three queries, whatever the data holds.
     """
-    connection = session.connection()
-    totals = list(connection.execute(_moments_query(as_of, channel_id)))
+    everyone = all_leads_moments(session=session, as_of=as_of, channel_id=channel_id)
     uses, total_keys = attribute_uses(session=session, as_of=as_of, channel_id=channel_id,
                                       limit=limits.max_attributes)
     plan = plan_attributes(uses, total_keys, limits)
     values: list[SegmentValue] = []
-    for key in plan.compared:
-        values += pooled_values(top_values(session=session, attribute=key, as_of=as_of,
-                                           channel_id=channel_id, limit=limits.top_values))
-    everyone = _moments(totals[0]) if totals else Moments(0, 0, 0.0, 0.0)
+    for found in top_values(session=session, attributes=plan.compared, as_of=as_of,
+                            channel_id=channel_id, limit=limits.top_values):
+        values += pooled_values(found)
     return values, everyone, plan
