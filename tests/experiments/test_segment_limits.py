@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
@@ -138,3 +139,19 @@ def test_boschloo_tests_of_a_page_share_one_budget() -> None:
     adjusted = multipletests(raw, method="fdr_bh")[1]
     for v, p in zip("abc", adjusted, strict=True):
         assert found[v].conversion_p == pytest.approx(p, rel=1e-9)
+
+
+def test_the_cheap_choice_keeps_false_positives_at_most_alpha() -> None:
+    # Seeded null simulation: a 4-lead value against 3,000 other leads, both converting at
+    # 3 %. Expected customers < 5 and the table is too big for Boschloo: Fisher's test runs.
+    rng = np.random.default_rng(12)
+    n_rest, n_seg, rate, runs = 3_000, 4, 0.03, 2_000
+    rejected, names = 0, set()
+    for x_rest, x_seg in zip(rng.binomial(n_rest, rate, runs), rng.binomial(n_seg, rate, runs),
+                             strict=True):
+        test = segment_conversion_test(int(x_rest), n_rest, int(x_seg), n_seg, 2500)
+        assert test is not None
+        names.add(test.name)
+        rejected += test.p_value < 0.05
+    assert names == {"fisher_exact"}
+    assert rejected / runs <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / runs)
