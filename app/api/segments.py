@@ -1,9 +1,11 @@
 """GET /api/v1/segments: attribute values against the rest, and what was left out (SPEC §6)."""
 
+import re
 from typing import Any
 
 from flask import request
 
+from app import MAX_ROW_ID
 from app.api import bp
 from app.api.metrics import AS_OF, _as_of
 from app.api.openapi import add_schema, error_response, json_response, object_schema, operation
@@ -84,10 +86,11 @@ def _channel_id() -> int | None:
     raw = request.args.get("channel_id", "")
     if not raw:
         return None
-    if not raw.isdigit():
+    if not re.fullmatch(r"[0-9]+", raw):
         raise ApiError(400, "channel_id must be a channel's id (a whole number).",
                        {"parameter": "channel_id"})
-    if get_session().get(Channel, int(raw)) is None:
+    # Ids beyond what the database stores cannot name a channel (and would overflow there).
+    if int(raw) > MAX_ROW_ID or get_session().get(Channel, int(raw)) is None:
         raise ApiError(404, f"There is no channel with id {raw}.")
     return int(raw)
 

@@ -63,10 +63,19 @@ def test_segments_api_reports_pooled_and_skipped(
         assert row["conversion_p"] == pytest.approx(min(1.0, p), rel=1e-9)
 
 
-def test_segments_api_names_a_bad_channel(client: FlaskClient, headers: dict[str, str]) -> None:
-    bad = client.get("/api/v1/segments?channel_id=abc", headers=headers)
+@pytest.mark.parametrize("text", ["abc", "²", "-1", "1.0"])
+def test_segments_api_names_a_bad_channel(
+    client: FlaskClient, headers: dict[str, str], text: str
+) -> None:
+    bad = client.get(f"/api/v1/segments?channel_id={text}", headers=headers)
     assert bad.status_code == 400 and bad.get_json()["error"]["details"] == {
         "parameter": "channel_id"}
-    missing = client.get("/api/v1/segments?channel_id=999", headers=headers)
+
+
+@pytest.mark.parametrize("number", ["999", "99999999999999999999"])
+def test_segments_api_unknown_channel_is_404(
+    client: FlaskClient, headers: dict[str, str], number: str
+) -> None:
+    missing = client.get(f"/api/v1/segments?channel_id={number}", headers=headers)
     assert missing.status_code == 404
-    assert missing.get_json()["error"]["message"] == "There is no channel with id 999."
+    assert missing.get_json()["error"]["message"] == f"There is no channel with id {number}."
