@@ -20,6 +20,14 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _count(name: str, default: int) -> int:
+    """Return a whole-number limit ≥ 1 from the environment; a clear error names a bad one."""
+    text = os.environ.get(name, str(default)).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
 def from_environment() -> dict[str, Any]:
     """Return the app configuration read from environment variables."""
     instance = Path(os.environ.get("BULLSEYE_INSTANCE", ROOT / "instance"))
@@ -36,4 +44,10 @@ def from_environment() -> dict[str, Any]:
         "LOGIN_ATTEMPTS": int(os.environ.get("LOGIN_ATTEMPTS", "10")),
         "LOGIN_WINDOW_SECONDS": int(os.environ.get("LOGIN_WINDOW_SECONDS", "900")),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:8000"),
+        # Segment insights' bounds (issue 12): see experiments.segment_limits.
+        "SEGMENT_TOP_VALUES": _count("SEGMENT_TOP_VALUES", 20),
+        "SEGMENT_MAX_VALUES": _count("SEGMENT_MAX_VALUES", 1000),
+        "SEGMENT_MAX_ATTRIBUTES": _count("SEGMENT_MAX_ATTRIBUTES", 25),
+        "SEGMENT_EXACT_MAX_TABLE": _count("SEGMENT_EXACT_MAX_TABLE", 2500),
+        "SEGMENT_EXACT_BUDGET": _count("SEGMENT_EXACT_BUDGET", 20000),
     }

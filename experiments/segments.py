@@ -7,9 +7,10 @@ inputs and major units in the results. p-values are corrected across all values 
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from experiments.families import adjust_p_values
-from experiments.proportions import TestResult, conversion_test
+from experiments.proportions import TestResult, exact_test, expected_cells_ok, z_test
 from experiments.verdict import format_p
 from kernel.money import MINOR_PER_UNIT
 
@@ -77,9 +78,46 @@ def welch_moments(rest: Moments, segment: Moments) -> TestResult | None:
                             segment.mean, segment.variance, segment.leads)
 
 
+def fisher_test(x_a: int, n_a: int, x_b: int, n_b: int) -> TestResult:
+    """Return Fisher's two-sided exact test of the 2×2 table (cost grows with n, not n²)."""
+    from scipy import stats
+    p = float(stats.fisher_exact([[x_a, x_b], [n_a - x_a, n_b - x_b]]).pvalue)
+    return TestResult("fisher_exact", None, 1.0 if math.isnan(p) else min(1.0, max(0.0, p)))
+
+
+def segment_conversion_test(x_a: int, n_a: int, x_b: int, n_b: int,
+                            exact_max_table: int) -> TestResult | None:
+    """Return a conversion test whose cost is bounded; None when a group has no leads.
+
+    The z-test when every expected cell is ≥ 5 (SPEC §4). Otherwise an exact test: Boschloo's
+    when its table of outcomes, (n_a + 1)·(n_b + 1), is at most exact_max_table (its cost
+    grows with that product: ~0.1 s at 1,000, ~7 s for one lead against 20,000), else
+    Fisher's, which is exact too (conditional, so conservative) and takes milliseconds.
+    """
+    if n_a <= 0 or n_b <= 0:
+        return None
+    if expected_cells_ok(x_a, n_a, x_b, n_b):
+        return z_test(x_a, n_a, x_b, n_b)
+    if (n_a + 1) * (n_b + 1) <= exact_max_table:
+        return exact_test(x_a, n_a, x_b, n_b)
+    return fisher_test(x_a, n_a, x_b, n_b)
+
+
+class SegmentValue(NamedTuple):
+    """One row to compare: an attribute value (or, with pooled > 0, its pooled other values)."""
+
+    attribute: str
+    value: str
+    moments: Moments
+    pooled: int = 0
+
+
 @dataclass(frozen=True)
 class SegmentInsight:
-    """One attribute value against the rest: sizes, rates, revenue, corrected p-values."""
+    """One attribute value against the rest: sizes, rates, revenue, corrected p-values.
+
+    pooled > 0 marks the "other" row of an attribute: its less frequent values pooled.
+    """
 
     attribute: str
     value: str
@@ -90,6 +128,14 @@ class SegmentInsight:
     revenue_p: float | None
     enough_data: bool
     significant: bool
+    pooled: int = 0
+
+    @property
+    def label(self) -> str:
+        """Return the value as shown: itself, or 'other (N values)' for the pooled row."""
+        if not self.pooled:
+            return self.value
+        return f"other ({self.pooled:,} value{'s' if self.pooled != 1 else ''})"
 
     @property
     def difference(self) -> float | None:
@@ -115,36 +161,56 @@ class SegmentRule:
     min_customers: int = 5
     alpha: float = 0.05
     method: str = "holm"
+    exact_max_table: int = 2500
+    exact_budget: int = 20000
+
+    def exact_allowance(self, spent: int) -> int:
+        """Return the largest Boschloo table still allowed after `spent` table cells."""
+        return min(self.exact_max_table, self.exact_budget - spent)
 
     def enough(self, m: Moments) -> bool:
         """Return True when a side reaches the minimum sample."""
         return m.leads >= self.min_leads and m.customers >= self.min_customers
 
 
-def segment_insights(values: list[tuple[str, str, Moments]], totals: Moments,
+def segment_insights(values: list[SegmentValue], totals: Moments,
                      rule: SegmentRule = SegmentRule()) -> list[SegmentInsight]:
-    """Return every (attribute, value) against the rest, ranked by effect on conversion.
+    """Return every attribute value (or pooled row) against the rest, ranked by effect.
 
-    Conversion and revenue p-values are each corrected across all values (rule.method).
-    Values with enough data on both sides come first, by largest absolute difference.
+    One conversion test (segment_conversion_test) and one Welch test per row. Boschloo's
+    tests of a page share a budget of rule.exact_budget table cells, spent in row order, so
+    the page's cost is bounded; beyond it Fisher's exact test is used. Conversion and
+    revenue p-values are each corrected across all rows (rule.method). Rows with enough data
+    on both sides come first, by largest absolute difference in conversion.
     """
-    pairs = [(attribute, value, m, totals - m) for attribute, value, m in values]
-    conv = [conversion_test(r.customers, r.leads, m.customers, m.leads) for *_, m, r in pairs]
-    welch = [welch_moments(r, m) for *_, m, r in pairs]
+    rests = [totals - v.moments for v in values]
+    conv, spent = [], 0
+    for v, r in zip(values, rests, strict=True):
+        test = segment_conversion_test(r.customers, r.leads, v.moments.customers,
+                                       v.moments.leads, rule.exact_allowance(spent))
+        spent += (r.leads + 1) * (v.moments.leads + 1) if _is_boschloo(test) else 0
+        conv.append(test)
+    welch = [welch_moments(r, v.moments) for v, r in zip(values, rests, strict=True)]
     conv_p = _corrected([None if t is None else t.p_value for t in conv], rule.method)
     rev_p = _corrected([None if t is None else t.p_value for t in welch], rule.method)
     found = []
-    for (attribute, value, m, r), test, cp, rp in zip(pairs, conv, conv_p, rev_p, strict=True):
+    for v, r, test, cp, rp in zip(values, rests, conv, conv_p, rev_p, strict=True):
+        m = v.moments
         enough = rule.enough(m) and rule.enough(r)
         significant = enough and cp is not None and cp < rule.alpha and m.conversion != r.conversion
-        found.append(SegmentInsight(attribute, value, m, r, None if test is None else test.name,
-                                    cp, rp, enough, significant))
+        found.append(SegmentInsight(v.attribute, v.value, m, r,
+                                    None if test is None else test.name, cp, rp, enough,
+                                    significant, v.pooled))
     return sorted(found, key=_rank)
 
 
-def _rank(insight: SegmentInsight) -> tuple[bool, float, str, str]:
+def _is_boschloo(test: TestResult | None) -> bool:
+    return test is not None and test.name == "boschloo_exact"
+
+
+def _rank(insight: SegmentInsight) -> tuple[bool, float, str, int, str]:
     effect = abs(insight.difference) if insight.difference is not None else -1.0
-    return (not insight.enough_data, -effect, insight.attribute, insight.value)
+    return (not insight.enough_data, -effect, insight.attribute, insight.pooled, insight.value)
 
 
 def _corrected(p_values: list[float | None], method: str) -> list[float | None]:
@@ -162,9 +228,10 @@ def top_finding(insights: list[SegmentInsight], rule: SegmentRule = SegmentRule(
                 f"at least {rule.min_leads} leads and {rule.min_customers} customers.")
     seg, rest = top.segment.conversion or 0.0, top.rest.conversion or 0.0
     if seg == rest:
-        return f"No attribute value changes conversion; {top.attribute} = {top.value} included."
-    lead = (f"{top.value} leads ({top.attribute}) convert at {seg * 100:.1f} % vs "
-            f"{rest * 100:.1f} % for the rest")
+        return f"No attribute value changes conversion; {top.attribute} = {top.label} included."
+    who = (f"{top.value} leads ({top.attribute})" if not top.pooled else
+           f"Leads with one of the {top.pooled:,} less common {top.attribute} values")
+    lead = f"{who} convert at {seg * 100:.1f} % vs {rest * 100:.1f} % for the rest"
     p = f"{format_p(top.conversion_p)} after correction"
     if top.significant:
         return f"{lead} ({p})."

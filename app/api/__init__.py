@@ -15,6 +15,7 @@ from app.api import (  # noqa: E402, F401
     health,
     metrics,
     openapi,
+    segments,
     write_batches,
     write_channels,
 )

@@ -3,6 +3,8 @@
 import re
 from dataclasses import dataclass, replace
 
+from flask import current_app
+
 from app.db import get_session
 from app.results.cache import cached
 from app.settings import load_settings
@@ -10,8 +12,9 @@ from cohorts.queries import AsOf
 from experiments.groups import GroupSpec, GroupSpecError, parse_group
 from experiments.matrix import ConversionMatrix, conversion_matrix
 from experiments.queries import GroupLeads, UnknownGroupError, channel_conversions, group_leads
+from experiments.segment_limits import SegmentLimits, SegmentReport
 from experiments.segment_queries import segment_moments
-from experiments.segments import SegmentInsight, SegmentRule, segment_insights
+from experiments.segments import SegmentRule, segment_insights
 from experiments.stats import (
     ADJUSTMENTS,
     METRICS,
@@ -170,15 +173,29 @@ def channel_matrix(as_of: AsOf, method: str) -> ConversionMatrix:
     return cached(("conversion_matrix", as_of, method, rule), build)
 
 
-def segment_report(as_of: AsOf, channel_id: int | None,
-                   method: str) -> tuple[list[SegmentInsight], SegmentRule]:
-    """Return every attribute value against the rest (one channel or all), ranked; cached."""
+def segment_limits() -> tuple[SegmentLimits, tuple[int, int]]:
+    """Return the segments page's bounds and Boschloo's (table limit, page budget)."""
+    config = current_app.config
+    limits = SegmentLimits(config.get("SEGMENT_TOP_VALUES", 20),
+                           config.get("SEGMENT_MAX_VALUES", 1000),
+                           config.get("SEGMENT_MAX_ATTRIBUTES", 25))
+    return limits, (config.get("SEGMENT_EXACT_MAX_TABLE", 2500),
+                    config.get("SEGMENT_EXACT_BUDGET", 20000))
+
+
+def segment_report(as_of: AsOf, channel_id: int | None, method: str) -> SegmentReport:
+    """Return the compared attribute values against the rest (one channel or all); cached.
+
+    Bounded by segment_limits(): the most used attributes, their most frequent values and
+    an "other" row each; attributes with too many values are listed as skipped.
+    """
     g = guard()
-    rule = SegmentRule(g.min_leads, g.min_customers, g.alpha, method)
+    limits, exact = segment_limits()
+    rule = SegmentRule(g.min_leads, g.min_customers, g.alpha, method, *exact)
 
-    def build() -> list[SegmentInsight]:
-        values, totals = segment_moments(session=get_session(), as_of=as_of,
-                                         channel_id=channel_id)
-        return segment_insights(values, totals, rule)
+    def build() -> SegmentReport:
+        values, totals, plan = segment_moments(session=get_session(), as_of=as_of,
+                                               channel_id=channel_id, limits=limits)
+        return SegmentReport(segment_insights(values, totals, rule), plan, limits, rule)
 
-    return cached(("segment_insights", as_of, channel_id, rule), build), rule
+    return cached(("segment_insights", as_of, channel_id, rule, limits), build)

@@ -10,7 +10,7 @@ from app.views.compare import ADJUSTMENT_LABELS
 from app.views.dashboard import requested_as_of
 from app.views.pickers import choices
 from experiments.segments import top_finding
-from experiments.verdict import OBSERVATIONAL_CAVEAT, format_p
+from experiments.verdict import OBSERVATIONAL_CAVEAT, TEST_LABELS, format_p
 
 bp = Blueprint("segments", __name__, url_prefix="/segments")
 
@@ -28,10 +28,11 @@ def index() -> Any:
     method = adjustment(request.args.get("method"))
     channels = choices().channels
     channel_id = _channel_id(request.args.get("channel"), channels)
-    insights, rule = segment_report(as_of, channel_id, method)
+    report = segment_report(as_of, channel_id, method)
     return render_page_or_partial(
         "segments/index.html", "segments/_insights.html",
-        insights=insights, finding=top_finding(insights, rule), rule=rule,
+        insights=report.insights, finding=top_finding(report.insights, report.rule),
+        rule=report.rule, plan=report.plan, limits=report.limits, test_labels=TEST_LABELS,
         channels=channels, channel_id=channel_id, method=method, methods=ADJUSTMENT_LABELS,
         as_of=as_of.day, as_of_error=as_of_error, format_p=format_p,
         caveat=OBSERVATIONAL_CAVEAT,

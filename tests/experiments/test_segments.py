@@ -10,6 +10,7 @@ from experiments.matrix import conversion_matrix
 from experiments.segments import (
     Moments,
     SegmentRule,
+    SegmentValue,
     segment_insights,
     top_finding,
     welch_from_stats,
@@ -54,21 +55,23 @@ def test_welch_edges() -> None:
 
 def test_insights_correct_rank_and_explain() -> None:
     totals = Moments(1000, 100, 0.0, 0.0)
-    values = [("industry", "saas", Moments(200, 40, 0, 0)),
-              ("industry", "retail", Moments(300, 25, 0, 0)),
-              ("region", "EU", Moments(500, 52, 0, 0)),
-              ("role", "cto", Moments(20, 4, 0, 0))]
+    values = [SegmentValue("industry", "saas", Moments(200, 40, 0, 0)),
+              SegmentValue("industry", "retail", Moments(300, 25, 0, 0)),
+              SegmentValue("region", "EU", Moments(500, 52, 0, 0)),
+              SegmentValue("role", "cto", Moments(20, 4, 0, 0))]
     found = segment_insights(values, totals)
     raw = []
-    for _, _, m in values:
+    for _, _, m, _ in values:
         rest = totals - m
+        # cto: 2 expected customers, and a (981 × 21)-table is beyond Boschloo's limit: Fisher.
         raw.append(proportions_ztest([m.customers, rest.customers], [m.leads, rest.leads])[1]
-                   if m.leads >= 30 else stats.boschloo_exact(
+                   if m.leads >= 30 else stats.fisher_exact(
                        [[rest.customers, m.customers],
                         [rest.leads - rest.customers, m.leads - m.customers]]).pvalue)
-    holm = dict(zip([v for _, v, _ in values], multipletests(raw, method="holm")[1],
+    holm = dict(zip([v.value for v in values], multipletests(raw, method="holm")[1],
                     strict=True))
     assert [s.value for s in found] == ["saas", "retail", "EU", "cto"]
+    assert [s.conversion_test for s in found] == ["z_test"] * 3 + ["fisher_exact"]
     for s in found:
         assert s.conversion_p is not None
         np.testing.assert_allclose(s.conversion_p, holm[s.value], rtol=1e-9)

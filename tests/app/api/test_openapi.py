@@ -57,6 +57,7 @@ def test_paths_and_parameters_come_from_the_routes(spec: dict[str, Any]) -> None
         "/metrics/cohorts",
         "/openapi.json",
         "/purchases",
+        "/segments",
     ]
     one = spec["paths"]["/channels/{channel_id}"]
     assert one["parameters"] == [
@@ -186,6 +187,10 @@ EXAMPLES = [
             f"&b=channel:{ids['seo']}&metric=roi&age=-1", 400),
     Example("get", "/compare", lambda ids: "/compare?a=channel:1&b=channel:1", 401,
             authorised=False),
+    Example("get", "/segments", lambda ids: f"/segments?channel_id={ids['ads']}", 200),
+    Example("get", "/segments", lambda ids: "/segments?channel_id=x", 400),
+    Example("get", "/segments", lambda ids: "/segments?channel_id=999999", 404),
+    Example("get", "/segments", lambda ids: "/segments", 401, authorised=False),
     *WRITE_EXAMPLES,
 ]
 

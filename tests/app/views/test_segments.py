@@ -155,14 +155,36 @@ def test_queries_aggregate_per_value(db: Session, dataset: dict[str, Any]) -> No
     assert attribute_keys(session=db) == ["industry", "region", "role"]
     assert attribute_keys(session=db, channel_id=dataset["refs"]) == ["industry", "region"]
     assert dict(attribute_values(session=db, attribute="industry"))["saas"] == 201
-    values, totals = segment_moments(session=db, as_of=AsOf(day=date(2026, 3, 1)))
+    values, totals, plan = segment_moments(session=db, as_of=AsOf(day=date(2026, 3, 1)))
+    assert plan.compared == ("industry", "region") and not plan.skipped  # role: after as-of
     revenue = np.array(known.revenue, dtype=float)
     assert (totals.leads, totals.customers) == (600, sum(known.converted))
     np.testing.assert_allclose([totals.revenue_sum, totals.revenue_sq_sum],
                                [revenue.sum(), (revenue**2).sum()])
-    eu = next(m for key, value, m in values if (key, value) == ("region", "EU"))
+    eu = next(v.moments for v in values if (v.attribute, v.value) == ("region", "EU"))
     inside = np.array([a.get("region") == "EU" for a in known.attributes])
     assert eu.leads == inside.sum() and eu.revenue_sum == revenue[inside].sum()
+
+
+def test_page_names_skipped_attributes_pooled_values_and_tests(
+    app: Flask, viewer_client: FlaskClient, dataset: dict[str, Any]
+) -> None:
+    app.config.update(SEGMENT_TOP_VALUES=1, SEGMENT_MAX_VALUES=2, SEGMENT_MAX_ATTRIBUTES=2)
+    html = unescape(viewer_client.get(f"/segments/?as_of={AS_OF}").get_data(as_text=True))
+    assert "industry: 3 distinct values, skipped — too many to compare (at most 2)." in html
+    assert 'data-segment="industry=' not in html
+    known: Known = dataset["known"]
+    regions = [a.get("region") for a in known.attributes]
+    top, pooled = sorted(REGIONS, key=lambda r: (-regions.count(r), r))
+    assert f'data-segment="region={top}"' in html and f'data-segment="region={pooled}"' not in html
+    row = html[html.index('data-segment="region:other" data-pooled="1"'):]
+    assert "<em>other (1 value)</em>" in row[:row.index("</tr>")]
+    leads = row[row.index('class="num">') + len('class="num">'):]
+    assert leads[:leads.index("<")] == str(regions.count(pooled))
+    assert 'data-stat="conversion-test" data-value="z_test">Two-proportion z-test (pooled)' in row
+    app.config.update(SEGMENT_MAX_ATTRIBUTES=1)  # industry (on every lead) is the one looked at
+    html = unescape(viewer_client.get(f"/segments/?as_of={AS_OF}").get_data(as_text=True))
+    assert "1 more attribute not compared: only the 1 most used attribute is." in html
 
 
 def test_empty_database_explains(viewer_client: FlaskClient) -> None:
