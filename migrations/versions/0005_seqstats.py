@@ -1,7 +1,7 @@
 """sequential tests: the customer minimum counts both groups together; mixture tuning
 
-Revision ID: 0004_seqstats
-Revises: 0003
+Revision ID: 0005_seqstats
+Revises: 0004_edits
 Create Date: 2026-11-29 02:15:00
 """
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0004_seqstats'
-down_revision: str | None = '0003'
+revision: str = '0005_seqstats'
+down_revision: str | None = '0004_edits'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
