@@ -44,7 +44,7 @@ def from_environment() -> dict[str, Any]:
         "LOGIN_ATTEMPTS": int(os.environ.get("LOGIN_ATTEMPTS", "10")),
         "LOGIN_WINDOW_SECONDS": int(os.environ.get("LOGIN_WINDOW_SECONDS", "900")),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:8000"),
-        # Segment insights' bounds (issue 12): see experiments.segment_limits.
+        # Segment insights' bounds (issue 12): see experiments.segments.limits.
         "SEGMENT_TOP_VALUES": _count("SEGMENT_TOP_VALUES", 20),
         "SEGMENT_MAX_VALUES": _count("SEGMENT_MAX_VALUES", 1000),
         "SEGMENT_MAX_ATTRIBUTES": _count("SEGMENT_MAX_ATTRIBUTES", 25),

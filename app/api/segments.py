@@ -14,8 +14,8 @@ from app.errors import ApiError
 from app.models import Channel
 from app.results.comparisons import adjustment, segment_report
 from experiments.families import ADJUSTMENTS
-from experiments.segment_limits import SegmentReport
-from experiments.segments import SegmentInsight, top_finding
+from experiments.segments.insights import SegmentInsight, top_finding
+from experiments.segments.limits import SegmentReport
 
 NUMBER = {"type": ["number", "null"]}
 SIDE = add_schema("SegmentSide", object_schema({

@@ -12,9 +12,9 @@ from cohorts.queries import AsOf
 from experiments.groups import GroupSpec, GroupSpecError, parse_group
 from experiments.matrix import ConversionMatrix, conversion_matrix
 from experiments.queries import GroupLeads, UnknownGroupError, channel_conversions, group_leads
-from experiments.segment_limits import SegmentLimits, SegmentReport
-from experiments.segment_queries import segment_moments
-from experiments.segments import SegmentRule, segment_insights
+from experiments.segments.insights import SegmentRule, segment_insights
+from experiments.segments.limits import SegmentLimits, SegmentReport
+from experiments.segments.queries import segment_moments
 from experiments.stats import (
     ADJUSTMENTS,
     METRICS,

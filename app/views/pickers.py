@@ -13,7 +13,7 @@ from app.db import get_session
 from app.results.cache import cached
 from experiments.groups import GroupSpecError, parse_group
 from experiments.queries import GroupChoices, group_choices
-from experiments.segment_queries import attribute_keys, attribute_values
+from experiments.segments.queries import attribute_keys, attribute_values
 
 PICK_FIELDS: tuple[str, ...] = ("channel", "test", "from", "to", "attribute", "value", "shown")
 

@@ -9,7 +9,7 @@ from app.views import render_page_or_partial
 from app.views.compare import ADJUSTMENT_LABELS
 from app.views.dashboard import requested_as_of
 from app.views.pickers import choices
-from experiments.segments import top_finding
+from experiments.segments.insights import top_finding
 from experiments.verdict import OBSERVATIONAL_CAVEAT, TEST_LABELS, format_p
 
 bp = Blueprint("segments", __name__, url_prefix="/segments")

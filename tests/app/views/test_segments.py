@@ -16,7 +16,7 @@ from statsmodels.stats.proportion import proportions_ztest
 
 from app.models import Lead, Purchase
 from cohorts.queries import AsOf
-from experiments.segment_queries import attribute_keys, attribute_values, segment_moments
+from experiments.segments.queries import attribute_keys, attribute_values, segment_moments
 from kernel.weeks import week_of
 from tests import factories
 

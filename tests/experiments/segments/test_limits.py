@@ -8,23 +8,23 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportions_ztest
 
-import experiments.segments as segments
+import experiments.segments.insights as segments
 from experiments.proportions import TestResult as ConversionTest
-from experiments.segment_limits import (
-    AttributeUse,
-    AttributeValues,
-    SegmentLimits,
-    SkippedAttribute,
-    plan_attributes,
-    pooled_values,
-)
-from experiments.segments import (
+from experiments.segments.insights import (
     Moments,
     SegmentRule,
     SegmentValue,
     segment_conversion_test,
     segment_insights,
     top_finding,
+)
+from experiments.segments.limits import (
+    AttributeUse,
+    AttributeValues,
+    SegmentLimits,
+    SkippedAttribute,
+    plan_attributes,
+    pooled_values,
 )
 
 

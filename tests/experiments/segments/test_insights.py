@@ -7,7 +7,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportions_ztest
 
 from experiments.matrix import conversion_matrix
-from experiments.segments import (
+from experiments.segments.insights import (
     Moments,
     SegmentRule,
     SegmentValue,

@@ -8,7 +8,7 @@ the most frequent values are compared one by one and the remaining ones pooled a
 
 from dataclasses import dataclass
 
-from experiments.segments import Moments, SegmentInsight, SegmentRule, SegmentValue
+from experiments.segments.insights import Moments, SegmentInsight, SegmentRule, SegmentValue
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,13 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-import experiments.segment_queries as segment_queries
-import experiments.segments as segments
+import experiments.segments.insights as segments
+import experiments.segments.queries as segment_queries
 from app.models import Channel, Lead
 from cohorts.queries import AsOf
-from experiments.segment_limits import SegmentLimits, SkippedAttribute
-from experiments.segment_queries import attribute_keys, segment_moments
-from experiments.segments import Moments, SegmentRule, SegmentValue, segment_insights
+from experiments.segments.insights import Moments, SegmentRule, SegmentValue, segment_insights
+from experiments.segments.limits import SegmentLimits, SkippedAttribute
+from experiments.segments.queries import attribute_keys, segment_moments
 from kernel.weeks import week_of
 from tests import factories
 

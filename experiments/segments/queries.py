@@ -17,7 +17,8 @@ from sqlmodel import Session
 
 from cohorts.models import Lead, Purchase
 from cohorts.queries import AsOf
-from experiments.segment_limits import (
+from experiments.segments.insights import Moments, SegmentValue
+from experiments.segments.limits import (
     AttributePlan,
     AttributeUse,
     AttributeValues,
@@ -25,7 +26,6 @@ from experiments.segment_limits import (
     plan_attributes,
     pooled_values,
 )
-from experiments.segments import Moments, SegmentValue
 
 # Attribute keys and values shown in pickers are capped: a free-form attribute (an e-mail
 # domain, say) could have thousands of values, which no select box can show.
