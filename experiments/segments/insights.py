@@ -155,7 +155,8 @@ def _major(minor: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class SegmentRule:
-    """Minimum leads and customers on each side, the significance level and the correction."""
+    """Minimum leads on each side and customers on both sides together (SPEC §4), the
+    significance level and the correction."""
 
     min_leads: int = 30
     min_customers: int = 5
@@ -168,9 +169,10 @@ class SegmentRule:
         """Return the largest Boschloo table still allowed after `spent` table cells."""
         return min(self.exact_max_table, self.exact_budget - spent)
 
-    def enough(self, m: Moments) -> bool:
-        """Return True when a side reaches the minimum sample."""
-        return m.leads >= self.min_leads and m.customers >= self.min_customers
+    def enough(self, segment: Moments, rest: Moments) -> bool:
+        """Return True when a value and the rest together reach the minimum sample."""
+        return (segment.leads >= self.min_leads and rest.leads >= self.min_leads
+                and segment.customers + rest.customers >= self.min_customers)
 
 
 def segment_insights(values: list[SegmentValue], totals: Moments,
@@ -196,7 +198,7 @@ def segment_insights(values: list[SegmentValue], totals: Moments,
     found = []
     for v, r, test, cp, rp in zip(values, rests, conv, conv_p, rev_p, strict=True):
         m = v.moments
-        enough = rule.enough(m) and rule.enough(r)
+        enough = rule.enough(m, r)
         significant = enough and cp is not None and cp < rule.alpha and m.conversion != r.conversion
         found.append(SegmentInsight(v.attribute, v.value, m, r,
                                     None if test is None else test.name, cp, rp, enough,
@@ -225,7 +227,8 @@ def top_finding(insights: list[SegmentInsight], rule: SegmentRule = SegmentRule(
     top = insights[0] if insights else None
     if top is None or not top.enough_data or top.conversion_p is None:
         return ("No attribute value has enough data to judge yet: each value and the rest need "
-                f"at least {rule.min_leads} leads and {rule.min_customers} customers.")
+                f"at least {rule.min_leads} leads, and {rule.min_customers} customers between "
+                "them.")
     seg, rest = top.segment.conversion or 0.0, top.rest.conversion or 0.0
     if seg == rest:
         return f"No attribute value changes conversion; {top.attribute} = {top.label} included."

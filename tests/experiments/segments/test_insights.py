@@ -91,3 +91,19 @@ def test_matrix_tests_each_pair_once_and_mirrors() -> None:
     assert ab.adjusted_p == ba.adjusted_p and ab.difference == -ba.difference  # type: ignore[operator]
     assert ba.significant and not matrix.groups[2].enough_data
     assert not any(c is not None and c.significant for c in matrix.rows[2])
+
+
+def test_a_value_without_customers_is_judged_when_the_rest_has_them() -> None:
+    # SPEC §4 / issue 13: 5 customers in total across the two groups, not 5 on each side.
+    # 0 of 100 leads against 20 of 100 (expected customers 10 a side: the pooled z-test).
+    totals = Moments(200, 20, 0.0, 0.0)
+    values = [SegmentValue("industry", "retail", Moments(100, 0, 0.0, 0.0))]
+    (insight,) = segment_insights(values, totals)
+    assert insight.enough_data and insight.significant
+    _, ref = proportions_ztest([0, 20], [100, 100])
+    assert insight.conversion_p is not None
+    np.testing.assert_allclose(insight.conversion_p, ref, rtol=1e-9)
+    assert ref < 1e-5
+    too_few = segment_insights([SegmentValue("industry", "retail", Moments(100, 0, 0, 0))],
+                               Moments(200, 4, 0.0, 0.0))
+    assert not too_few[0].enough_data
