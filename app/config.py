@@ -2,8 +2,11 @@
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Any
+
+from kernel.weeks import DAYS_AHEAD, EARLIEST_DATE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,6 +21,25 @@ def _secret_key(instance: Path) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _earliest_date() -> date:
+    """Return DATES_EARLIEST (YYYY-MM-DD; default 2000-01-01), refusing other text."""
+    text = os.environ.get("DATES_EARLIEST", "").strip()
+    try:
+        return date.fromisoformat(text) if text else EARLIEST_DATE
+    except ValueError:
+        raise ValueError(f"DATES_EARLIEST must be a date like 2000-01-01, not {text!r}") from None
+
+
+def _days_ahead() -> int:
+    """Return DATES_DAYS_AHEAD (0 to 3660 days after today; default 366)."""
+    text = os.environ.get("DATES_DAYS_AHEAD", "").strip()
+    if not text:
+        return DAYS_AHEAD
+    if not text.isdigit() or int(text) > 3660:
+        raise ValueError(f"DATES_DAYS_AHEAD must be a whole number of days 0-3660, not {text!r}")
+    return int(text)
 
 
 def from_environment() -> dict[str, Any]:
@@ -36,4 +58,6 @@ def from_environment() -> dict[str, Any]:
         "LOGIN_ATTEMPTS": int(os.environ.get("LOGIN_ATTEMPTS", "10")),
         "LOGIN_WINDOW_SECONDS": int(os.environ.get("LOGIN_WINDOW_SECONDS", "900")),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:8000"),
+        "DATES_EARLIEST": _earliest_date(),
+        "DATES_DAYS_AHEAD": _days_ahead(),
     }

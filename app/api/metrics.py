@@ -28,7 +28,8 @@ AS_OF = {
     "required": False,
     "schema": {"type": "string", "format": "date"},
     "description": "Compute as of this date (YYYY-MM-DD); events after it are ignored. "
-    "Default: today in the install's time zone.",
+    "Default: today in the install's time zone. From the date window's first date "
+    "(DATES_EARLIEST, default 2000-01-01) to today.",
 }
 
 CHANNEL_METRICS = add_schema("ChannelMetrics", object_schema({

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from app import db as database
 from app.results.metrics import economics_settings
-from app.settings import ensure_settings
+from app.settings import accepted_dates, ensure_settings
 from cohorts.queries import AsOf
 from ingest.exporter import (
     EXPORT_KINDS,
@@ -75,7 +75,8 @@ def import_command(kind: str, path: Path, report_path: Path | None) -> None:
             target = size if state.phase != "reading" else int(state.fraction * size)
             bar.update(max(0, target - bar.pos), current_item=state)
 
-        result = import_file(database.get_engine(), kind, stream, size=size, progress=progress)
+        result = import_file(database.get_engine(), kind, stream, size=size, progress=progress,
+                             window=accepted_dates())
     if not result.ok:
         _fail(result, report_path)
     click.echo(_summary(result))

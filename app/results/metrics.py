@@ -5,12 +5,10 @@ from datetime import date, datetime
 from app.db import get_session
 from app.models import Settings
 from app.results.cache import cached
-from app.settings import load_settings
+from app.settings import accepted_dates, load_settings
 from cohorts.queries import AggregateRows, AsOf, SalesCycle, load_aggregates, sales_cycles
 from cohorts.report import ChannelReport, EconomicsSettings, channel_reports
 from kernel.weeks import local_date
-
-EARLIEST_AS_OF = date(1970, 1, 1)
 
 
 class AsOfError(ValueError):
@@ -41,10 +39,10 @@ def parse_as_of(text: str | None) -> AsOf:
             day = date.fromisoformat(text)
         except ValueError as exc:
             raise AsOfError(f"as_of must be a date like 2026-03-30, not {text!r}") from exc
-        latest = today()
-        if not EARLIEST_AS_OF <= day <= latest:  # no data lies in the future
+        latest, earliest = today(), accepted_dates(settings.timezone).earliest
+        if not earliest <= day <= latest:  # the date window's start; no metric lies ahead
             raise AsOfError(
-                f"as_of must lie between {EARLIEST_AS_OF} and today ({latest}), not {text!r}"
+                f"as_of must lie between {earliest} and today ({latest}), not {text!r}"
             )
     else:
         day = today()

@@ -20,7 +20,7 @@ from app.charts.cohorts import (
 from app.db import get_session
 from app.forms import parse_channel, parse_spend
 from app.results.metrics import cycles, parse_as_of, reports
-from app.settings import load_settings
+from app.settings import accepted_dates, load_settings
 from app.views import render_page_or_partial
 from app.views.cohorts import MIX_LABELS, tier_summary
 from app.views.dashboard import requested_as_of
@@ -100,6 +100,7 @@ def save_spend(channel_id: int, week_text: str) -> Any:
     """Upsert one week of spend (a blank amount deletes the week); errors store nothing."""
     channel = _get_channel(channel_id)
     week = _parse_week(week_text)
+    _refuse_outside_window(week)
     db = get_session()
     row = queries.spend_row(session=db, channel_id=channel_id, week=week)
     data, errors = parse_spend(request.form, row_exists=row is not None)
@@ -213,6 +214,16 @@ def _parse_week(text: str) -> date:
             400, description=f"{week} is not a week start (weeks start on {WEEKDAYS[week_start]})."
         )
     return week
+
+
+def _refuse_outside_window(week: date) -> None:
+    """Answer 422 when no day of `week` lies in the date window, unless the form clears it."""
+    window = accepted_dates()
+    clears = not any(request.form.get(name, "").strip() for name in ("amount", "impressions",
+                                                                      "clicks"))  # fmt: skip
+    if (week > window.latest or week < window.first_week) and not clears:
+        abort(422, description=f"The week of {week} {window.refusal()}; "
+                               "a week outside them can only be cleared.")  # fmt: skip
 
 
 def _form_values(channel: Channel) -> dict[str, str]:
