@@ -71,7 +71,7 @@ def _moments_by(connection: sa.Connection, grouping: Any, as_of: AsOf,
                   sa.func.coalesce(sa.func.sum(revenue), 0),
                   sa.func.coalesce(sa.func.sum(as_float * as_float), 0.0))
         .select_from(Lead.__table__.outerjoin(bought, bought.c.lead_id == lead.id))  # type: ignore[attr-defined]
-        .where(lead.created_at < as_of.end_utc)
+        .where(lead.created_at < as_of.end_utc, lead.cohort_week >= as_of.first_week)
     )
     if grouping is not None:
         query = query.group_by(grouping)
