@@ -1,7 +1,7 @@
 """Rows an older version stored outside the date window never make a page fail: metrics leave
 them out and the metric pages say how many there are and how to fix them."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +11,8 @@ from sqlmodel import Session
 
 from app.models import Channel, Lead, Purchase, User, WeeklySpend
 from cohorts.aggregates import refresh_all
+from cohorts.queries import AsOf, cohort_counts
+from kernel.weeks import week_of
 from tests import factories
 from tests.api_support import bearer
 from tests.conftest import sign_in
@@ -96,3 +98,33 @@ def test_as_of_before_the_window_is_refused(client: FlaskClient, db: Session,
     response = client.get("/api/v1/metrics/channels?as_of=1999-12-31", headers=bearer(db, owner))
     assert response.status_code == 400
     assert "between 2000-01-01 and today" in response.get_json()["error"]["message"]
+
+
+def test_a_lead_at_the_window_start_sizes_only_its_own_channel(
+    client: FlaskClient, db: Session, owner: User
+) -> None:
+    """Arrays span each channel's own weeks; every page renders the right totals."""
+    old, new = factories.channel(db, name="Old"), factories.channel(db, name="New")
+    today = date.today()
+    monday = week_of(today)
+    first = factories.lead(db, old, datetime(2000, 1, 3, 9, tzinfo=UTC))
+    factories.purchase(db, first, date(2000, 1, 5), 40_00)
+    factories.purchase(db, first, monday, 10_00)
+    recent = factories.lead(db, new, monday - timedelta(weeks=3))
+    factories.purchase(db, recent, monday - timedelta(weeks=2), 25_00)
+    factories.spend(db, new, monday - timedelta(weeks=3), 50_00)
+    as_of = AsOf(day=today)
+    counts = cohort_counts(session=db, as_of=as_of)
+    weeks_since_2000 = (monday - date(2000, 1, 3)).days // 7 + 1
+    assert counts[old.id or 0].new_customers.shape == (weeks_since_2000, weeks_since_2000)
+    assert counts[new.id or 0].new_customers.shape == (4, 4)
+    assert counts[old.id or 0].revenue_minor[0, 0] == 40_00
+    assert counts[old.id or 0].revenue_minor[0, weeks_since_2000 - 1] == 10_00
+    sign_in(client, owner)
+    for url in ["/", f"/channels/{old.id}", f"/channels/{new.id}", "/cohorts/",
+                "/imports/export/metrics.csv", "/imports/export/cohorts.csv"]:  # fmt: skip
+        assert client.get(url).status_code == 200, url
+    body: Any = client.get("/api/v1/metrics/channels", headers=bearer(db, owner)).get_json()
+    totals = {c["name"]: (c["spend"], c["leads"], c["customers"], c["revenue"])
+              for c in body["channels"]}  # fmt: skip
+    assert totals == {"New": (50, 1, 1, 25), "Old": (0, 1, 1, 50)}
