@@ -209,7 +209,11 @@ def _parse_week(text: str) -> date:
     except ValueError:
         abort(404, description=f"{text!r} is not a date.")
     week_start = load_settings().week_start
-    if week_of(week, week_start) != week:
+    try:
+        starts_a_week = week_of(week, week_start) == week
+    except OverflowError:  # 0001-01-01 when weeks start on another day than Monday
+        abort(422, description=f"The week of {week} {accepted_dates().refusal()}.")
+    if not starts_a_week:
         abort(
             400, description=f"{week} is not a week start (weeks start on {WEEKDAYS[week_start]})."
         )

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from app.config import from_environment
-from app.models import Channel, Lead, Purchase, User, WeeklySpend
+from app.models import Channel, Lead, Purchase, Settings, User, WeeklySpend
 from kernel.weeks import date_window
 from tests import factories
 from tests.api_support import bearer
@@ -111,3 +111,18 @@ def test_a_configured_window_applies_to_writes(app: Flask, client: FlaskClient, 
     assert status == 422
     assert [(e["index"], e["field"]) for e in body["errors"]] == [(0, "week"), (1, "week")]
     assert f"(2020-01-01 to {date.today()})" in body["errors"][0]["message"]
+
+
+def test_spend_grid_week_1_with_sunday_weeks_is_refused_not_a_crash(
+    editor_client: FlaskClient, db: Session
+) -> None:
+    settings = db.get(Settings, 1) or Settings(id=1)
+    settings.week_start = 6
+    db.add(settings)
+    db.commit()
+    ch = factories.channel(db)
+    for amount in ("12", ""):
+        url = f"/channels/{ch.id}/spend/0001-01-01"
+        response = editor_client.post(url, data={"amount": amount})
+        assert response.status_code == 422
+        assert f"The week of 0001-01-01 {REFUSAL}" in response.get_data(as_text=True)
