@@ -67,6 +67,7 @@ def test_every_page_renders_and_metrics_leave_the_rows_out(
     numbers = body["channels"][0]
     assert (numbers["spend"], numbers["leads"], numbers["customers"], numbers["revenue"]) == (
         100, 1, 1, 300)
+    assert body["left_out"] == {"spend_weeks": 1, "leads": 1, "purchases": 1}
 
 
 def test_the_metric_pages_name_the_rows_left_out(
@@ -91,6 +92,8 @@ def test_a_clean_database_shows_no_notice(client: FlaskClient, db: Session, owne
     sign_in(client, owner)
     factories.channel(db)
     assert "dated outside" not in client.get("/").get_data(as_text=True)
+    body: Any = client.get("/api/v1/metrics/channels", headers=bearer(db, owner)).get_json()
+    assert body["left_out"] == {"spend_weeks": 0, "leads": 0, "purchases": 0}
 
 
 def test_as_of_before_the_window_is_refused(client: FlaskClient, db: Session,
