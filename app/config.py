@@ -2,8 +2,11 @@
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Any
+
+from kernel.weeks import DAYS_AHEAD, EARLIEST_DATE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +28,25 @@ def _count(name: str, default: int) -> int:
     text = os.environ.get(name, str(default)).strip()
     if not text.isdigit() or int(text) < 1:
         raise ValueError(f"{name} must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
+def _earliest_date() -> date:
+    """Return DATES_EARLIEST (YYYY-MM-DD; default 2000-01-01), refusing other text."""
+    text = os.environ.get("DATES_EARLIEST", "").strip()
+    try:
+        return date.fromisoformat(text) if text else EARLIEST_DATE
+    except ValueError:
+        raise ValueError(f"DATES_EARLIEST must be a date like 2000-01-01, not {text!r}") from None
+
+
+def _days_ahead() -> int:
+    """Return DATES_DAYS_AHEAD (0 to 3660 days after today; default 366)."""
+    text = os.environ.get("DATES_DAYS_AHEAD", "").strip()
+    if not text:
+        return DAYS_AHEAD
+    if not text.isdigit() or int(text) > 3660:
+        raise ValueError(f"DATES_DAYS_AHEAD must be a whole number of days 0-3660, not {text!r}")
     return int(text)
 
 
@@ -50,4 +72,6 @@ def from_environment() -> dict[str, Any]:
         "SEGMENT_MAX_ATTRIBUTES": _count("SEGMENT_MAX_ATTRIBUTES", 25),
         "SEGMENT_EXACT_MAX_TABLE": _count("SEGMENT_EXACT_MAX_TABLE", 2500),
         "SEGMENT_EXACT_BUDGET": _count("SEGMENT_EXACT_BUDGET", 20000),
+        "DATES_EARLIEST": _earliest_date(),
+        "DATES_DAYS_AHEAD": _days_ahead(),
     }

@@ -4,6 +4,7 @@ from datetime import date
 
 from flask import Flask
 
+from app.results.metrics import outside_window
 from app.settings import load_settings
 from kernel.money import format_money, to_decimal
 from kernel.vocabulary import CHANNEL_KINDS, RINGS, STATUSES
@@ -50,5 +51,6 @@ def init_app(app: Flask) -> None:
         units=to_decimal,
     )
     app.jinja_env.globals.update(
-        CHANNEL_KINDS=CHANNEL_KINDS, RINGS=RINGS, STATUSES=STATUSES, settings=load_settings
+        CHANNEL_KINDS=CHANNEL_KINDS, RINGS=RINGS, STATUSES=STATUSES, settings=load_settings,
+        outside_window=outside_window,
     )

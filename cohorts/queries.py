@@ -6,7 +6,7 @@ the middle of a week ignores the events after it.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -15,28 +15,9 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from cohorts.aggregates import elapsed_days_sql
+from cohorts.as_of import AsOf
 from cohorts.economics import percentile_of_histogram
 from cohorts.triangle import CohortCounts
-from kernel.weeks import to_utc, week_of
-
-
-@dataclass(frozen=True)
-class AsOf:
-    """The as-of date with the calendar settings needed to read it."""
-
-    day: date
-    week_start: int = 0
-    timezone: str = "UTC"
-
-    @property
-    def week(self) -> date:
-        """Return the first day of the as-of week."""
-        return week_of(self.day, self.week_start)
-
-    @property
-    def end_utc(self) -> datetime:
-        """Return the instant the as-of day ends (local midnight after it) in UTC."""
-        return to_utc(datetime.combine(self.day + timedelta(days=1), time()), self.timezone)
 
 
 def _rows(session: Session, sql: str, params: dict[str, Any]) -> list[Any]:
@@ -137,74 +118,77 @@ def cohort_counts(
 
     `aggregates` (from `load_aggregates`, e.g. cached until the data changes) saves reading
     them again; the as-of week itself is always read fresh. A channel with neither spend
-    nor leads up to the as-of date is absent.
+    nor leads up to the as-of date is absent. Cohorts before the week of `as_of.earliest`
+    are left out. Each channel's arrays span only its own weeks (W × W for W weeks), so a
+    channel's old data never sizes another channel's arrays.
     """
     rows = aggregates or load_aggregates(session=session)
-    as_week = int(np.datetime64(as_of.week, "D").astype(np.int64))
+    as_week, lowest = _day(as_of.week), _day(as_of.first_week)
     week_leads, week_purchases = _this_week(session, as_of)
-    spend = _only(rows.spend[rows.spend[:, 1] <= as_week], channel_ids)
-    sizes = _only(np.vstack([rows.sizes[rows.sizes[:, 1] < as_week], week_leads]), channel_ids)
-    activity = np.concatenate([spend[:, :2], sizes[:, :2]])
-    if activity.size == 0:
-        return {}
-    channels = sorted({int(c) for c in activity[:, 0]})
-    first = int(activity[:, 1].min())
+    spend = _only(_weeks(rows.spend, lowest, as_week), channel_ids)
+    sizes = _only(np.vstack([_weeks(rows.sizes, lowest, as_week - 1), week_leads]), channel_ids)
+    purchases = _only(_weeks(rows.purchases, lowest, as_week), channel_ids)
+    this_week = _only(_weeks(week_purchases, lowest, as_week), channel_ids)
+    channels = sorted({int(c) for c in spend[:, 0]} | {int(c) for c in sizes[:, 0]})
+    result = {}
+    for channel in channels:
+        spend_c, sizes_c, purchases_c, this_week_c = (
+            table[table[:, 0] == channel] for table in (spend, sizes, purchases, this_week))
+        result[channel] = _channel_counts(spend_c, sizes_c, purchases_c, this_week_c, as_week)
+    return result
+
+
+def _day(day: date) -> int:
+    """Return `day` as days since 1970-01-01 (how `_table` stores dates)."""
+    return int(np.datetime64(day, "D").astype(np.int64))
+
+
+def _weeks(table: IntTable, lowest: int, highest: int) -> IntTable:
+    """Return the rows of `table` whose week (column 1, days) lies in lowest…highest."""
+    return table[(table[:, 1] >= lowest) & (table[:, 1] <= highest)]
+
+
+def _channel_counts(spend: IntTable, sizes: IntTable, purchases: IntTable, this_week: IntTable,
+                    as_week: int) -> CohortCounts:
+    """Return one channel's cohorts from its first week with spend, leads or revenue.
+
+    spend, sizes: (channel, week, value); purchases: (channel, week, age, new, revenue) of
+    complete weeks; this_week: (channel, week, new, revenue) of the as-of week so far.
+    """
+    first = int(min(spend[:, 1].min(initial=as_week), sizes[:, 1].min(initial=as_week)))
     n_weeks = (as_week - first) // 7 + 1
-    index = np.full(int(max(channels)) + 1, -1, dtype=np.int64)
-    index[channels] = np.arange(len(channels))
-    shape = (len(channels), n_weeks)
-    spend_grid, leads = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
-    new, revenue = np.zeros((*shape, n_weeks), np.int64), np.zeros((*shape, n_weeks), np.int64)
-    _scatter(spend_grid, spend, index, first)
-    _scatter(leads, sizes, index, first)
+    spend_grid, leads = np.zeros(n_weeks, np.int64), np.zeros(n_weeks, np.int64)
+    new = np.zeros((n_weeks, n_weeks), np.int64)
+    revenue = np.zeros((n_weeks, n_weeks), np.int64)
+    np.add.at(spend_grid, (spend[:, 1] - first) // 7, spend[:, 2])
+    np.add.at(leads, (sizes[:, 1] - first) // 7, sizes[:, 2])
     current_age = (n_weeks - 1) - np.arange(n_weeks)
-    purchases = _only(rows.purchases[rows.purchases[:, 1] <= as_week], channel_ids)
-    _scatter_ages(new, revenue, purchases, index, first, current_age)
-    week_purchases = _only(week_purchases, channel_ids)
-    ages = current_age[(week_purchases[:, 1] - first) // 7]
-    this_week = np.column_stack([week_purchases[:, :2], ages, week_purchases[:, 2:]])
-    _scatter_ages(new, revenue, this_week, index, first, current_age + 1)
-    return {
-        channel: _channel_slice(channel, int(index[channel]), first, spend_grid, leads, new,
-                                revenue)
-        for channel in channels
-    }
-
-
-def _scatter(target: IntTable, rows: IntTable, index: IntTable, first: int) -> None:
-    """Add rows (channel, week day, value) of the indexed channels into target[channel, week]."""
-    np.add.at(target, (index[rows[:, 0]], (rows[:, 1] - first) // 7), rows[:, 2])
-
-
-def _scatter_ages(new: IntTable, revenue: IntTable, rows: IntTable, index: IntTable,
-                  first: int, age_limit: IntTable) -> None:
-    """Add rows (channel, week day, age, new customers, revenue) with age < age_limit[week]."""
-    rows = rows[rows[:, 0] < index.size]
-    channel = index[rows[:, 0]]
-    week = (rows[:, 1] - first) // 7
-    age = rows[:, 2]
-    keep = (channel >= 0) & (age >= 0) & (age < age_limit[week])
-    at = (channel[keep], week[keep], age[keep])
-    np.add.at(new, at, rows[keep, 3])
-    np.add.at(revenue, at, rows[keep, 4])
-
-
-def _channel_slice(channel: int, i: int, first: int, spend: npt.NDArray[np.int64],
-                   leads: npt.NDArray[np.int64], new: npt.NDArray[np.int64],
-                   revenue: npt.NDArray[np.int64]) -> CohortCounts:
-    """Return channel `i`'s cohorts from its first week with spend or leads."""
-    active = np.flatnonzero((spend[i] > 0) | (leads[i] > 0) | (revenue[i].any(axis=1)))
-    start = int(active[0]) if active.size else spend.shape[1] - 1
-    n_weeks = spend.shape[1]
+    _scatter_ages(new, revenue, purchases[:, 1:], first, current_age)
+    week = (this_week[:, 1] - first) // 7
+    _scatter_ages(new, revenue, np.column_stack([this_week[:, 1], current_age[week],
+                                                 this_week[:, 2:]]), first, current_age + 1)
+    active = np.flatnonzero((spend_grid > 0) | (leads > 0) | revenue.any(axis=1))
+    start = int(active[0]) if active.size else n_weeks - 1
     weeks = (np.datetime64(first, "D") + 7 * np.arange(start, n_weeks)).astype("datetime64[D]")
     return CohortCounts(
         weeks=weeks,
-        current_age=((n_weeks - 1) - np.arange(start, n_weeks)).astype(np.int64),
-        spend_minor=spend[i, start:],
-        leads=leads[i, start:],
-        new_customers=new[i, start:, : n_weeks - start],
-        revenue_minor=revenue[i, start:, : n_weeks - start],
+        current_age=current_age[start:].astype(np.int64),
+        spend_minor=spend_grid[start:],
+        leads=leads[start:],
+        new_customers=new[start:, : n_weeks - start],
+        revenue_minor=revenue[start:, : n_weeks - start],
     )
+
+
+def _scatter_ages(new: IntTable, revenue: IntTable, rows: IntTable, first: int,
+                  age_limit: IntTable) -> None:
+    """Add rows (week day, age, new customers, revenue) with 0 ≤ age < age_limit[week]."""
+    week = (rows[:, 0] - first) // 7
+    age = rows[:, 1]
+    keep = (week >= 0) & (age >= 0) & (age < age_limit[np.clip(week, 0, None)])
+    at = (week[keep], age[keep])
+    np.add.at(new, at, rows[keep, 2])
+    np.add.at(revenue, at, rows[keep, 3])
 
 
 @dataclass(frozen=True)
@@ -226,9 +210,12 @@ def sales_cycles(
     """
     channel_f, params = _channel_filter(channel_ids, "channel_id")
     lead_f, params2 = _channel_filter(channel_ids, "l.channel_id")
-    params |= params2 | {"week": as_of.week, "day": as_of.day}
+    # A lead created on or after `earliest` bought at most (as-of day − earliest) days later.
+    params |= params2 | {"week": as_of.week, "day": as_of.day, "lowest": as_of.first_week,
+                         "most": (as_of.day - as_of.earliest).days}  # fmt: skip
     rows = _rows(session, "SELECT channel_id, days, SUM(customers) FROM first_purchase_days "
-                 f"WHERE first_purchase_week < :week{channel_f} GROUP BY channel_id, days", params)
+                 f"WHERE first_purchase_week < :week AND days <= :most{channel_f} "
+                 "GROUP BY channel_id, days", params)
     elapsed = elapsed_days_sql(session.connection(), "f.first_at", "l.created_at")
     rows += _rows(session, _THIS_WEEK_CYCLE_SQL.format(days=elapsed, lead_filter=lead_f), params)
     result: dict[int, SalesCycle] = {}
@@ -253,7 +240,7 @@ FROM lead l JOIN (
     )
     GROUP BY p.lead_id HAVING MIN(p.purchased_on) >= :week AND MIN(p.purchased_on) <= :day
 ) f ON f.lead_id = l.id
-WHERE 1 = 1{lead_filter}
+WHERE l.cohort_week >= :lowest{lead_filter}
 GROUP BY l.channel_id, {days}
 """
 
@@ -278,9 +265,9 @@ def customer_values(*, session: Session, as_of: AsOf) -> CustomerValues:
         session,
         "SELECT l.channel_id, SUM(p.amount_minor), COUNT(*) FROM purchase p "
         "JOIN lead l ON l.id = p.lead_id WHERE p.purchased_on <= :day "
-        "AND p.purchased_at >= l.created_at GROUP BY p.lead_id, "
-        "l.channel_id",
-        {"day": as_of.day},
+        "AND p.purchased_at >= l.created_at AND l.cohort_week >= :lowest "
+        "GROUP BY p.lead_id, l.channel_id",
+        {"day": as_of.day, "lowest": as_of.first_week},
     )
     table = np.array(rows, dtype=np.int64).reshape(-1, 3)
     return CustomerValues(

@@ -52,7 +52,8 @@ def group_name(*, session: Session, spec: GroupSpec) -> str:
 
 def _lead_conditions(spec: GroupSpec, as_of: AsOf, last_cohort: date) -> list[Any]:
     lead = Lead.__table__.c  # type: ignore[attr-defined]
-    conditions = [lead.created_at < as_of.end_utc, lead.cohort_week <= last_cohort]
+    conditions = [lead.created_at < as_of.end_utc, lead.cohort_week <= last_cohort,
+                  lead.cohort_week >= as_of.first_week]
     if spec.channel_id is not None:
         conditions.append(lead.channel_id == spec.channel_id)
     if spec.experiment_id is not None:
@@ -64,13 +65,15 @@ def _lead_conditions(spec: GroupSpec, as_of: AsOf, last_cohort: date) -> list[An
     return conditions
 
 
-def _attributable_spend(session: Session, spec: GroupSpec, last_cohort: date) -> int | None:
+def _attributable_spend(
+    session: Session, spec: GroupSpec, first_week: date, last_cohort: date
+) -> int | None:
     """Return spend (minor units) of a channel or cohort-range group; None for tests/segments."""
     if spec.experiment_id is not None or spec.segments:
         return None
     spend = WeeklySpend.__table__.c  # type: ignore[attr-defined]
     query = sa.select(sa.func.coalesce(sa.func.sum(spend.amount_minor), 0)).where(
-        spend.week <= last_cohort)
+        spend.week <= last_cohort, spend.week >= first_week)
     if spec.channel_id is not None:
         query = query.where(spend.channel_id == spec.channel_id)
     if spec.cohorts:
@@ -131,7 +134,7 @@ def group_leads(*, session: Session, spec: GroupSpec, as_of: AsOf,
         name=name,
         converted=table[:, 0].astype(np.float64),
         revenue_minor=table[:, 1],
-        spend_minor=_attributable_spend(session, spec, last_cohort),
+        spend_minor=_attributable_spend(session, spec, as_of.first_week, last_cohort),
         first_week=None if first is None else _as_date(first),
     )
 
@@ -155,7 +158,7 @@ def channel_conversions(*, session: Session, as_of: AsOf) -> list[tuple[int, str
         sa.select(lead.channel_id, sa.func.count().label("leads"),
                   sa.func.count(buyers.c.lead_id).label("customers"))
         .select_from(Lead.__table__.outerjoin(buyers, buyers.c.lead_id == lead.id))  # type: ignore[attr-defined]
-        .where(lead.created_at < as_of.end_utc)
+        .where(lead.created_at < as_of.end_utc, lead.cohort_week >= as_of.first_week)
         .group_by(lead.channel_id)
         .subquery()
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 from ingest.formats import ATTRIBUTE_MAX, FORMATS, Columns, ErrorReport
 from ingest.rows import LeadRows, Lookup, PurchaseRows, RowValidator, SpendRows
+from kernel.weeks import DateWindow
 
 ItemError = tuple[int, str, str]
 BATCH_MAX = 10_000
@@ -101,7 +102,8 @@ VALIDATORS: dict[str, type[RowValidator]] = {
 
 
 def id_lookup(
-    timezone: str, week_start: int, channels: Sequence[int], tests: Mapping[int, int]
+    timezone: str, week_start: int, channels: Sequence[int], tests: Mapping[int, int],
+    window: DateWindow,
 ) -> Lookup:
     """Return a Lookup keyed by id text: channel ids, and test id → channel id."""
     return Lookup(
@@ -109,6 +111,7 @@ def id_lookup(
         week_start,
         {str(c): c for c in channels},
         {str(t): (t, c) for t, c in tests.items()},
+        window,
     )
 
 

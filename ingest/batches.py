@@ -16,6 +16,7 @@ from ingest.batch_items import ItemError, id_lookup, item_error, validate_items
 from ingest.rows import Lookup
 from ingest.staging import STAGE_COLUMNS, lock_bulk_writes
 from ingest.store import plan_for
+from kernel.weeks import DateWindow, date_window, local_date, utcnow
 
 
 @dataclass
@@ -27,22 +28,26 @@ class BatchResult:
     errors: list[ItemError] = field(default_factory=list)
 
 
-def batch_lookup(conn: sa.Connection) -> Lookup:
-    """Return the install's time zone and week start, channel ids and tests' channels."""
+def batch_lookup(conn: sa.Connection, window: DateWindow | None = None) -> Lookup:
+    """Return the install's time zone, week start and date window (default: 2000-01-01 to a
+    year after today), channel ids and tests' channels."""
     settings = conn.execute(sa.text("SELECT timezone, week_start FROM settings WHERE id = 1"))
     timezone, week_start = settings.one_or_none() or ("UTC", 0)
     channels = [id_ for (id_,) in conn.execute(sa.text("SELECT id FROM channel"))]
     experiments = conn.execute(sa.text("SELECT id, channel_id FROM experiment"))
     tests: dict[int, int] = {id_: channel_id for id_, channel_id in experiments}
-    return id_lookup(timezone, int(week_start), channels, tests)
+    window = window or date_window(local_date(utcnow(), timezone))
+    return id_lookup(timezone, int(week_start), channels, tests, window)
 
 
 def store_items(
-    conn: sa.Connection, kind: str, items: Sequence[Any], *, channel_id: int | None = None
+    conn: sa.Connection, kind: str, items: Sequence[Any], *, channel_id: int | None = None,
+    window: DateWindow | None = None,
 ) -> BatchResult:
     """Validate every item of `kind`; when all are valid upsert them and refresh aggregates."""
     lock_bulk_writes(conn)  # before the first read, so the checks see what the upsert meets
-    rows, errors = validate_items(kind, items, batch_lookup(conn), channel_id=channel_id)
+    lookup = batch_lookup(conn, window)
+    rows, errors = validate_items(kind, items, lookup, channel_id=channel_id)
     plan = plan_for(kind, conn.dialect.name)
     sqlite = conn.dialect.name == "sqlite"
     if sqlite:

@@ -31,7 +31,7 @@ from ingest.rows import (
     PurchaseRows,
     RowValidator,
 )
-from ingest.times import SLOW, Column, has_slow, times_and_days, utc_moments
+from ingest.times import SLOW, Column, has_slow, times_and_days, utc_moments, within
 from ingest.values import AMOUNT_MAX_MINOR, zone
 from kernel.weeks import week_of
 
@@ -116,8 +116,11 @@ class ColumnValidator:
         return utc_moments(texts, self.local)
 
     def times_and_days(self, texts: Column, moments: Column) -> tuple[Column, Column]:
-        """Return the staged UTC times and the install's calendar days of `moments`."""
-        return times_and_days(texts, moments, self.local, self.sqlite)
+        """Return the staged UTC times and the install's calendar days of `moments` (days
+        outside the date window are SLOW: the row validator reports them)."""
+        times, days = times_and_days(texts, moments, self.local, self.sqlite)
+        window = self.rows.lookup.window
+        return times, within(days, window.earliest.isoformat(), window.latest.isoformat())
 
     def lookup(self, texts: Column, cache: _Lazy) -> Column:
         """Return `cache[text]` for every cell (the cache resolves each distinct text once)."""

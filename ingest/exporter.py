@@ -89,7 +89,10 @@ def _timestamp(timezone: str) -> Callable[[Any], str]:
     def write(value: Any) -> str:
         if isinstance(value, str):  # SQLite returns raw text to textual SQL
             value = datetime.fromisoformat(value + "+00:00")
-        return str(value.astimezone(local).isoformat())
+        try:
+            return str(value.astimezone(local).isoformat())
+        except OverflowError:  # year 1 or 9999 stored by an older version: shown in UTC
+            return str(value.isoformat())
 
     return write
 

@@ -29,6 +29,7 @@ from ingest.formats import (
 from ingest.rows import VALIDATORS, Lookup, name_index
 from ingest.staging import STAGE_COLUMNS, lock_bulk_writes
 from ingest.store import Plan, plan_for
+from kernel.weeks import DateWindow, date_window, local_date, utcnow
 
 CHUNK_ROWS = 20_000
 SQLITE_CACHE_KIB = -64_000  # 64 MB page cache: fast, and keeps peak memory low
@@ -74,8 +75,11 @@ def import_file(
     size: int | None = None,
     progress: ProgressCallback | None = None,
     before_commit: BeforeCommit | None = None,
+    window: DateWindow | None = None,
 ) -> ImportResult:
     """Import the CSV `stream` of `kind` ("spend", "leads", "purchases") whole or not at all.
+
+    Dates outside `window` are refused (default: 2000-01-01 to a year after today).
 
     `before_commit(conn, result)` runs inside the import's transaction once the rows are
     stored, so what it writes (say, a job's outcome) is committed with them or not at all.
@@ -87,7 +91,7 @@ def import_file(
         transaction = _Transaction(conn)
         stage = _Stage(conn, plan_for(kind, conn.dialect.name))
         try:
-            _import(conn, transaction, stage, stream, result, size, clock)
+            _import(conn, transaction, stage, stream, result, size, clock, window)
             if result.ok and before_commit is not None:
                 before_commit(conn, result)
         except FileError as exc:
@@ -197,8 +201,8 @@ class _Transaction:
             self.driver.execute(f"PRAGMA busy_timeout = {self.busy_ms}")
 
 
-def _lookup(conn: sa.Connection) -> Lookup:
-    """Return the install's time zone and week start, and channels and tests by name."""
+def _lookup(conn: sa.Connection, window: DateWindow | None) -> Lookup:
+    """Return the install's time zone, week start and date window, channels and tests by name."""
     settings = conn.execute(sa.text("SELECT timezone, week_start FROM settings WHERE id = 1"))
     timezone, week_start = settings.one_or_none() or ("UTC", 0)
     channels = {name: id_ for name, id_ in conn.execute(sa.text("SELECT name, id FROM channel"))}
@@ -208,7 +212,8 @@ def _lookup(conn: sa.Connection) -> Lookup:
             sa.text("SELECT id, name, channel_id FROM experiment")
         )
     }
-    return Lookup(timezone, int(week_start), name_index(channels), name_index(tests))
+    window = window or date_window(local_date(utcnow(), timezone))
+    return Lookup(timezone, int(week_start), name_index(channels), name_index(tests), window)
 
 
 def _import(
@@ -219,11 +224,12 @@ def _import(
     result: ImportResult,
     size: int | None,
     progress: ProgressCallback,
+    window: DateWindow | None,
 ) -> None:
     """Validate and stage every row; when all are valid, check them in SQL and upsert."""
     header, chunks = read_chunks(stream, CHUNK_ROWS)
     columns = map_header(header, FORMATS[result.kind])
-    validate = VALIDATORS[result.kind](columns, _lookup(conn), result.report)
+    validate = VALIDATORS[result.kind](columns, _lookup(conn, window), result.report)
     plan = stage.plan
     convert = plan.sqlite_row if stage.sqlite else plan.postgres_row
     fast = column_validator(validate, stage.sqlite, convert)

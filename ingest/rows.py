@@ -7,13 +7,14 @@ are made by `ingest.importer` on the staged rows.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from ingest.formats import FORMATS, Columns, ErrorReport
 from ingest.values import (
     CellError,
+    OutOfRange,
     parse_amount,
     parse_count,
     parse_day,
@@ -21,7 +22,7 @@ from ingest.values import (
     zone,
 )
 from kernel.vocabulary import GRADES, STAGES
-from kernel.weeks import local_date, week_of
+from kernel.weeks import DateWindow, date_window, safe_local_date, week_of
 
 # The same choices as cohorts.models (which imports the ORM); a test keeps them equal.
 EXTERNAL_ID_MAX = 200
@@ -36,6 +37,7 @@ class Lookup:
     week_start: int
     channels: Mapping[str, int]
     tests: Mapping[str, tuple[int, int]]
+    window: DateWindow = field(default_factory=lambda: date_window(date.today()))
 
 
 def name_index(names: Mapping[str, Any]) -> dict[str, Any]:
@@ -96,9 +98,23 @@ class RowValidator:
         """Return parse(value, …), recording the CellError as a problem of `column`."""
         try:
             return parse(value, *args, **kwargs)
+        except OutOfRange:
+            self.fail(column, value, f"{value!r} {self.lookup.window.refusal()}")
+            return None
         except CellError as exc:
             self.fail(column, value, f"{value!r} {exc}" if value else str(exc))
             return None
+
+    def local_day(self, column: str, text: str, moment: datetime | date | None) -> date | None:
+        """Return the install's date of `moment` when it lies in the window, else record why."""
+        if moment is None:
+            return None
+        day = moment if not isinstance(moment, datetime) else safe_local_date(
+            moment, self.lookup.timezone)  # fmt: skip
+        if day not in self.lookup.window:
+            self.fail(column, text, f"{text!r} {self.lookup.window.refusal()}")
+            return None
+        return day
 
     def channel(self, cells: list[str]) -> int | None:
         """Return the id of the channel named in the row."""
@@ -137,6 +153,7 @@ class SpendRows(RowValidator):
         channel_id = self.channel(cells)
         day_text = self.required(cells, "week")
         day = self.parsed("week", day_text, parse_day) if day_text else None
+        day = self.local_day("week", day_text, day)
         amount_text = self.required(cells, "amount")
         amount = self.parsed("amount", amount_text, parse_amount) if amount_text else None
         counts = {}
@@ -167,6 +184,8 @@ class LeadRows(RowValidator):
         created: datetime | None = None
         if created_text:
             created = self.parsed("created_at", created_text, parse_moment, self.lookup.timezone)
+            if self.local_day("created_at", created_text, created) is None:
+                created = None
         experiment_id = self.test(cells, channel_id)
         stage = self.choice(cells, "stage", STAGES) or "lead"
         grade = self.choice(cells, "grade", GRADES)
@@ -244,9 +263,9 @@ class PurchaseRows(RowValidator):
             if amount_text
             else None
         )
-        if not self.ok or at is None:
+        purchased_on = self.local_day("purchased_at", at_text, at)
+        if not self.ok or at is None or purchased_on is None:
             return None
-        purchased_on = local_date(at, self.lookup.timezone)
         return (row, external_id, lead_external_id, at, purchased_on, amount)
 
 

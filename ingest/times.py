@@ -45,7 +45,10 @@ def utc_moments(texts: Column, local: tzinfo) -> Column:
         if zones == {UTC}:
             return parsed
         if None not in zones:
-            return list(map(_to_utc, parsed))
+            try:
+                return list(map(_to_utc, parsed))
+            except OverflowError:  # a time beyond year 9999 (or before 1) in UTC
+                pass
     else:
         parsed = [_moment(text) for text in texts]
     return [_utc(moment, local) for moment in parsed]
@@ -71,7 +74,10 @@ def _utc(moment: Any, local: tzinfo) -> Any:
         ).utcoffset():
             return SLOW
         moment = first
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return SLOW
 
 
 def times_and_days(
@@ -85,9 +91,7 @@ def times_and_days(
     slicing the text; others by formatting. SLOW stays SLOW.
     """
     if has_slow(moments):
-        pairs = [times_and_days([t], [m], local, sqlite) if m is not SLOW else ([SLOW], [SLOW])
-                 for t, m in zip(texts, moments, strict=True)]  # fmt: skip
-        return [p[0][0] for p in pairs], [p[1][0] for p in pairs]
+        return _one_by_one(texts, moments, local, sqlite)
     if set(map(len, texts)) == {32} and set(map(_marks, texts)) <= _UTC_MARKS:
         times = texts if not sqlite else list(map(_first_26, map(_t_to_space, texts)))
         days = list(map(_first_10, texts)) if local is UTC else None
@@ -97,5 +101,35 @@ def times_and_days(
         days = list(map(_first_10, formatted)) if local is UTC else None
     if days is None:
         in_zone = map(methodcaller("astimezone", local), moments)
-        days = list(map(_iso, map(_to_date, in_zone)))
+        try:
+            days = list(map(_iso, map(_to_date, in_zone)))
+        except OverflowError:  # a day beyond year 9999 in `local`: those rows go slow
+            return _one_by_one(texts, [SLOW if _overflows(m, local) else m for m in moments],
+                               local, sqlite)  # fmt: skip
     return times, days
+
+
+def _overflows(moment: datetime, local: tzinfo) -> bool:
+    try:
+        moment.astimezone(local)
+    except OverflowError:
+        return True
+    return False
+
+
+def _one_by_one(
+    texts: Column, moments: Column, local: tzinfo, sqlite: bool
+) -> tuple[Column, Column]:
+    """Return `times_and_days` cell by cell, SLOW staying SLOW."""
+    pairs = [times_and_days([t], [m], local, sqlite) if m is not SLOW else ([SLOW], [SLOW])
+             for t, m in zip(texts, moments, strict=True)]  # fmt: skip
+    return [p[0][0] for p in pairs], [p[1][0] for p in pairs]
+
+
+def within(days: Column, earliest: str, latest: str) -> Column:
+    """Return ISO `days` with those outside earliest…latest (ISO text) made SLOW."""
+    if has_slow(days):
+        return [d if d is SLOW or earliest <= d <= latest else SLOW for d in days]
+    if earliest <= min(days) and max(days) <= latest:
+        return days
+    return [d if earliest <= d <= latest else SLOW for d in days]

@@ -25,6 +25,10 @@ class CellError(ValueError):
     """A cell that cannot be read; the message completes "…: <message>"."""
 
 
+class OutOfRange(CellError):
+    """A time too far in the past or future for any calendar (the date window refuses it)."""
+
+
 def _grouped(integer: str, mark: str) -> str:
     """Return `integer` without thousands marks; raise CellError if the groups are not of 3."""
     groups = integer.split(mark)
@@ -150,4 +154,7 @@ def parse_moment(text: str, timezone: str) -> datetime:
         moment = _localise(moment, timezone)
     elif moment.tzinfo is UTC:
         return moment
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-14:00 is in the year 10000 in UTC
+        raise OutOfRange("lies outside the years 1 to 9999 in UTC") from None

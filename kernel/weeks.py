@@ -1,5 +1,6 @@
 """Calendar rules of SPEC §3: weeks, local dates and cohort ages."""
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,3 +32,48 @@ def age_in_weeks(event_day: date, cohort_week: date) -> int:
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime (how timestamps are stored)."""
     return datetime.now(UTC)
+
+
+EARLIEST_DATE = date(2000, 1, 1)
+DAYS_AHEAD = 366
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The dates Bullseye accepts and reads: `earliest` to `latest`, both inclusive.
+
+    Every metric is sized by the weeks between the data's first date and the as-of date, so
+    a date far in the past (year 1) or future would cost unbounded memory; such dates are
+    refused at entry and left out of what is read.
+    """
+
+    earliest: date = EARLIEST_DATE
+    latest: date = date(9999, 12, 31)
+
+    @property
+    def first_week(self) -> date:
+        """Return the first day of the earliest week that holds an accepted date (Monday rule)."""
+        return self.earliest - timedelta(days=6)
+
+    def __contains__(self, day: object) -> bool:
+        """Return whether `day` (a date) lies inside the window."""
+        return isinstance(day, date) and self.earliest <= day <= self.latest
+
+    def refusal(self) -> str:
+        """Return the message that completes "<value> …" for a date outside the window."""
+        return f"is outside the dates Bullseye accepts ({self.earliest} to {self.latest})"
+
+
+def date_window(
+    today: date, earliest: date = EARLIEST_DATE, days_ahead: int = DAYS_AHEAD
+) -> DateWindow:
+    """Return the window from `earliest` to `days_ahead` days after `today`."""
+    return DateWindow(earliest, today + timedelta(days=days_ahead))
+
+
+def safe_local_date(moment: datetime, timezone: str) -> date | None:
+    """Return `moment`'s date in `timezone`, or None when it lies beyond the years 1–9999."""
+    try:
+        return local_date(moment, timezone)
+    except OverflowError:
+        return None

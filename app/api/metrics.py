@@ -13,7 +13,7 @@ from flask import request
 from app.api import bp
 from app.api.openapi import add_schema, error_response, json_response, object_schema, operation
 from app.errors import ApiError
-from app.results.metrics import AsOfError, cycles, parse_as_of, reports
+from app.results.metrics import AsOfError, cycles, outside_window, parse_as_of, reports
 from app.settings import load_settings
 from cohorts.queries import AsOf
 from cohorts.report import ChannelReport
@@ -28,8 +28,14 @@ AS_OF = {
     "required": False,
     "schema": {"type": "string", "format": "date"},
     "description": "Compute as of this date (YYYY-MM-DD); events after it are ignored. "
-    "Default: today in the install's time zone.",
+    "Default: today in the install's time zone. From the date window's first date "
+    "(DATES_EARLIEST, default 2000-01-01) to today.",
 }
+
+LEFT_OUT = object_schema(
+    {kind: {"type": "integer", "minimum": 0} for kind in ("spend_weeks", "leads", "purchases")}
+) | {"description": "Stored rows dated outside the date window (stored by older versions), "
+                    "left out of every metric."}  # fmt: skip
 
 CHANNEL_METRICS = add_schema("ChannelMetrics", object_schema({
     "channel_id": {"type": "integer"},
@@ -108,6 +114,7 @@ def _channel_json(report: ChannelReport, as_of: AsOf) -> dict[str, Any]:
             "as_of": {"type": "string", "format": "date"},
             "currency": {"type": "string"},
             "channels": {"type": "array", "items": CHANNEL_METRICS},
+            "left_out": LEFT_OUT,
         })),
         "400": error_response(400),
     },
@@ -115,9 +122,12 @@ def _channel_json(report: ChannelReport, as_of: AsOf) -> dict[str, Any]:
 def channel_metrics() -> Any:
     """Return CAC, LTV, ROI, payback and the viability rules of every channel."""
     as_of = _as_of()
+    outside = outside_window()
     return {
         "as_of": as_of.day, "currency": load_settings().currency,
         "channels": [_channel_json(r, as_of) for r in reports(as_of)],
+        "left_out": {"spend_weeks": outside.spend_rows, "leads": outside.lead_rows,
+                     "purchases": outside.purchase_rows},
     }
 
 

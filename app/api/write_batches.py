@@ -13,6 +13,7 @@ from app.api import bp
 from app.api.openapi import add_schema, error_response, json_response, object_schema, operation
 from app.db import get_session
 from app.errors import ApiError
+from app.settings import accepted_dates
 from channels.models import Channel
 from ingest.batch_items import BATCH_MAX
 from ingest.batches import store_items
@@ -23,11 +24,13 @@ _MONEY = {"type": "number", "description": "In currency units, at most 2 decimal
 _MOMENT = {
     "type": "string",
     "description": "ISO 8601 date or date-time; without an offset it is local time of the "
-    "install's time zone.",
+    "install's time zone. Its date must lie in the date window (default 2000-01-01 to a year "
+    "after today).",
 }
 SPEND_ITEM = object_schema(
     {
-        "week": {"type": "string", "format": "date", "description": "Any day of the week."},
+        "week": {"type": "string", "format": "date",
+                 "description": "Any day of the week, inside the date window."},
         "amount": _MONEY | {"minimum": 0},
         "impressions": _COUNT,
         "clicks": _COUNT | {"description": "At most impressions."},
@@ -120,7 +123,9 @@ def _store(kind: str, channel_id: int | None = None) -> Any:
     if len(items) > BATCH_MAX:
         raise ApiError(400, f"Send at most {BATCH_MAX} items per request.", {"max": BATCH_MAX})
     session = get_session()
-    result = store_items(session.connection(), kind, items, channel_id=channel_id)
+    result = store_items(
+        session.connection(), kind, items, channel_id=channel_id, window=accepted_dates()
+    )
     if result.errors:
         session.rollback()
         errors = [{"index": i, "field": f, "message": m} for i, f, m in result.errors]

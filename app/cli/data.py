@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import Session
 
 from app import db as database
 from app.results.metrics import economics_settings
-from app.settings import ensure_settings
+from app.settings import accepted_dates, ensure_settings
 from cohorts.queries import AsOf
 from ingest.exporter import (
     EXPORT_KINDS,
@@ -24,7 +25,7 @@ from ingest.exporter import (
 )
 from ingest.formats import FORMATS, describe, report_csv
 from ingest.importer import ImportResult, Progress, import_file
-from kernel.weeks import local_date, utcnow
+from kernel.weeks import EARLIEST_DATE, local_date, utcnow
 
 SHOWN_ERRORS = 100
 
@@ -75,7 +76,8 @@ def import_command(kind: str, path: Path, report_path: Path | None) -> None:
             target = size if state.phase != "reading" else int(state.fraction * size)
             bar.update(max(0, target - bar.pos), current_item=state)
 
-        result = import_file(database.get_engine(), kind, stream, size=size, progress=progress)
+        result = import_file(database.get_engine(), kind, stream, size=size, progress=progress,
+                             window=accepted_dates())
     if not result.ok:
         _fail(result, report_path)
     click.echo(_summary(result))
@@ -94,7 +96,8 @@ def export_chunks(kind: str, as_of_day: date | None) -> Iterator[str]:
         timezone, week_start = settings.timezone, settings.week_start
         economics = economics_settings(settings)
         day = as_of_day or local_date(utcnow(), timezone)
-        as_of = AsOf(day=day, week_start=week_start, timezone=timezone)
+        earliest = current_app.config.get("DATES_EARLIEST", EARLIEST_DATE)
+        as_of = AsOf(day=day, week_start=week_start, timezone=timezone, earliest=earliest)
         if kind == "metrics":
             yield from export_metrics(session, as_of, economics)
             return

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from sqlmodel import Session
 
 from app import db as database
-from app.settings import ensure_settings
+from app.settings import accepted_dates, ensure_settings
 from app.users import create_user
 from demo.generator import generate
 from demo.loader import clear_data, write_dataset
@@ -84,6 +84,16 @@ def demo_command(
     last_day = end.date() if end else default_end(timezone, week_start)
     if last_day > local_date(utcnow(), timezone):
         raise click.ClickException("--end must not be after today")
+    window = accepted_dates(timezone)
+    try:
+        first_day = week_of(last_day, week_start) - timedelta(weeks=weeks - 1)
+    except OverflowError:
+        first_day = date.min
+    if first_day < window.earliest:
+        raise click.ClickException(
+            f"--end {last_day} with --weeks {weeks} starts the data on {first_day}, which "
+            f"{window.refusal()}; choose a later --end or fewer --weeks"
+        )
     started = perf_counter()
     data = generate(
         leads=leads, seed=seed, weeks=weeks, end=last_day, timezone=timezone, week_start=week_start

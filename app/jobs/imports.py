@@ -29,7 +29,7 @@ from app.db import session_scope
 from ingest.formats import RowError, report_csv
 from ingest.importer import ImportResult, Progress, import_file
 from ingest.models import ImportJob
-from kernel.weeks import utcnow
+from kernel.weeks import DateWindow, utcnow
 
 UPLOAD_FOLDER = "imports"
 SHOWN_PROBLEMS = 100
@@ -102,32 +102,36 @@ def create_job(
     return job
 
 
-def start_job(engine: sa.Engine, job_id: int, instance_dir: str, *, synchronous: bool) -> None:
+def start_job(engine: sa.Engine, job_id: int, instance_dir: str, *, synchronous: bool,
+              window: DateWindow | None = None) -> None:
     """Run job `job_id` now (synchronous, for tests) or in a background thread."""
     if synchronous:
-        run_job(engine, job_id, instance_dir)
+        run_job(engine, job_id, instance_dir, window)
         return
-    worker = threading.Thread(
-        target=run_job, args=(engine, job_id, instance_dir), name=f"import-{job_id}", daemon=True
-    )
+    worker = threading.Thread(target=run_job, args=(engine, job_id, instance_dir, window),
+                              name=f"import-{job_id}", daemon=True)  # fmt: skip
     worker.start()
 
 
-def run_job(engine: sa.Engine, job_id: int, instance_dir: str) -> None:
-    """Import the file of job `job_id`, waiting for any import already running."""
+def run_job(
+    engine: sa.Engine, job_id: int, instance_dir: str, window: DateWindow | None = None
+) -> None:
+    """Import the file of job `job_id` (dates outside `window` refused), waiting for any
+    import already running."""
     path = upload_path(instance_dir, job_id)
     try:
         if job_id not in _held_uploads:  # a job not stored by create_job in this process
             _held_uploads[job_id] = path.open("rb")
             fcntl.flock(_held_uploads[job_id].fileno(), fcntl.LOCK_EX)
         with _import_lock:
-            _run(engine, job_id, path, instance_dir)
+            _run(engine, job_id, path, instance_dir, window)
     finally:
         path.unlink(missing_ok=True)
         _release(job_id)  # only now, once the outcome is committed
 
 
-def _run(engine: sa.Engine, job_id: int, path: Path, instance_dir: str) -> None:
+def _run(engine: sa.Engine, job_id: int, path: Path, instance_dir: str,
+         window: DateWindow | None) -> None:
     """Mark job `job_id` running, import its file and record the outcome."""
     with session_scope(engine) as session:
         job = _job(session, job_id)
@@ -135,7 +139,7 @@ def _run(engine: sa.Engine, job_id: int, path: Path, instance_dir: str) -> None:
         kind = job.kind
     _live_rows[job_id] = 0
     try:
-        result = _import(engine, kind, path, job_id)
+        result = _import(engine, kind, path, job_id, window)
     except Exception as exc:
         log.exception("import job %s stopped", job_id)
         _record_crash(engine, job_id, exc)
@@ -161,7 +165,9 @@ def _job(session: Session, job_id: int) -> ImportJob:
     return job
 
 
-def _import(engine: sa.Engine, kind: str, path: Path, job_id: int) -> ImportResult:
+def _import(
+    engine: sa.Engine, kind: str, path: Path, job_id: int, window: DateWindow | None
+) -> ImportResult:
     """Run the importer on `path`, publishing the rows read so far."""
 
     def progress(state: Progress) -> None:
@@ -179,7 +185,8 @@ def _import(engine: sa.Engine, kind: str, path: Path, job_id: int) -> ImportResu
     with path.open("rb") as stream:
         size = path.stat().st_size
         return import_file(
-            engine, kind, stream, size=size, progress=progress, before_commit=record_success
+            engine, kind, stream, size=size, progress=progress, before_commit=record_success,
+            window=window,
         )
 
 

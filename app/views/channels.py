@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from app import htmx
 from app.db import get_session
 from app.forms import CHANNEL_LABELS, parse_channel, parse_spend
-from app.settings import load_settings
+from app.settings import accepted_dates, load_settings
 from app.views import render_page_or_partial
 from app.views.channel_page import channel_numbers, page_context
 from app.views.edits import form_state, spend_state, store_once_more_on_race
@@ -101,6 +101,7 @@ def save_spend(channel_id: int, week_text: str) -> Any:
     """
     channel = _get_channel(channel_id)
     week = _parse_week(week_text)
+    _refuse_outside_window(week)
     db = get_session()
     read = parse_read_at(request.form, queries.SPEND_FIELDS)
     row = queries.spend_row(session=db, channel_id=channel_id, week=week)
@@ -161,11 +162,25 @@ def _parse_week(text: str) -> date:
     except ValueError:
         abort(404, description=f"{text!r} is not a date.")
     week_start = load_settings().week_start
-    if week_of(week, week_start) != week:
+    try:
+        starts_a_week = week_of(week, week_start) == week
+    except OverflowError:  # 0001-01-01 when weeks start on another day than Monday
+        abort(422, description=f"The week of {week} {accepted_dates().refusal()}.")
+    if not starts_a_week:
         abort(
             400, description=f"{week} is not a week start (weeks start on {WEEKDAYS[week_start]})."
         )
     return week
+
+
+def _refuse_outside_window(week: date) -> None:
+    """Answer 422 when no day of `week` lies in the date window, unless the form clears it."""
+    window = accepted_dates()
+    clears = not any(request.form.get(name, "").strip() for name in ("amount", "impressions",
+                                                                      "clicks"))  # fmt: skip
+    if (week > window.latest or week < window.first_week) and not clears:
+        abort(422, description=f"The week of {week} {window.refusal()}; "
+                               "a week outside them can only be cleared.")  # fmt: skip
 
 
 def _form_values(channel: Channel) -> dict[str, str]:

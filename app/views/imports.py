@@ -23,6 +23,7 @@ from app.jobs.imports import (
     report_problems,
     start_job,
 )
+from app.settings import accepted_dates
 from app.views import render_page_or_partial
 from ingest.exporter import EXPORT_KINDS
 from ingest.formats import FORMATS, template
@@ -65,7 +66,8 @@ def upload() -> Response:
     )  # fmt: skip
     assert job.id is not None
     synchronous = bool(current_app.config.get("IMPORTS_SYNCHRONOUS"))
-    start_job(get_engine(), job.id, instance_dir, synchronous=synchronous)
+    start_job(get_engine(), job.id, instance_dir, synchronous=synchronous,
+              window=accepted_dates())
     return redirect(url_for(".job", job_id=job.id), 303)
 
 

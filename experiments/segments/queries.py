@@ -87,7 +87,8 @@ def attribute_uses(*, session: Session, as_of: AsOf, channel_id: int | None = No
     query = (sa.select(pairs.c.key, leads, sa.func.count(sa.distinct(pairs.c.value)),
                        sa.func.count().over())
              .select_from(_leads_with_pairs(pairs))
-             .where(_lead().created_at < as_of.end_utc, pairs.c.value.is_not(None))
+             .where(_lead().created_at < as_of.end_utc, _lead().cohort_week >= as_of.first_week,
+                    pairs.c.value.is_not(None))
              .group_by(pairs.c.key).order_by(leads.desc(), pairs.c.key).limit(max(1, limit)))
     if channel_id is not None:
         query = query.where(_lead().channel_id == channel_id)
@@ -114,9 +115,10 @@ def _moment_columns(bought: Any) -> list[Any]:
 
 
 def _within(query: Any, as_of: AsOf, channel_id: int | None) -> Any:
-    """Return the query limited to leads created up to the as-of day (of one channel)."""
+    """Return the query limited to leads created in the date window up to the as-of day
+    (of one channel)."""
     lead = _lead()
-    query = query.where(lead.created_at < as_of.end_utc)
+    query = query.where(lead.created_at < as_of.end_utc, lead.cohort_week >= as_of.first_week)
     return query if channel_id is None else query.where(lead.channel_id == channel_id)
 
 

@@ -16,6 +16,7 @@ from ingest.columns import SLOW, amounts, column_validator
 from ingest.formats import FORMATS, ErrorReport, is_blank, map_header
 from ingest.rows import VALIDATORS, Lookup, name_index
 from ingest.store import plan_for
+from kernel.weeks import DateWindow
 
 CHANNELS = name_index({"Google Ads": 1, "LinkedIn": 2, "Twin": 3, "twin": 4})
 TESTS = name_index({"Spring promo": (7, 1), "Other test": (8, 2)})
@@ -47,13 +48,37 @@ MOMENT_FORMS = [
     " 2024-03-05T08:30:00.123456+00:00 ",
     "2024-03-05T08:30:00,123456+00:00",
     "2024-03-05T083000.000000000+00:00",
+    # Dates outside the window (WINDOW below) and times that overflow when converted.
+    "0001-01-01T00:00:00.000000+00:00",
+    "0001-01-01T00:00:00+14:00",
+    "0001-01-01",
+    "0202-11-02",
+    "1900-01-01T12:00:00.000000+00:00",
+    "1999-12-31T23:59:59.999999+00:00",
+    "2000-01-01T00:00:00.000000+00:00",
+    "2000-01-01",
+    "2030-06-30",
+    "2030-06-30T23:59:59.999999+00:00",
+    "2030-07-01T00:00:00.000000+00:00",
+    "9999-12-31T23:59:59-14:00",
+    "9999-12-31T23:59:59+14:00",
+    "9999-12-31T23:59:59.999999+00:00",
+    "9999-12-31",
 ]
+WINDOW = DateWindow(date(2000, 1, 1), date(2030, 6, 30))
+OFFSETS = st.sampled_from(["+00:00", "+14:00", "-14:00", "+05:45", "-09:30"])
 MOMENTS = st.one_of(
     st.sampled_from(MOMENT_FORMS),
     st.datetimes(min_value=datetime(1999, 1, 1), max_value=datetime(2031, 1, 1)).map(
         lambda m: m.isoformat(timespec="microseconds") + "+00:00"
     ),
-)
+    st.tuples(
+        st.one_of(st.datetimes(), st.sampled_from([datetime(1, 1, 1), datetime(9999, 12, 31, 23),
+                                                   datetime(1999, 12, 31, 12),
+                                                   datetime(2030, 6, 30, 12)])),
+        OFFSETS,
+    ).map(lambda pair: pair[0].isoformat(timespec="microseconds") + pair[1]),
+)  # fmt: skip
 CHANNEL_NAMES = st.sampled_from(
     ["Google Ads", "google ads", " Google  Ads ", "LinkedIn", "Twin", "twin", "Nope", ""]
 )
@@ -93,7 +118,7 @@ AMOUNTS = st.one_of(
 
 
 def _lookup(timezone: str, week_start: int) -> Lookup:
-    return Lookup(timezone, week_start, CHANNELS, TESTS)
+    return Lookup(timezone, week_start, CHANNELS, TESTS, WINDOW)
 
 
 def _both_paths(
@@ -167,7 +192,8 @@ def purchase_chunks(draw: st.DrawFn) -> tuple[list[str], list[list[str]]]:
 
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-INSTALLS = st.tuples(st.sampled_from(["UTC", "Europe/Berlin", "America/New_York"]),
+INSTALLS = st.tuples(st.sampled_from(["UTC", "Europe/Berlin", "America/New_York",
+                                      "Pacific/Kiritimati", "Etc/GMT+12"]),
                      st.integers(0, 6), st.sampled_from(["sqlite", "postgresql"]))  # fmt: skip
 
 
@@ -236,7 +262,7 @@ def test_amounts_takes_plain_decimals_and_leaves_the_rest(
     assert amounts(texts) == expected
 
 
-@pytest.mark.parametrize("timezone", ["UTC", "Europe/Berlin"])
+@pytest.mark.parametrize("timezone", ["UTC", "Europe/Berlin", "Pacific/Kiritimati", "Etc/GMT+12"])
 @pytest.mark.parametrize("moment", MOMENT_FORMS)
 def test_every_time_form_alone_in_a_chunk(moment: str, timezone: str) -> None:
     """A chunk whose times all share one form takes the whole-column shortcuts."""

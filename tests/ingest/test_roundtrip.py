@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -90,8 +90,9 @@ plain_text = (
 )
 lead_rows = st.fixed_dictionaries(
     {
-        "created_at": st.datetimes(
-            datetime(2015, 1, 1), datetime(2030, 1, 1), timezones=st.just(UTC)
+        "created_at": st.datetimes(  # inside the date window: 2000-01-01 to a year ahead
+            datetime(2000, 1, 2), datetime.combine(date.today() + timedelta(days=300), time()),
+            timezones=st.just(UTC),
         ),
         "stage": st.sampled_from(("inquiry", "lead", "customer", "lost")),
         "grade": st.sampled_from((None, "hot", "warm", "future")),

@@ -12,13 +12,21 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session
 
 from app.models import User
+from kernel.weeks import date_window
 from tests import factories
 from tests.api_support import bearer
 
 MON = date(2026, 1, 5)
+# Dates (spend weeks, as_of) of every year 1–9999, often the extremes and the window's edges.
+EXTREME_DAYS = [date(1, 1, 1), date(1900, 1, 1), date(1999, 12, 31), date(2000, 1, 1),
+                date.today(), date_window(date.today()).latest, date(9999, 12, 31)]  # fmt: skip
+schemathesis.openapi.format(
+    "date", st.one_of(st.sampled_from(EXTREME_DAYS), st.dates()).map(date.isoformat)
+)
 
 
 @pytest.fixture
