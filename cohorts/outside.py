@@ -18,6 +18,17 @@ SHOWN = 10
 
 
 @dataclass(frozen=True)
+class OutsideSpend:
+    """A spend week outside the window, with what its edit form must post back to clear it."""
+
+    channel_id: int
+    channel_name: str
+    week: date
+    version: int
+    cells: dict[str, int | None]  # amount_minor, impressions, clicks as stored
+
+
+@dataclass(frozen=True)
 class OutsideWindow:
     """How many rows of each kind lie outside the window, and the first SHOWN of each."""
 
@@ -25,7 +36,7 @@ class OutsideWindow:
     spend_rows: int
     lead_rows: int
     purchase_rows: int
-    spend: tuple[tuple[int, str, date], ...]  # channel id, channel name, week
+    spend: tuple[OutsideSpend, ...]
     leads: tuple[tuple[str, str], ...]  # external id, created at (as stored)
     purchases: tuple[tuple[str, str], ...]  # external id, purchased at (as stored)
 
@@ -58,8 +69,9 @@ def stored_outside_window(
     """Return the rows dated outside `window`; cohorts count from `first_week` (the week
     holding the window's first date)."""
     params = {"lowest": first_week, "earliest": window.earliest, "latest": window.latest}
-    spend_rows, spend = _count_and_first(session, _SPEND, "c.id, c.name, s.week",
-                                         "c.name, s.week", params)  # fmt: skip
+    spend_rows, spend = _count_and_first(
+        session, _SPEND, "c.id, c.name, s.week, s.version, s.amount_minor, s.impressions, s.clicks",
+        "c.name, s.week", params)
     lead_rows, leads = _count_and_first(session, _LEADS, "external_id, created_at",
                                         "created_at", params)  # fmt: skip
     purchase_rows, purchases = _count_and_first(session, _PURCHASES,
@@ -67,7 +79,9 @@ def stored_outside_window(
                                                 params)  # fmt: skip
     return OutsideWindow(
         window=window, spend_rows=spend_rows, lead_rows=lead_rows, purchase_rows=purchase_rows,
-        spend=tuple((int(i), str(n), date.fromisoformat(str(w)[:10])) for i, n, w in spend),
+        spend=tuple(OutsideSpend(int(i), str(n), date.fromisoformat(str(w)[:10]), int(v),
+                                 {"amount_minor": a, "impressions": m, "clicks": k})
+                    for i, n, w, v, a, m, k in spend),
         leads=tuple((str(e), str(at)) for e, at in leads),
         purchases=tuple((str(e), str(at)) for e, at in purchases),
     )

@@ -1,5 +1,6 @@
 """Every write path refuses dates outside the window (DATES_EARLIEST, DATES_DAYS_AHEAD)."""
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from app.models import Channel, Lead, Purchase, Settings, User, WeeklySpend
 from kernel.weeks import date_window
 from tests import factories
 from tests.api_support import bearer
+from tests.edit_forms import read_state
 
 LATEST = date_window(date.today()).latest
 REFUSAL = f"is outside the dates Bullseye accepts (2000-01-01 to {LATEST})"
@@ -69,7 +71,13 @@ def test_spend_grid_may_clear_a_week_stored_outside_the_window(
 ) -> None:
     ch = factories.channel(db)
     factories.spend(db, ch, date(1, 1, 1), 500)
-    response = editor_client.post(f"/channels/{ch.id}/spend/0001-01-01", data={"amount": ""})
+    action = f"/channels/{ch.id}/spend/0001-01-01"
+    page = editor_client.get("/").get_data(as_text=True)  # the notice's Clear button
+    form = re.search(rf'<form method="post" action="{action}".*?</form>', page, re.S)
+    assert form is not None
+    state = read_state(form.group(0))
+    assert state["version"] == "1"
+    response = editor_client.post(action, data={"amount": "", **state})
     assert response.status_code == 302
     db.expire_all()
     assert db.exec(select(WeeklySpend)).all() == []
