@@ -36,4 +36,20 @@ def from_environment() -> dict[str, Any]:
         "LOGIN_ATTEMPTS": int(os.environ.get("LOGIN_ATTEMPTS", "10")),
         "LOGIN_WINDOW_SECONDS": int(os.environ.get("LOGIN_WINDOW_SECONDS", "900")),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:8000"),
+        # Bounded input: request bodies (uploads have their own, larger limit) and CSV width.
+        "MAX_CONTENT_LENGTH": _size("MAX_CONTENT_LENGTH", 16 * MIB),
+        "MAX_UPLOAD_BYTES": _size("MAX_UPLOAD_BYTES", 512 * MIB),
+        "CSV_MAX_COLUMNS": int(os.environ.get("CSV_MAX_COLUMNS", "200")),
     }
+
+
+MIB = 1 << 20
+
+
+def _size(name: str, default: int) -> int:
+    """Return a byte count from the environment: plain bytes, or with a K, M or G suffix."""
+    text = os.environ.get(name, "").strip().upper().removesuffix("B")
+    if not text:
+        return default
+    scale = {"K": 1 << 10, "M": MIB, "G": 1 << 30}.get(text[-1:], 1)
+    return int(text.rstrip("KMG")) * scale

@@ -13,8 +13,12 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, BinaryIO
 
+from kernel.text import ATTRIBUTE_NAME_MAX as ATTRIBUTE_MAX
+from kernel.text import ATTRIBUTES_MAX, unstorable
+
 ERROR_LIMIT = 10_000
-ATTRIBUTE_MAX = 500
+COLUMNS_MAX = 200  # columns in a file unless the caller allows another number
+HEADER_MAX_CHARS = 131_072  # the csv module's cell limit: a longer header is no header
 
 
 @dataclass(frozen=True)
@@ -129,30 +133,43 @@ class Columns:
     width: int
 
 
-def map_header(header: list[str], fmt: Format) -> Columns:
+def map_header(header: list[str], fmt: Format, max_columns: int = COLUMNS_MAX) -> Columns:
     """Return the column positions of `header` for `fmt`; raise FileError on a bad header."""
+    if len(header) > max_columns:
+        raise FileError(
+            1, "", f"{len(header):,} columns",
+            f"the file has {len(header):,} columns; at most {max_columns:,} are allowed",
+        )  # fmt: skip
     known = set(fmt.required) | set(fmt.optional)
     positions: dict[str, int] = {}
-    attributes: list[tuple[str, int]] = []
+    attributes: dict[str, int] = {}  # name as written → position (a set keeps this linear)
     for index, raw in enumerate(header):
         name = normalise_header(raw)
         if not name:
             raise FileError(1, "", raw, f"column {index + 1} has no name")
         # Known columns match whatever their case; attribute names are kept as written, so
         # "Region" and "region" are two attributes (as the API and exports allow).
-        if name in positions or raw.strip() in {key for key, _ in attributes}:
+        if name in positions or raw.strip() in attributes:
             raise FileError(1, raw.strip(), raw, "this column appears twice")
+        if problem := unstorable(raw):
+            raise FileError(1, "", raw, f"column {index + 1} {problem}")
         if name in known:
             positions[name] = index
         elif fmt.attributes and len(raw.strip()) <= ATTRIBUTE_MAX:
-            attributes.append((raw.strip(), index))
+            attributes[raw.strip()] = index
         else:
             expected = ", ".join(fmt.required + fmt.optional)
             raise FileError(1, raw.strip(), raw, f"unknown column; expected {expected}")
     missing = [name for name in fmt.required if name not in positions]
     if missing:
         raise FileError(1, missing[0], "", f"required column {missing[0]!r} is missing")
-    return Columns(positions, tuple(attributes), len(header))
+    if len(attributes) > ATTRIBUTES_MAX:
+        raise FileError(
+            1, "", f"{len(attributes)} attribute columns",
+            f"the file has {len(attributes)} attribute columns; a lead has at most "
+            f"{ATTRIBUTES_MAX} attributes",
+        )  # fmt: skip
+    return Columns(positions, tuple(attributes.items()), len(header))
 
 
 def is_blank(cells: list[str]) -> bool:
@@ -173,18 +190,29 @@ def read_chunks(stream: BinaryIO, size: int) -> tuple[list[str], Iterator[Chunk]
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
         try:
-            header_line = text.readline()
+            header_line = text.readline(HEADER_MAX_CHARS + 1)
         except UnicodeDecodeError:
             raise _not_utf8(stream, 1) from None
         if not header_line.strip():
             raise FileError(1, "", "", "the file is empty; the first row must name the columns")
+        if len(header_line) > HEADER_MAX_CHARS:
+            raise FileError(1, "", header_line[:40] + "…", _HEADER_TOO_LONG)
         separator = detect_separator(header_line)
-        header = next(csv.reader([header_line], delimiter=separator))
+        try:
+            header = next(csv.reader([header_line], delimiter=separator, strict=True))
+        except csv.Error as exc:
+            raise FileError(1, "", header_line[:40], _csv_problem(exc)) from None
     except BaseException:
         _release(text)
         raise
     reader = csv.reader(text, delimiter=separator, strict=True)
     return header, _chunks(stream, text, reader, size)
+
+
+_HEADER_TOO_LONG = (
+    f"the first row is longer than {HEADER_MAX_CHARS:,} characters, so it cannot be the "
+    "header naming the columns: far too many columns, or not a CSV file with one row per line"
+)
 
 
 def _release(text: io.TextIOWrapper) -> None:

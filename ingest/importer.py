@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from ingest.columns import column_validator
 from ingest.formats import (
+    COLUMNS_MAX,
     FORMATS,
     ErrorReport,
     FileError,
@@ -74,8 +75,11 @@ def import_file(
     size: int | None = None,
     progress: ProgressCallback | None = None,
     before_commit: BeforeCommit | None = None,
+    max_columns: int = COLUMNS_MAX,
 ) -> ImportResult:
     """Import the CSV `stream` of `kind` ("spend", "leads", "purchases") whole or not at all.
+
+    A file with more than `max_columns` columns is refused before any row is read.
 
     `before_commit(conn, result)` runs inside the import's transaction once the rows are
     stored, so what it writes (say, a job's outcome) is committed with them or not at all.
@@ -87,7 +91,7 @@ def import_file(
         transaction = _Transaction(conn)
         stage = _Stage(conn, plan_for(kind, conn.dialect.name))
         try:
-            _import(conn, transaction, stage, stream, result, size, clock)
+            _import(conn, transaction, stage, stream, result, (size, max_columns), clock)
             if result.ok and before_commit is not None:
                 before_commit(conn, result)
         except FileError as exc:
@@ -217,12 +221,16 @@ def _import(
     stage: "_Stage",
     stream: BinaryIO,
     result: ImportResult,
-    size: int | None,
+    limits: tuple[int | None, int],
     progress: ProgressCallback,
 ) -> None:
-    """Validate and stage every row; when all are valid, check them in SQL and upsert."""
+    """Validate and stage every row; when all are valid, check them in SQL and upsert.
+
+    `limits` is the file's size in bytes (None: unknown) and the most columns it may have.
+    """
+    size, max_columns = limits
     header, chunks = read_chunks(stream, CHUNK_ROWS)
-    columns = map_header(header, FORMATS[result.kind])
+    columns = map_header(header, FORMATS[result.kind], max_columns)
     validate = VALIDATORS[result.kind](columns, _lookup(conn), result.report)
     plan = stage.plan
     convert = plan.sqlite_row if stage.sqlite else plan.postgres_row

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from app.db import session_scope
-from ingest.formats import RowError, report_csv
+from ingest.formats import COLUMNS_MAX, RowError, report_csv
 from ingest.importer import ImportResult, Progress, import_file
 from ingest.models import ImportJob
 from kernel.weeks import utcnow
@@ -102,18 +102,24 @@ def create_job(
     return job
 
 
-def start_job(engine: sa.Engine, job_id: int, instance_dir: str, *, synchronous: bool) -> None:
+def start_job(
+    engine: sa.Engine, job_id: int, instance_dir: str, *, synchronous: bool,
+    max_columns: int = COLUMNS_MAX,
+) -> None:  # fmt: skip
     """Run job `job_id` now (synchronous, for tests) or in a background thread."""
     if synchronous:
-        run_job(engine, job_id, instance_dir)
+        run_job(engine, job_id, instance_dir, max_columns)
         return
     worker = threading.Thread(
-        target=run_job, args=(engine, job_id, instance_dir), name=f"import-{job_id}", daemon=True
-    )
+        target=run_job, args=(engine, job_id, instance_dir, max_columns),
+        name=f"import-{job_id}", daemon=True,
+    )  # fmt: skip
     worker.start()
 
 
-def run_job(engine: sa.Engine, job_id: int, instance_dir: str) -> None:
+def run_job(
+    engine: sa.Engine, job_id: int, instance_dir: str, max_columns: int = COLUMNS_MAX
+) -> None:
     """Import the file of job `job_id`, waiting for any import already running."""
     path = upload_path(instance_dir, job_id)
     try:
@@ -121,13 +127,15 @@ def run_job(engine: sa.Engine, job_id: int, instance_dir: str) -> None:
             _held_uploads[job_id] = path.open("rb")
             fcntl.flock(_held_uploads[job_id].fileno(), fcntl.LOCK_EX)
         with _import_lock:
-            _run(engine, job_id, path, instance_dir)
+            _run(engine, job_id, path, instance_dir, max_columns)
     finally:
         path.unlink(missing_ok=True)
         _release(job_id)  # only now, once the outcome is committed
 
 
-def _run(engine: sa.Engine, job_id: int, path: Path, instance_dir: str) -> None:
+def _run(
+    engine: sa.Engine, job_id: int, path: Path, instance_dir: str, max_columns: int
+) -> None:
     """Mark job `job_id` running, import its file and record the outcome."""
     with session_scope(engine) as session:
         job = _job(session, job_id)
@@ -135,7 +143,7 @@ def _run(engine: sa.Engine, job_id: int, path: Path, instance_dir: str) -> None:
         kind = job.kind
     _live_rows[job_id] = 0
     try:
-        result = _import(engine, kind, path, job_id)
+        result = _import(engine, kind, path, job_id, max_columns)
     except Exception as exc:
         log.exception("import job %s stopped", job_id)
         _record_crash(engine, job_id, exc)
@@ -161,7 +169,9 @@ def _job(session: Session, job_id: int) -> ImportJob:
     return job
 
 
-def _import(engine: sa.Engine, kind: str, path: Path, job_id: int) -> ImportResult:
+def _import(
+    engine: sa.Engine, kind: str, path: Path, job_id: int, max_columns: int
+) -> ImportResult:
     """Run the importer on `path`, publishing the rows read so far."""
 
     def progress(state: Progress) -> None:
@@ -179,8 +189,9 @@ def _import(engine: sa.Engine, kind: str, path: Path, job_id: int) -> ImportResu
     with path.open("rb") as stream:
         size = path.stat().st_size
         return import_file(
-            engine, kind, stream, size=size, progress=progress, before_commit=record_success
-        )
+            engine, kind, stream, size=size, progress=progress, before_commit=record_success,
+            max_columns=max_columns,
+        )  # fmt: skip
 
 
 def _record_failure(

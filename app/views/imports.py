@@ -59,13 +59,18 @@ def upload() -> Response:
     if file is None or not file.filename:
         return _index(422, "Choose a CSV file to upload.", kind)
     instance_dir = current_app.config["INSTANCE_DIR"]
+    # The name is only shown back: keep what can be stored rather than refuse the file.
+    filename = file.filename.replace("\0", "").encode("utf-8", "replace").decode()
     job = create_job(
-        get_session(), kind=kind, filename=file.filename, user_id=g.user.id,
+        get_session(), kind=kind, filename=filename, user_id=g.user.id,
         upload=file.stream, instance_dir=instance_dir,
     )  # fmt: skip
     assert job.id is not None
     synchronous = bool(current_app.config.get("IMPORTS_SYNCHRONOUS"))
-    start_job(get_engine(), job.id, instance_dir, synchronous=synchronous)
+    start_job(
+        get_engine(), job.id, instance_dir, synchronous=synchronous,
+        max_columns=current_app.config["CSV_MAX_COLUMNS"],
+    )  # fmt: skip
     return redirect(url_for(".job", job_id=job.id), 303)
 
 

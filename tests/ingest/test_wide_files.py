@@ -1,0 +1,114 @@
+"""Wide and line-less CSV files are refused at once with a clear message (issue 12)."""
+
+import io
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlmodel import Session, select
+
+from app.db import get_engine
+from app.models import Channel, Lead
+from ingest.formats import (
+    COLUMNS_MAX,
+    FORMATS,
+    HEADER_MAX_CHARS,
+    FileError,
+    map_header,
+    read_chunks,
+)
+from ingest.importer import import_file
+from tests import factories
+
+LEADS_HEADER = ["external_id", "channel", "created_at"]
+
+
+@pytest.fixture
+def ads(db: Session) -> Channel:
+    return factories.channel(db, name="Google Ads")
+
+
+def _leads_file(attribute_columns: int) -> bytes:
+    names = [f"a{i}" for i in range(attribute_columns)]
+    header = ",".join(LEADS_HEADER + names)
+    row = ",".join(["crm-1", "Google Ads", "2024-03-05"] + ["x"] * attribute_columns)
+    return f"{header}\n{row}\n".encode()
+
+
+def test_a_file_with_more_columns_than_allowed_is_refused_before_any_row(
+    app: Flask, db: Session, ads: Channel
+) -> None:
+    with app.app_context():
+        result = import_file(get_engine(), "leads", io.BytesIO(_leads_file(COLUMNS_MAX)))
+    assert not result.ok and result.rows == 0
+    [error] = result.report.errors
+    assert error.row == 1
+    assert error.message == f"the file has {COLUMNS_MAX + 3:,} columns; at most 200 are allowed"
+    assert db.exec(select(Lead)).all() == []
+
+
+def test_the_column_limit_is_the_callers(app: Flask, db: Session, ads: Channel) -> None:
+    with app.app_context():
+        wide = import_file(get_engine(), "leads", io.BytesIO(_leads_file(7)), max_columns=9)
+        fits = import_file(get_engine(), "leads", io.BytesIO(_leads_file(6)), max_columns=9)
+    assert wide.report.errors[0].message == "the file has 10 columns; at most 9 are allowed"
+    assert fits.ok and fits.created == 1
+
+
+def test_repeated_attribute_columns_are_still_found_in_a_wide_header() -> None:
+    header = LEADS_HEADER + [f"a{i}" for i in range(150)] + ["a17"]
+    with pytest.raises(FileError) as raised:
+        map_header(header, FORMATS["leads"])
+    assert (raised.value.error.column, raised.value.error.message) == (
+        "a17",
+        "this column appears twice",
+    )
+    columns = map_header(header[:43], FORMATS["leads"])
+    assert columns.attributes[17] == ("a17", 20) and len(columns.attributes) == 40
+    with pytest.raises(FileError) as raised:
+        map_header(header[:-1], FORMATS["leads"])
+    assert raised.value.error.message == (
+        "the file has 150 attribute columns; a lead has at most 50 attributes"
+    )
+
+
+def test_a_file_without_line_breaks_is_refused_with_a_message(
+    app: Flask, db: Session, ads: Channel
+) -> None:
+    text = "external_id,channel,created_at," + "x" * (HEADER_MAX_CHARS + 10)
+    with app.app_context():
+        result = import_file(get_engine(), "leads", io.BytesIO(text.encode()))
+    [error] = result.report.errors
+    assert error.row == 1
+    assert error.message.startswith(f"the first row is longer than {HEADER_MAX_CHARS:,} char")
+
+
+def test_the_cli_explains_a_file_without_line_breaks(
+    app: Flask, db: Session, ads: Channel, tmp_path: Path
+) -> None:
+    path = tmp_path / "one-line.csv"
+    path.write_text("a," + "x" * (3 * HEADER_MAX_CHARS))
+    result = app.test_cli_runner().invoke(args=["import", "leads", str(path)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"the first row is longer than {HEADER_MAX_CHARS:,} characters" in result.output
+
+
+def test_the_cli_reads_the_column_limit_from_the_config(
+    app: Flask, db: Session, ads: Channel, tmp_path: Path
+) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_bytes(_leads_file(3))
+    app.config["CSV_MAX_COLUMNS"] = 5
+    result = app.test_cli_runner().invoke(args=["import", "leads", str(path)])
+    assert result.exit_code == 1
+    assert "the file has 6 columns; at most 5 are allowed" in result.output
+
+
+def test_a_header_cell_beyond_the_csv_limit_is_explained() -> None:
+    quoted = 'external_id,"' + "x" * 1000
+    stream = io.BytesIO(quoted.encode())
+
+    with pytest.raises(FileError) as raised:
+        read_chunks(stream, 10)
+    assert "quoted cell is never closed" in raised.value.error.message
