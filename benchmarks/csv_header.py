@@ -12,7 +12,8 @@ import gc
 import io
 import time
 
-from ingest.formats import FORMATS, FileError, map_header, read_chunks
+from ingest.formats import FORMATS, FileError, map_header
+from ingest.reading import read_chunks
 
 WIDTHS = (20_000, 40_000, 80_000, 160_000)
 

@@ -25,8 +25,8 @@ from ingest.formats import (
     FileError,
     is_blank,
     map_header,
-    read_chunks,
 )
+from ingest.reading import check_line_lengths, read_chunks
 from ingest.rows import VALIDATORS, Lookup, name_index
 from ingest.staging import STAGE_COLUMNS, lock_bulk_writes
 from ingest.store import Plan, plan_for
@@ -229,6 +229,7 @@ def _import(
     `limits` is the file's size in bytes (None: unknown) and the most columns it may have.
     """
     size, max_columns = limits
+    check_line_lengths(stream)
     header, chunks = read_chunks(stream, CHUNK_ROWS)
     columns = map_header(header, FORMATS[result.kind], max_columns)
     validate = VALIDATORS[result.kind](columns, _lookup(conn), result.report)

@@ -9,15 +9,9 @@ from sqlmodel import Session, select
 
 from app.db import get_engine
 from app.models import Channel, Lead
-from ingest.formats import (
-    COLUMNS_MAX,
-    FORMATS,
-    HEADER_MAX_CHARS,
-    FileError,
-    map_header,
-    read_chunks,
-)
+from ingest.formats import COLUMNS_MAX, FORMATS, FileError, map_header
 from ingest.importer import import_file
+from ingest.reading import HEADER_MAX_CHARS, LINE_MAX_BYTES, read_chunks
 from tests import factories
 
 LEADS_HEADER = ["external_id", "channel", "created_at"]
@@ -112,3 +106,33 @@ def test_a_header_cell_beyond_the_csv_limit_is_explained() -> None:
     with pytest.raises(FileError) as raised:
         read_chunks(stream, 10)
     assert "quoted cell is never closed" in raised.value.error.message
+
+
+@pytest.mark.parametrize(
+    ("line", "row"),
+    [
+        ("," * (3 << 20), 2),  # millions of cells on one line
+        ("x," * (LINE_MAX_BYTES // 2 + 1), 2),  # just over: 1 MB + 2 bytes
+        ("ok,Google Ads,2024-03-05\r" + "," * (2 << 20), 3),  # lines ended by CR alone
+    ],
+)
+def test_a_line_longer_than_a_megabyte_is_refused_before_parsing(
+    app: Flask, db: Session, ads: Channel, line: str, row: int
+) -> None:
+    text = "external_id,channel,created_at\n" + line + "\ncrm-1,Google Ads,2024-03-05\n"
+    stream = io.BytesIO(("\ufeff" + text).encode())
+    with app.app_context():
+        result = import_file(get_engine(), "leads", stream)
+    message = "the line is longer than 1 MB, far longer than any valid row; is it a CSV file?"
+    assert [(e.row, e.message) for e in result.report.errors] == [(row, message)]
+
+
+def test_lines_up_to_a_megabyte_are_read_as_rows(app: Flask, db: Session, ads: Channel) -> None:
+    # Each block of the scan ends mid-line: the run across blocks is what counts.
+    filler = "y" * 120_000
+    rows = "".join(f"crm-{i},Google Ads,2024-03-05,{filler}\n" for i in range(20))
+    with app.app_context():
+        data = ("external_id,channel,created_at,note\n" + rows).encode()
+        result = import_file(get_engine(), "leads", io.BytesIO(data))
+    assert {e.message for e in result.report.errors} == {"is longer than 1,000 characters"}
+    assert result.rows == 20
