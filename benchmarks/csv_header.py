@@ -13,7 +13,7 @@ import io
 import time
 
 from ingest.formats import FORMATS, FileError, map_header
-from ingest.reading import read_chunks
+from ingest.reading import check_line_lengths, read_chunks
 
 WIDTHS = (20_000, 40_000, 80_000, 160_000)
 
@@ -49,9 +49,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"csv_header {width:,} columns: check {check * 1000:.1f} ms, "
               f"split {split * 1000:.1f} ms, ratio {check / split:.2f}")  # fmt: skip
     wide = ("external_id,channel,created_at," + ",".join("x" * 5 for _ in range(200_000)))
+    stream = io.BytesIO(wide.encode())
     started = time.perf_counter()
-    try:
-        read_chunks(io.BytesIO(wide.encode()), 10)
+    try:  # what the importer does first
+        check_line_lengths(stream)
+        read_chunks(stream, 10)
     except FileError as exc:
         message = exc.error.message
     refused = time.perf_counter() - started

@@ -45,8 +45,10 @@ def check_line_lengths(stream: BinaryIO, limit: int = LINE_MAX_BYTES) -> None:
                 first >= 0 and offset + first - line_start > limit
             ):
                 stream.seek(start)
-                message = _LINE_TOO_LONG.format(limit / (1 << 20))
-                raise FileError(_line_number(stream, line_start - start), "", "", message)
+                line = _line_number(stream, line_start - start)
+                text = _FIRST_LINE_TOO_LONG if line == 1 else _LINE_TOO_LONG
+                message = text.format(limit / (1 << 20))
+                raise FileError(line, "", "", message)
             if last >= 0:
                 line_start = offset + last + 1
             offset += len(block)
@@ -55,6 +57,10 @@ def check_line_lengths(stream: BinaryIO, limit: int = LINE_MAX_BYTES) -> None:
 
 
 _LINE_TOO_LONG = "the line is longer than {:g} MB, far longer than any valid row; is it a CSV file?"
+_FIRST_LINE_TOO_LONG = (
+    "the first row is longer than {:g} MB, so it cannot be the header naming the columns: "
+    "far too many columns, or not a CSV file with one row per line"
+)
 
 
 def _line_number(stream: BinaryIO, size: int) -> int:

@@ -136,3 +136,14 @@ def test_lines_up_to_a_megabyte_are_read_as_rows(app: Flask, db: Session, ads: C
         result = import_file(get_engine(), "leads", io.BytesIO(data))
     assert {e.message for e in result.report.errors} == {"is longer than 1,000 characters"}
     assert result.rows == 20
+
+
+def test_a_header_over_a_megabyte_is_explained_as_a_header(app: Flask, ads: Channel) -> None:
+    header = ",".join(["external_id", "channel", "created_at"] + [f"c{i}" for i in range(200_000)])
+    assert len(header) > LINE_MAX_BYTES
+    with app.app_context():
+        result = import_file(get_engine(), "leads", io.BytesIO(header.encode() + b"\n"))
+    assert [(e.row, e.message) for e in result.report.errors] == [
+        (1, "the first row is longer than 1 MB, so it cannot be the header naming the columns: "
+            "far too many columns, or not a CSV file with one row per line"),
+    ]  # fmt: skip
