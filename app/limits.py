@@ -31,11 +31,11 @@ def _refuse_unstorable_text() -> None:
             problem = unstorable(name) or unstorable(value)
             if problem is None:
                 continue
-            shown = name if unstorable(name) is None else ascii(name)
-            message = f"The {kind} {shown!r} {problem}."
+            quoted = repr(name) if unstorable(name) is None else ascii(name)  # escaped
+            message = f"The {kind} {quoted} {problem}."
             if is_api_request():
                 detail = "parameter" if kind == "query parameter" else "field"
-                raise ApiError(400, message, {detail: shown})
+                raise ApiError(400, message, {detail: quoted[1:-1]})
             raise BadRequest(message)
 
 

@@ -178,3 +178,13 @@ def test_huge_numbers_in_page_parameters_are_harmless(api, client, owner, db) ->
     assert odd.status_code == 400
     huge = api[0].get(f"/api/v1/metrics/cohorts?channel_id={digits}", headers=api[1])
     assert huge.status_code == 404
+
+
+def test_a_nul_in_a_parameter_name_is_shown_escaped(api) -> None:
+    response = api[0].get("/api/v1/channels?ri%00ng=outer", headers=api[1])
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["details"] == {"parameter": "ri\\x00ng"}
+    assert error["message"] == (
+        "The query parameter 'ri\\x00ng' contains a NUL character (\\x00), which cannot be stored."
+    )
