@@ -27,10 +27,14 @@ from app.views import render_page_or_partial
 from ingest.exporter import EXPORT_KINDS
 from ingest.formats import FORMATS, template
 from ingest.models import ImportJob
+from kernel.text import ATTRIBUTE_VALUE_MAX, ATTRIBUTES_MAX, EXTERNAL_ID_MAX
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 RECENT_JOBS = 20
+_LIMITS = {
+    "attributes": ATTRIBUTES_MAX, "value": ATTRIBUTE_VALUE_MAX, "external_id": EXTERNAL_ID_MAX,
+}  # fmt: skip
 
 
 def _index(status: int = 200, error: str = "", kind: str = "leads") -> Response:
@@ -39,7 +43,7 @@ def _index(status: int = 200, error: str = "", kind: str = "leads") -> Response:
     jobs = list(get_session().exec(recent))
     return render_page_or_partial(
         "imports/index.html", "imports/_upload.html", http_status=status, formats=FORMATS,
-        export_kinds=EXPORT_KINDS, jobs=jobs, error=error, kind=kind,
+        export_kinds=EXPORT_KINDS, jobs=jobs, error=error, kind=kind, limits=_LIMITS,
     )  # fmt: skip
 
 

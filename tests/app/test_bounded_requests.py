@@ -188,3 +188,12 @@ def test_a_nul_in_a_parameter_name_is_shown_escaped(api) -> None:
     assert error["message"] == (
         "The query parameter 'ri\\x00ng' contains a NUL character (\\x00), which cannot be stored."
     )
+
+
+def test_the_import_page_states_the_limits(app: Flask, client: FlaskClient, owner) -> None:
+    app.config.update(MAX_UPLOAD_BYTES=3 * 2**20, CSV_MAX_COLUMNS=120)
+    page = sign_in(client, owner).get("/imports/").get_data(as_text=True)
+    text = " ".join(page.split())
+    assert "Files up to 3 MB with at most 120 columns and no line over 1 MB" in text
+    assert "at most 50 attributes with values of at most 1,000 characters" in text
+    assert "external ids have at most 200 characters" in text
