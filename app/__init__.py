@@ -40,7 +40,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.json = BullseyeJSONProvider(app)
 
+    from app import limits
+
     db.init_app(app)
+    limits.init_app(app)  # before CSRF, which reads the body
     htmx.init_app(app)
     csrf.init_app(app)
 

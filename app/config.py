@@ -74,4 +74,20 @@ def from_environment() -> dict[str, Any]:
         "SEGMENT_EXACT_BUDGET": _count("SEGMENT_EXACT_BUDGET", 20000),
         "DATES_EARLIEST": _earliest_date(),
         "DATES_DAYS_AHEAD": _days_ahead(),
+        # Bounded input: request bodies (uploads have their own, larger limit) and CSV width.
+        "MAX_CONTENT_LENGTH": _size("MAX_CONTENT_LENGTH", 16 * MIB),
+        "MAX_UPLOAD_BYTES": _size("MAX_UPLOAD_BYTES", 512 * MIB),
+        "CSV_MAX_COLUMNS": _count("CSV_MAX_COLUMNS", 200),
     }
+
+
+MIB = 1 << 20
+
+
+def _size(name: str, default: int) -> int:
+    """Return a byte count from the environment: plain bytes, or with a K, M or G suffix."""
+    text = os.environ.get(name, "").strip().upper().removesuffix("B")
+    if not text:
+        return default
+    scale = {"K": 1 << 10, "M": MIB, "G": 1 << 30}.get(text[-1:], 1)
+    return int(text.rstrip("KMG")) * scale

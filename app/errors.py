@@ -7,7 +7,7 @@ with the right status; an HTML page is never sent there.
 import json
 from typing import Any
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import (
@@ -16,6 +16,7 @@ from werkzeug.exceptions import (
     InternalServerError,
     MethodNotAllowed,
     NotFound,
+    RequestEntityTooLarge,
     ServiceUnavailable,
 )
 
@@ -87,11 +88,30 @@ def _json_decode_error(exc: HTTPException) -> ValueError | None:
     return None
 
 
+def _too_large(exc: RequestEntityTooLarge) -> tuple[str, dict[str, Any] | None]:
+    """Return the message and details of a 413: the limit the request went over."""
+    limit = request.max_content_length
+    if limit is None:
+        return str(exc.description), None
+    return (
+        f"The request is larger than the {_megabytes(limit)} this server accepts; "
+        "nothing was saved. Send less at a time.",
+        {"max_bytes": limit},
+    )
+
+
+def _megabytes(size: int) -> str:
+    """Return a byte count for people: "16 MB" (MiB, rounded)."""
+    return f"{size / (1 << 20):,.3g} MB" if size >= 1 << 20 else f"{size:,} bytes"
+
+
 def _api_http_error(exc: HTTPException) -> Any:
     status = exc.code or 500
     message = exc.description or exc.name
     details: dict[str, Any] | None = None
-    if isinstance(exc, NotFound) and request.url_rule is None:
+    if isinstance(exc, RequestEntityTooLarge):
+        message, details = _too_large(exc)
+    elif isinstance(exc, NotFound) and request.url_rule is None:
         message = f"There is no API endpoint at {request.path}."
     elif isinstance(exc, MethodNotAllowed):
         allowed = sorted(exc.valid_methods or [])
@@ -105,11 +125,14 @@ def _api_http_error(exc: HTTPException) -> Any:
 
 
 def _handle_http(exc: HTTPException) -> Any:
+    _rollback_session()
     status = exc.code or 500
     if is_api_request():
         return _api_http_error(exc)
     if isinstance(exc, CSRFError):
         message = "Your session form expired or was not sent from this site. Reload and retry."
+    elif isinstance(exc, RequestEntityTooLarge):
+        message = _too_large(exc)[0]
     else:
         message = exc.description or exc.name
     template = "errors/_message.html" if request.headers.get("HX-Request") else "errors/page.html"
@@ -125,7 +148,16 @@ def _database_busy(exc: Exception) -> bool:
     return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
 
+def _rollback_session() -> None:
+    """Roll back the request's session, so that the error page itself can query the database
+    (a failed flush leaves the session unusable until then)."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
 def _handle_unexpected(exc: Exception) -> Any:
+    _rollback_session()
     if isinstance(exc, HTTPException):
         return _handle_http(exc)
     if _database_busy(exc):

@@ -19,6 +19,7 @@ from channels.inputs import (
     SpendInput,
 )
 from kernel.money import MoneyError, parse_money
+from kernel.text import NOTES_MAX, unstorable
 from kernel.vocabulary import CHANNEL_KINDS, RINGS, STATUSES
 
 LABELS: dict[str, str] = {
@@ -111,10 +112,17 @@ def parse_channel(form: Mapping[str, str]) -> tuple[ChannelInput | None, Errors]
     """Validate a channel form; name uniqueness needs the database and is checked by the caller."""
     errors: Errors = {}
     name = " ".join(_text(form, "name").split())
+    notes = (form.get("notes") or "").strip()
     if not name:
         errors["name"] = "Name is required."
     elif len(name) > NAME_MAX:
         errors["name"] = f"Name must be at most {NAME_MAX} characters."
+    elif problem := unstorable(name):
+        errors["name"] = f"Name {problem}."
+    if len(notes) > NOTES_MAX:
+        errors["notes"] = f"Notes must be at most {NOTES_MAX:,} characters."
+    elif problem := unstorable(notes):
+        errors["notes"] = f"Notes {problem}."
     kind = _choice(form, "kind", CHANNEL_KINDS, errors)
     ring = _choice(form, "ring", RINGS, errors)
     status = _choice(form, "status", STATUSES, errors)
@@ -122,7 +130,6 @@ def parse_channel(form: Mapping[str, str]) -> tuple[ChannelInput | None, Errors]
     ice = {field: _optional_count(form, field, errors, low=1, high=10) for field in ICE_FIELDS}
     if errors:
         return None, errors
-    notes = (form.get("notes") or "").strip()
     return ChannelInput(name, kind, ring, status, launch_days, notes=notes, **ice), {}
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 KINDS: tuple[str, ...] = ("channel", "test", "segment", "cohorts")
+ID_MAX = 2**31 - 1  # the largest id the database stores (a 32-bit integer column)
 
 
 class GroupSpecError(ValueError):
@@ -75,8 +76,10 @@ def _add_part(found: _Parts, kind: str, value: str, part: str) -> None:
 
 
 def _identifier(value: str, part: str) -> int:
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise GroupSpecError(f"{part!r}: the id must be a positive whole number")
+    if len(value) > len(str(ID_MAX)) or int(value) > ID_MAX:
+        raise GroupSpecError(f"{part!r}: the id is too large; no record has an id above {ID_MAX}")
     return int(value)
 
 

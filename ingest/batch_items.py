@@ -12,6 +12,7 @@ from typing import Any
 
 from ingest.formats import ATTRIBUTE_MAX, FORMATS, Columns, ErrorReport
 from ingest.rows import LeadRows, Lookup, PurchaseRows, RowValidator, SpendRows
+from kernel.text import ATTRIBUTE_VALUE_MAX, ATTRIBUTES_MAX, unstorable
 from kernel.weeks import DateWindow
 
 ItemError = tuple[int, str, str]
@@ -133,19 +134,31 @@ def _columns(kind: str, attribute_keys: list[str]) -> Columns:
 
 
 def _attribute_cells(index: int, attributes: dict[str, Any], errors: list[ItemError]) -> bool:
-    """Check attribute names and values; return whether all are usable."""
-    ok = True
+    """Check the number of attributes, their names and values; return whether all are usable."""
+    if len(attributes) > ATTRIBUTES_MAX:
+        errors.append((index, "attributes", f"a lead has at most {ATTRIBUTES_MAX} attributes"))
+        return False
+    found = len(errors)
     for key, value in attributes.items():
         where = f"attributes.{key}"
         if not key.strip() or len(key) > ATTRIBUTE_MAX:
             errors.append((index, where, f"names must have 1 to {ATTRIBUTE_MAX} characters"))
-            ok = False
+        elif problem := unstorable(key):
+            errors.append((index, "attributes", f"the name {key!r} {problem}"))
         elif value is not None and (
             isinstance(value, bool) or not isinstance(value, _ATTRIBUTE_TYPES)
         ):
             errors.append((index, where, "must be a string, a number or null"))
-            ok = False
-    return ok
+        elif problem := _text_problem(str(value), ATTRIBUTE_VALUE_MAX):
+            errors.append((index, where, problem))
+    return len(errors) == found
+
+
+def _text_problem(text: str, longest: int) -> str | None:
+    """Return why a text value cannot be stored (too long, NUL, unpaired surrogate), else None."""
+    if len(text) > longest:
+        return f"is longer than {longest:,} characters"
+    return unstorable(text)
 
 
 def _cells(
@@ -169,6 +182,9 @@ def _cells(
         elif kind_of_value == "number" and _decimal_places(value) > 2:
             # Checked here: in a CSV cell "1.234" could be 1234 with a thousands separator.
             errors.append((index, field, f"'{value!r}' has more than 2 decimals"))
+            wrong.add(field)
+        elif isinstance(value, str) and (problem := unstorable(value)):
+            errors.append((index, field, problem))
             wrong.add(field)
         elif field == "attributes":
             if _attribute_cells(index, value, errors):

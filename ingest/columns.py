@@ -24,7 +24,6 @@ from typing import Any
 from ingest.formats import is_blank
 from ingest.rows import (
     AMBIGUOUS,
-    EXTERNAL_ID_MAX,
     GRADES,
     STAGES,
     LeadRows,
@@ -33,6 +32,7 @@ from ingest.rows import (
 )
 from ingest.times import SLOW, Column, has_slow, times_and_days, utc_moments, within
 from ingest.values import AMOUNT_MAX_MINOR, zone
+from kernel.text import ATTRIBUTE_VALUE_MAX, EXTERNAL_ID_MAX
 from kernel.weeks import week_of
 
 Converted = tuple[Any, ...]
@@ -105,11 +105,11 @@ class ColumnValidator:
         return list(map(_strip, columns[index]))
 
     def external_ids(self, texts: Column) -> Column:
-        """Return required ids of at most EXTERNAL_ID_MAX characters (else SLOW)."""
+        """Return required ids of at most EXTERNAL_ID_MAX characters and no NUL (else SLOW)."""
         lengths = list(map(len, texts))
-        if min(lengths) > 0 and max(lengths) <= EXTERNAL_ID_MAX:
+        if min(lengths) > 0 and max(lengths) <= EXTERNAL_ID_MAX and "\0" not in "".join(texts):
             return texts
-        return [t if 0 < len(t) <= EXTERNAL_ID_MAX else SLOW for t in texts]
+        return [t if 0 < len(t) <= EXTERNAL_ID_MAX and "\0" not in t else SLOW for t in texts]
 
     def moments(self, texts: Column) -> Column:
         """Return aware UTC times of date-time cells (else SLOW)."""
@@ -208,6 +208,8 @@ class LeadColumns(ColumnValidator):
         if not attributes:
             return ["{}"] * len(columns[0])
         raw = [columns[index] for _key, index in attributes]
+        if not all(map(_storable_attribute_values, raw)):  # the row validator reports them
+            return [SLOW] * len(columns[0])
         if all(map(all, raw)):  # no blank cell: one template fits every row
             stripped = [list(map(_strip, cells)) for cells in raw]
             if all(map(self._plain, stripped)):
@@ -220,6 +222,11 @@ class LeadColumns(ColumnValidator):
                    if cell}) or "{}"
             for row in rows
         ]  # fmt: skip
+
+
+def _storable_attribute_values(cells: tuple[str, ...]) -> bool:
+    """Return whether no cell of an attribute column is too long or holds a NUL."""
+    return max(map(len, cells)) <= ATTRIBUTE_VALUE_MAX and "\0" not in "".join(cells)
 
 
 class PurchaseColumns(ColumnValidator):

@@ -1,20 +1,19 @@
-"""The CSV files users import: dialect detection, headers and the error report (pure).
+"""The CSV files users import: formats, separator detection, headers and the error report (pure).
 
 Files are UTF-8 (with or without BOM), separated by "," or ";" (detected from the header;
 a header containing both is refused), with optional quoting. Rows are numbered like a
-spreadsheet: the header is row 1. `ingest.rows` validates the rows themselves.
+spreadsheet: the header is row 1. `ingest.reading` reads them, `ingest.rows` validates them.
 """
 
 import csv
 import io
-import re
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
-from typing import Any, BinaryIO
+
+from kernel.text import ATTRIBUTE_NAME_MAX as ATTRIBUTE_MAX
+from kernel.text import ATTRIBUTES_MAX, unstorable
 
 ERROR_LIMIT = 10_000
-ATTRIBUTE_MAX = 500
+COLUMNS_MAX = 200  # columns in a file unless the caller allows another number
 
 
 @dataclass(frozen=True)
@@ -129,131 +128,48 @@ class Columns:
     width: int
 
 
-def map_header(header: list[str], fmt: Format) -> Columns:
+def map_header(header: list[str], fmt: Format, max_columns: int = COLUMNS_MAX) -> Columns:
     """Return the column positions of `header` for `fmt`; raise FileError on a bad header."""
+    if len(header) > max_columns:
+        raise FileError(
+            1, "", f"{len(header):,} columns",
+            f"the file has {len(header):,} columns; at most {max_columns:,} are allowed",
+        )  # fmt: skip
     known = set(fmt.required) | set(fmt.optional)
     positions: dict[str, int] = {}
-    attributes: list[tuple[str, int]] = []
+    attributes: dict[str, int] = {}  # name as written → position (a set keeps this linear)
     for index, raw in enumerate(header):
         name = normalise_header(raw)
         if not name:
             raise FileError(1, "", raw, f"column {index + 1} has no name")
         # Known columns match whatever their case; attribute names are kept as written, so
         # "Region" and "region" are two attributes (as the API and exports allow).
-        if name in positions or raw.strip() in {key for key, _ in attributes}:
+        if name in positions or raw.strip() in attributes:
             raise FileError(1, raw.strip(), raw, "this column appears twice")
+        if problem := unstorable(raw):
+            raise FileError(1, "", raw, f"column {index + 1} {problem}")
         if name in known:
             positions[name] = index
         elif fmt.attributes and len(raw.strip()) <= ATTRIBUTE_MAX:
-            attributes.append((raw.strip(), index))
+            attributes[raw.strip()] = index
         else:
             expected = ", ".join(fmt.required + fmt.optional)
             raise FileError(1, raw.strip(), raw, f"unknown column; expected {expected}")
     missing = [name for name in fmt.required if name not in positions]
     if missing:
         raise FileError(1, missing[0], "", f"required column {missing[0]!r} is missing")
-    return Columns(positions, tuple(attributes), len(header))
+    if len(attributes) > ATTRIBUTES_MAX:
+        raise FileError(
+            1, "", f"{len(attributes)} attribute columns",
+            f"the file has {len(attributes)} attribute columns; a lead has at most "
+            f"{ATTRIBUTES_MAX} attributes",
+        )  # fmt: skip
+    return Columns(positions, tuple(attributes.items()), len(header))
 
 
 def is_blank(cells: list[str]) -> bool:
     """Return whether a row has no text at all (spreadsheets export blank rows as ",,,")."""
     return not "".join(cells).strip()
-
-
-Chunk = tuple[Sequence[int], list[list[str]]]
-
-
-def read_chunks(stream: BinaryIO, size: int) -> tuple[list[str], Iterator[Chunk]]:
-    """Return the header cells and an iterator of chunks of at most `size` rows of a CSV file.
-
-    A chunk is (row numbers, cells of each row). A row's number is the file line it ends on
-    (the header is row 1), so a quoted cell spanning lines moves the numbers of later rows.
-    Blank rows are included; callers skip them (`is_blank`).
-    """
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    try:
-        try:
-            header_line = text.readline()
-        except UnicodeDecodeError:
-            raise _not_utf8(stream, 1) from None
-        if not header_line.strip():
-            raise FileError(1, "", "", "the file is empty; the first row must name the columns")
-        separator = detect_separator(header_line)
-        header = next(csv.reader([header_line], delimiter=separator))
-    except BaseException:
-        _release(text)
-        raise
-    reader = csv.reader(text, delimiter=separator, strict=True)
-    return header, _chunks(stream, text, reader, size)
-
-
-def _release(text: io.TextIOWrapper) -> None:
-    """Detach the text layer so that collecting it does not close the caller's stream."""
-    try:
-        text.detach()
-    except ValueError:  # already detached, or the stream was closed by its owner
-        pass
-
-
-def _chunks(stream: BinaryIO, text: io.TextIOWrapper, reader: Any, size: int) -> Iterator[Chunk]:
-    """Yield the chunks of `reader`; raise FileError on broken quoting or a non-UTF-8 line."""
-    try:
-        while True:
-            first_line = reader.line_num + 2  # the header is line 1 and was read apart
-            try:
-                rows = list(islice(reader, size))
-            except csv.Error as exc:
-                raise FileError(reader.line_num + 1, "", "", _csv_problem(exc)) from None
-            except UnicodeDecodeError:
-                raise _not_utf8(stream, reader.line_num + 2) from None
-            if not rows:
-                return
-            if reader.line_num + 2 - first_line == len(rows):  # every row is one line
-                yield range(first_line, first_line + len(rows)), rows
-            else:
-                yield _line_numbers(first_line, rows), rows
-    finally:
-        _release(text)
-
-
-def _line_numbers(first_line: int, rows: list[list[str]]) -> list[int]:
-    """Return the line each row ends on, counting the line breaks inside quoted cells."""
-    numbers, line = [], first_line - 1
-    for cells in rows:
-        joined = "".join(cells)
-        line += 1 + joined.count("\n") + joined.count("\r") - joined.count("\r\n")
-        numbers.append(line)
-    return numbers
-
-
-def _csv_problem(exc: csv.Error) -> str:
-    """Return what the csv module's error means for someone fixing the file."""
-    text = str(exc)
-    limit = re.search(r"field larger than field limit \((\d+)\)", text)
-    if limit:
-        return (f"a cell is longer than {int(limit[1]):,} characters (often a quote that is "
-                "never closed, so the rest of the file reads as one cell)")  # fmt: skip
-    if "unexpected end of data" in text:
-        return "a quoted cell is never closed: the file ends inside quotes"
-    return f"broken CSV: {text}"
-
-
-def _not_utf8(stream: BinaryIO, near_line: int) -> FileError:
-    """Return the error for a file that is not UTF-8, at its first such line when findable."""
-    line = near_line
-    try:
-        stream.seek(0)
-        for number, raw in enumerate(stream, start=1):
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                line = number
-                break
-    except (OSError, ValueError):
-        pass  # not seekable: the line the reader had reached is the best we know
-    return FileError(
-        line, "", "", "the file is not UTF-8 text; save it as UTF-8 (in Excel: CSV UTF-8)"
-    )
 
 
 def template(kind: str, separator: str = ",") -> str:

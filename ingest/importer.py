@@ -19,13 +19,14 @@ import sqlalchemy as sa
 
 from ingest.columns import column_validator
 from ingest.formats import (
+    COLUMNS_MAX,
     FORMATS,
     ErrorReport,
     FileError,
     is_blank,
     map_header,
-    read_chunks,
 )
+from ingest.reading import check_line_lengths, read_chunks
 from ingest.rows import VALIDATORS, Lookup, name_index
 from ingest.staging import STAGE_COLUMNS, lock_bulk_writes
 from ingest.store import Plan, plan_for
@@ -76,10 +77,12 @@ def import_file(
     progress: ProgressCallback | None = None,
     before_commit: BeforeCommit | None = None,
     window: DateWindow | None = None,
+    max_columns: int = COLUMNS_MAX,
 ) -> ImportResult:
     """Import the CSV `stream` of `kind` ("spend", "leads", "purchases") whole or not at all.
 
-    Dates outside `window` are refused (default: 2000-01-01 to a year after today).
+    Dates outside `window` are refused (default: 2000-01-01 to a year after today). A file
+    with more than `max_columns` columns is refused before any row is read.
 
     `before_commit(conn, result)` runs inside the import's transaction once the rows are
     stored, so what it writes (say, a job's outcome) is committed with them or not at all.
@@ -91,7 +94,8 @@ def import_file(
         transaction = _Transaction(conn)
         stage = _Stage(conn, plan_for(kind, conn.dialect.name))
         try:
-            _import(conn, transaction, stage, stream, result, size, clock, window)
+            _import(conn, transaction, stage, stream, result, (size, max_columns), clock,
+                    window)
             if result.ok and before_commit is not None:
                 before_commit(conn, result)
         except FileError as exc:
@@ -222,13 +226,18 @@ def _import(
     stage: "_Stage",
     stream: BinaryIO,
     result: ImportResult,
-    size: int | None,
+    limits: tuple[int | None, int],
     progress: ProgressCallback,
     window: DateWindow | None,
 ) -> None:
-    """Validate and stage every row; when all are valid, check them in SQL and upsert."""
+    """Validate and stage every row; when all are valid, check them in SQL and upsert.
+
+    `limits` is the file's size in bytes (None: unknown) and the most columns it may have.
+    """
+    size, max_columns = limits
+    check_line_lengths(stream)
     header, chunks = read_chunks(stream, CHUNK_ROWS)
-    columns = map_header(header, FORMATS[result.kind])
+    columns = map_header(header, FORMATS[result.kind], max_columns)
     validate = VALIDATORS[result.kind](columns, _lookup(conn, window), result.report)
     plan = stage.plan
     convert = plan.sqlite_row if stage.sqlite else plan.postgres_row

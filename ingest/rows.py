@@ -21,11 +21,10 @@ from ingest.values import (
     parse_moment,
     zone,
 )
+from kernel.text import ATTRIBUTE_VALUE_MAX, EXTERNAL_ID_MAX, unstorable
 from kernel.vocabulary import GRADES, STAGES
 from kernel.weeks import DateWindow, date_window, safe_local_date, week_of
 
-# The same choices as cohorts.models (which imports the ORM); a test keeps them equal.
-EXTERNAL_ID_MAX = 200
 AMBIGUOUS = -1  # a name that matches several records when compared case-insensitively
 
 
@@ -138,6 +137,8 @@ class RowValidator:
         value = self.required(cells, column)
         if len(value) > EXTERNAL_ID_MAX:
             self.fail(column, value[:40] + "…", f"is longer than {EXTERNAL_ID_MAX} characters")
+        elif problem := unstorable(value):
+            self.fail(column, value, problem)
         return value
 
 
@@ -189,7 +190,7 @@ class LeadRows(RowValidator):
         experiment_id = self.test(cells, channel_id)
         stage = self.choice(cells, "stage", STAGES) or "lead"
         grade = self.choice(cells, "grade", GRADES)
-        attributes = {key: cells[i].strip() for key, i in self.columns.attributes if cells[i]}
+        attributes = self.attributes(cells)
         if not self.ok or created is None:
             return None
         return (
@@ -203,6 +204,17 @@ class LeadRows(RowValidator):
             grade,
             attributes,
         )
+
+    def attributes(self, cells: list[str]) -> dict[str, str]:
+        """Return the row's non-blank attributes, recording values too long or unstorable."""
+        attributes = {key: cells[i].strip() for key, i in self.columns.attributes if cells[i]}
+        for key, value in attributes.items():
+            if len(value) > ATTRIBUTE_VALUE_MAX:
+                limit = f"is longer than {ATTRIBUTE_VALUE_MAX:,} characters"
+                self.fail(key, value[:40] + "…", limit)
+            elif problem := unstorable(value):
+                self.fail(key, value, problem)
+        return attributes
 
     def week(self, created: datetime) -> date:
         """Return the cohort week of a lead created at `created` (memoised by local date)."""

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
 
+from app.limits import loads_bounded
+
 
 def json_number(value: Decimal) -> int | float:
     """Return `value` as a JSON-ready number with the same decimal digits.
@@ -30,6 +32,13 @@ def _default(value: Any) -> Any:
 
 
 class BullseyeJSONProvider(DefaultJSONProvider):
-    """Serialise datetimes as ISO 8601 (with offset), dates as YYYY-MM-DD, Decimals as numbers."""
+    """Serialise datetimes as ISO 8601 (with offset), dates as YYYY-MM-DD, Decimals as numbers.
+
+    Reading, a document nested too deeply for the parser is a decoding error (answered 400).
+    """
 
     default = staticmethod(_default)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Return the parsed JSON `s`; raise ValueError for malformed or too deeply nested JSON."""
+        return loads_bounded(super().loads, s, **kwargs)

@@ -169,11 +169,12 @@ def _cohort_json(report: ChannelReport, row: int) -> dict[str, Any]:
 def cohort_metrics() -> Any:
     """Return one channel's cohort triangle as cumulative lists by age."""
     raw = request.args.get("channel_id", "")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise ApiError(400, "channel_id must be a channel's id (a whole number).",
                        {"parameter": "channel_id"})
     as_of = _as_of()
-    report = next((r for r in reports(as_of) if r.channel.id == int(raw)), None)
+    wanted = int(raw) if len(raw) <= 10 else -1  # longer: no channel, and no huge int parse
+    report = next((r for r in reports(as_of) if r.channel.id == wanted), None)
     if report is None:
         raise ApiError(404, f"There is no channel with id {raw}.")
     cohorts = [_cohort_json(report, i) for i in range(len(report.triangle.weeks))

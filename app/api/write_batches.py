@@ -17,6 +17,7 @@ from app.settings import accepted_dates
 from channels.models import Channel
 from ingest.batch_items import BATCH_MAX
 from ingest.batches import store_items
+from kernel.text import ATTRIBUTE_NAME_MAX, ATTRIBUTE_VALUE_MAX, ATTRIBUTES_MAX, EXTERNAL_ID_MAX
 from kernel.vocabulary import GRADES, STAGES
 
 _COUNT = {"type": ["integer", "null"], "minimum": 0}
@@ -39,7 +40,7 @@ SPEND_ITEM = object_schema(
 )
 LEAD_ITEM = object_schema(
     {
-        "external_id": {"type": "string", "minLength": 1, "maxLength": 200},
+        "external_id": {"type": "string", "minLength": 1, "maxLength": EXTERNAL_ID_MAX},
         "channel_id": {"type": "integer"},
         "created_at": _MOMENT,
         "test_id": {"type": ["integer", "null"]},
@@ -47,16 +48,22 @@ LEAD_ITEM = object_schema(
         "grade": {"type": ["string", "null"], "enum": [*GRADES, None]},
         "attributes": {
             "type": ["object", "null"],
-            "additionalProperties": {"type": ["string", "number", "null"]},
-            "description": "Free-form segmentation attributes (industry, region …).",
+            "maxProperties": ATTRIBUTES_MAX,
+            "propertyNames": {"minLength": 1, "maxLength": ATTRIBUTE_NAME_MAX},
+            "additionalProperties": {
+                "type": ["string", "number", "null"],
+                "maxLength": ATTRIBUTE_VALUE_MAX,
+            },
+            "description": "Free-form segmentation attributes (industry, region …); values "
+            f"as text have at most {ATTRIBUTE_VALUE_MAX:,} characters.",
         },
     },
     required=["external_id", "channel_id", "created_at"],
 )
 PURCHASE_ITEM = object_schema(
     {
-        "external_id": {"type": "string", "minLength": 1, "maxLength": 200},
-        "lead_external_id": {"type": "string", "minLength": 1, "maxLength": 200},
+        "external_id": {"type": "string", "minLength": 1, "maxLength": EXTERNAL_ID_MAX},
+        "lead_external_id": {"type": "string", "minLength": 1, "maxLength": EXTERNAL_ID_MAX},
         "purchased_at": _MOMENT,
         "amount": _MONEY | {"description": "Negative for refunds; at most 2 decimals."},
     }

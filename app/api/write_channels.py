@@ -22,6 +22,7 @@ from app.forms import parse_channel
 from channels import queries
 from channels.inputs import ICE_FIELDS, LAUNCH_DAYS_MAX, NAME_MAX, ChannelInput
 from channels.models import Channel
+from kernel.text import NOTES_MAX
 from kernel.vocabulary import CHANNEL_KINDS, RINGS, STATUSES
 
 NEW_CHANNEL = {"ring": "outer", "status": "idea", "notes": ""}
@@ -35,7 +36,7 @@ _INPUT_PROPERTIES: dict[str, Any] = {
     "status": {"type": "string", "enum": list(STATUSES), "default": "idea"},
     "launch_days": {"type": ["integer", "null"], "minimum": 0, "maximum": LAUNCH_DAYS_MAX},
     **{name: _SCORE for name in ICE_FIELDS},
-    "notes": {"type": "string"},
+    "notes": {"type": "string", "maxLength": NOTES_MAX},
 }
 CHANNEL_INPUT = add_schema("ChannelInput", object_schema(_INPUT_PROPERTIES, ["name", "kind"]))
 CHANNEL_CHANGES = add_schema("ChannelChanges", object_schema(_INPUT_PROPERTIES, []))

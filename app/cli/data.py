@@ -76,8 +76,10 @@ def import_command(kind: str, path: Path, report_path: Path | None) -> None:
             target = size if state.phase != "reading" else int(state.fraction * size)
             bar.update(max(0, target - bar.pos), current_item=state)
 
-        result = import_file(database.get_engine(), kind, stream, size=size, progress=progress,
-                             window=accepted_dates())
+        result = import_file(
+            database.get_engine(), kind, stream, size=size, progress=progress,
+            window=accepted_dates(), max_columns=current_app.config["CSV_MAX_COLUMNS"],
+        )  # fmt: skip
     if not result.ok:
         _fail(result, report_path)
     click.echo(_summary(result))

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from app.db import session_scope
-from ingest.formats import RowError, report_csv
+from ingest.formats import COLUMNS_MAX, RowError, report_csv
 from ingest.importer import ImportResult, Progress, import_file
 from ingest.models import ImportJob
 from kernel.weeks import DateWindow, utcnow
@@ -102,36 +102,42 @@ def create_job(
     return job
 
 
-def start_job(engine: sa.Engine, job_id: int, instance_dir: str, *, synchronous: bool,
-              window: DateWindow | None = None) -> None:
+def start_job(
+    engine: sa.Engine, job_id: int, instance_dir: str, *, synchronous: bool,
+    window: DateWindow | None = None, max_columns: int = COLUMNS_MAX,
+) -> None:  # fmt: skip
     """Run job `job_id` now (synchronous, for tests) or in a background thread."""
+    rules = (window, max_columns)
     if synchronous:
-        run_job(engine, job_id, instance_dir, window)
+        run_job(engine, job_id, instance_dir, rules)
         return
-    worker = threading.Thread(target=run_job, args=(engine, job_id, instance_dir, window),
+    worker = threading.Thread(target=run_job, args=(engine, job_id, instance_dir, rules),
                               name=f"import-{job_id}", daemon=True)  # fmt: skip
     worker.start()
 
 
 def run_job(
-    engine: sa.Engine, job_id: int, instance_dir: str, window: DateWindow | None = None
+    engine: sa.Engine, job_id: int, instance_dir: str,
+    rules: tuple[DateWindow | None, int] = (None, COLUMNS_MAX),
 ) -> None:
-    """Import the file of job `job_id` (dates outside `window` refused), waiting for any
-    import already running."""
+    """Import the file of job `job_id`, waiting for any import already running.
+
+    `rules`: the date window (None: the default) and the most columns a file may have.
+    """
     path = upload_path(instance_dir, job_id)
     try:
         if job_id not in _held_uploads:  # a job not stored by create_job in this process
             _held_uploads[job_id] = path.open("rb")
             fcntl.flock(_held_uploads[job_id].fileno(), fcntl.LOCK_EX)
         with _import_lock:
-            _run(engine, job_id, path, instance_dir, window)
+            _run(engine, job_id, path, instance_dir, rules)
     finally:
         path.unlink(missing_ok=True)
         _release(job_id)  # only now, once the outcome is committed
 
 
 def _run(engine: sa.Engine, job_id: int, path: Path, instance_dir: str,
-         window: DateWindow | None) -> None:
+         rules: tuple[DateWindow | None, int]) -> None:
     """Mark job `job_id` running, import its file and record the outcome."""
     with session_scope(engine) as session:
         job = _job(session, job_id)
@@ -139,7 +145,7 @@ def _run(engine: sa.Engine, job_id: int, path: Path, instance_dir: str,
         kind = job.kind
     _live_rows[job_id] = 0
     try:
-        result = _import(engine, kind, path, job_id, window)
+        result = _import(engine, kind, path, job_id, rules)
     except Exception as exc:
         log.exception("import job %s stopped", job_id)
         _record_crash(engine, job_id, exc)
@@ -166,7 +172,7 @@ def _job(session: Session, job_id: int) -> ImportJob:
 
 
 def _import(
-    engine: sa.Engine, kind: str, path: Path, job_id: int, window: DateWindow | None
+    engine: sa.Engine, kind: str, path: Path, job_id: int, rules: tuple[DateWindow | None, int]
 ) -> ImportResult:
     """Run the importer on `path`, publishing the rows read so far."""
 
@@ -186,7 +192,7 @@ def _import(
         size = path.stat().st_size
         return import_file(
             engine, kind, stream, size=size, progress=progress, before_commit=record_success,
-            window=window,
+            window=rules[0], max_columns=rules[1],
         )
 
 

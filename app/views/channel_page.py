@@ -47,7 +47,9 @@ def channel_numbers(channel: Channel) -> ChannelEconomics:
 
 def _requested_weeks() -> int:
     text = request.args.get("weeks", "")
-    return min(max(int(text), 1), MAX_WEEKS) if text.isdigit() else DEFAULT_WEEKS
+    if not (text.isascii() and text.isdigit()):
+        return DEFAULT_WEEKS
+    return MAX_WEEKS if len(text) > 9 else min(max(int(text), 1), MAX_WEEKS)
 
 
 def page_context(
@@ -77,7 +79,8 @@ def _economics_context(channel: Channel) -> dict[str, Any]:
     metric = request.args.get("metric", "revenue")
     metric = metric if metric in TRIANGLE_METRICS else "revenue"
     text = request.args.get("cohorts", "")
-    limit = int(text) if text.isdigit() and int(text) > 0 else DEFAULT_COHORTS
+    whole = text.isascii() and text.isdigit() and len(text) <= 9
+    limit = int(text) if whole and int(text) > 0 else DEFAULT_COHORTS
     curves = roi_curves(report)
     payback = payback_counts(report.triangle)
     return {

@@ -28,10 +28,14 @@ from app.views import render_page_or_partial
 from ingest.exporter import EXPORT_KINDS
 from ingest.formats import FORMATS, template
 from ingest.models import ImportJob
+from kernel.text import ATTRIBUTE_VALUE_MAX, ATTRIBUTES_MAX, EXTERNAL_ID_MAX
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 RECENT_JOBS = 20
+_LIMITS = {
+    "attributes": ATTRIBUTES_MAX, "value": ATTRIBUTE_VALUE_MAX, "external_id": EXTERNAL_ID_MAX,
+}  # fmt: skip
 
 
 def _index(status: int = 200, error: str = "", kind: str = "leads") -> Response:
@@ -40,7 +44,7 @@ def _index(status: int = 200, error: str = "", kind: str = "leads") -> Response:
     jobs = list(get_session().exec(recent))
     return render_page_or_partial(
         "imports/index.html", "imports/_upload.html", http_status=status, formats=FORMATS,
-        export_kinds=EXPORT_KINDS, jobs=jobs, error=error, kind=kind,
+        export_kinds=EXPORT_KINDS, jobs=jobs, error=error, kind=kind, limits=_LIMITS,
     )  # fmt: skip
 
 
@@ -60,14 +64,18 @@ def upload() -> Response:
     if file is None or not file.filename:
         return _index(422, "Choose a CSV file to upload.", kind)
     instance_dir = current_app.config["INSTANCE_DIR"]
+    # The name is only shown back: keep what can be stored rather than refuse the file.
+    filename = file.filename.replace("\0", "").encode("utf-8", "replace").decode()
     job = create_job(
-        get_session(), kind=kind, filename=file.filename, user_id=g.user.id,
+        get_session(), kind=kind, filename=filename, user_id=g.user.id,
         upload=file.stream, instance_dir=instance_dir,
     )  # fmt: skip
     assert job.id is not None
     synchronous = bool(current_app.config.get("IMPORTS_SYNCHRONOUS"))
-    start_job(get_engine(), job.id, instance_dir, synchronous=synchronous,
-              window=accepted_dates())
+    start_job(
+        get_engine(), job.id, instance_dir, synchronous=synchronous,
+        window=accepted_dates(), max_columns=current_app.config["CSV_MAX_COLUMNS"],
+    )  # fmt: skip
     return redirect(url_for(".job", job_id=job.id), 303)
 
 

@@ -65,3 +65,54 @@ def test_generated_requests_never_get_a_server_error(
                 json.loads(response.content)
 
         call()
+
+
+# Input classes that once made the API answer 500 (issue 12): unpaired surrogates and NUL in
+# text, JSON nested deeper than the parser follows, and integers far beyond any id or amount.
+NASTY_TEXT = st.lists(
+    st.one_of(st.text(max_size=4), st.sampled_from(["\x00", "\ud800", "\udfff", "\U0001f600"])),
+    max_size=4,
+).map("".join)
+HUGE_INTEGERS = st.one_of(
+    st.integers(min_value=2**31, max_value=10**400), st.integers(max_value=-1)
+)
+NASTY_VALUES = st.one_of(NASTY_TEXT, HUGE_INTEGERS, st.none(), st.floats())
+
+
+def _deep(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@st.composite
+def nasty_bodies(draw: st.DrawFn) -> str:
+    """Return the JSON text of a lead batch, a channel or a deeply nested document."""
+    shape = draw(st.sampled_from(["leads", "channel", "deep"]))
+    if shape == "deep":
+        return _deep(draw(st.integers(min_value=500, max_value=200_000)))
+    keys = ["external_id", "channel_id", "created_at", "attributes", "test_id"]
+    if shape == "channel":
+        keys = ["name", "kind", "notes", "launch_days", "ice_impact"]
+    item = draw(st.dictionaries(st.sampled_from(keys), NASTY_VALUES, max_size=5))
+    if shape == "leads" and draw(st.booleans()):
+        item["attributes"] = draw(st.dictionaries(NASTY_TEXT, NASTY_VALUES, max_size=3))
+    # ensure_ascii writes surrogates as \\ud800 escapes, as a client in another language would
+    return json.dumps([item] if shape == "leads" else item)
+
+
+def test_nasty_bodies_never_get_a_server_error(
+    api_schema: Any, token_headers: dict[str, str], app: Flask
+) -> None:
+    client = app.test_client()
+    paths = {"[": "/api/v1/leads", "{": "/api/v1/channels"}
+
+    @given(body=nasty_bodies())
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck),
+              derandomize=True, database=None)
+    def call(body: str) -> None:
+        path = paths[body[0]]
+        response = client.post(path, data=body, headers=token_headers,
+                               content_type="application/json")  # fmt: skip
+        assert response.status_code < 500, (path, body[:200], response.text[:300])
+        assert response.get_json()  # the JSON answer, errors included
+
+    call()
