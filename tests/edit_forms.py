@@ -19,6 +19,13 @@ def read_state(page: str) -> dict[str, str]:
     return {"version": version.group(1), "read": html.unescape(read.group(1))}
 
 
+def posted_state(page: str, action: str) -> dict[str, str]:
+    """Return the read state of the form in `page` that posts to `action`."""
+    form = re.search(rf'<form method="post" action="{re.escape(action)}".*?</form>', page, re.S)
+    assert form is not None, f"no form posting to {action}"
+    return read_state(form.group(0))
+
+
 def spend_row_state(client: FlaskClient, ch: Channel, week: date) -> dict[str, str]:
     """Return the read state of one week's row as the channel page shows it now."""
     page = client.get(f"/channels/{ch.id}/spend?weeks=520", headers=HX).get_data(as_text=True)

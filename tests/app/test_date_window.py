@@ -1,6 +1,5 @@
 """Every write path refuses dates outside the window (DATES_EARLIEST, DATES_DAYS_AHEAD)."""
 
-import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ from app.models import Channel, Lead, Purchase, Settings, User, WeeklySpend
 from kernel.weeks import date_window
 from tests import factories
 from tests.api_support import bearer
-from tests.edit_forms import read_state
+from tests.edit_forms import posted_state
 
 LATEST = date_window(date.today()).latest
 REFUSAL = f"is outside the dates Bullseye accepts (2000-01-01 to {LATEST})"
@@ -72,10 +71,7 @@ def test_spend_grid_may_clear_a_week_stored_outside_the_window(
     ch = factories.channel(db)
     factories.spend(db, ch, date(1, 1, 1), 500)
     action = f"/channels/{ch.id}/spend/0001-01-01"
-    page = editor_client.get("/").get_data(as_text=True)  # the notice's Clear button
-    form = re.search(rf'<form method="post" action="{action}".*?</form>', page, re.S)
-    assert form is not None
-    state = read_state(form.group(0))
+    state = posted_state(editor_client.get("/").get_data(as_text=True), action)  # Clear button
     assert state["version"] == "1"
     response = editor_client.post(action, data={"amount": "", **state})
     assert response.status_code == 302

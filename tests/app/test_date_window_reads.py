@@ -16,6 +16,7 @@ from kernel.weeks import week_of
 from tests import factories
 from tests.api_support import bearer
 from tests.conftest import sign_in
+from tests.edit_forms import posted_state
 
 PAGES = ["/", "/cohorts/", "/segments/", "/compare/matrix", "/imports/export/metrics.csv",
          "/imports/export/cohorts.csv", "/imports/export/leads.csv",
@@ -80,9 +81,10 @@ def test_the_metric_pages_name_the_rows_left_out(
         assert "3 stored rows are dated outside the dates Bullseye accepts" in page, url
         assert "1 spend week," in page and "1 lead," in page and "1 purchase." in page
         assert "<code>old-1</code> (0001-01-01)" in page and "<code>p-far</code>" in page
-    clear = f'action="/channels/{ch.id}/spend/0001-01-01"'
-    assert clear in client.get("/").get_data(as_text=True)
-    response = client.post(f"/channels/{ch.id}/spend/0001-01-01", data={"amount": ""})
+    action = f"/channels/{ch.id}/spend/0001-01-01"
+    clear = f'action="{action}"'
+    state = posted_state(client.get("/").get_data(as_text=True), action)
+    response = client.post(action, data={"amount": "", **state})
     assert response.status_code == 302
     page = client.get("/").get_data(as_text=True)
     assert "2 stored rows are dated outside" in page and clear not in page
