@@ -36,4 +36,8 @@ def from_environment() -> dict[str, Any]:
         "LOGIN_ATTEMPTS": int(os.environ.get("LOGIN_ATTEMPTS", "10")),
         "LOGIN_WINDOW_SECONDS": int(os.environ.get("LOGIN_WINDOW_SECONDS", "900")),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:8000"),
+        "FIT_POLL_SECONDS": float(os.environ.get("FIT_POLL_SECONDS", "2")),
+        "FIT_LEASE_SECONDS": int(os.environ.get("FIT_LEASE_SECONDS", "300")),
+        "FIT_RETRY_SECONDS": int(os.environ.get("FIT_RETRY_SECONDS", "60")),
+        "FIT_KEEP_SECONDS": int(os.environ.get("FIT_KEEP_SECONDS", "3600")),
     }
