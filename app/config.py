@@ -40,4 +40,5 @@ def from_environment() -> dict[str, Any]:
         "FIT_LEASE_SECONDS": int(os.environ.get("FIT_LEASE_SECONDS", "300")),
         "FIT_RETRY_SECONDS": int(os.environ.get("FIT_RETRY_SECONDS", "60")),
         "FIT_KEEP_SECONDS": int(os.environ.get("FIT_KEEP_SECONDS", "3600")),
+        "FIT_MIN_INTERVAL_SECONDS": int(os.environ.get("FIT_MIN_INTERVAL_SECONDS", "30")),
     }

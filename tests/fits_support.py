@@ -19,9 +19,11 @@ def current_key(app: Flask) -> str:
         return settings_key(health_settings(settings), settings.gross_margin)
 
 
-def compute_fits(app: Flask, as_of: date | None = None, owner: str = "test-worker") -> int:
+def compute_fits(app: Flask, as_of: date | None = None, owner: str = "test-worker",
+                 min_interval: int = 0) -> int:
     """Ask for every channel's fit as of `as_of` (and today), run one worker pass; return
-    how many fits it stored."""
+    how many fits it stored (refitting rows computed `min_interval` seconds ago or more)."""
+    app.config["FIT_MIN_INTERVAL_SECONDS"] = min_interval
     if as_of is not None:
         with app.app_context():
             session = get_session()

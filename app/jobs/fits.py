@@ -68,7 +68,9 @@ def run_once(app: Flask, owner: str) -> int:
 
         request_fits(session, channel_ids=list(channel_versions(session.connection())),
                      as_of=today.day, key=key)
-        rows = stale_rows(session, key=key, today=today.day, now=utcnow(), keep=keep)
+        interval = timedelta(seconds=app.config["FIT_MIN_INTERVAL_SECONDS"])
+        rows = stale_rows(session, key=key, today=today.day, now=utcnow(), keep=keep,
+                          min_interval=interval)
         session.rollback()
         for row_id, channel_id, day in rows:
             if not claim(session, row_id=row_id, owner=owner, now=utcnow(), lease=lease):

@@ -1,10 +1,12 @@
 """What the compare API and view share: parse groups, load them (cached), run the statistics."""
 
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from app.db import get_session
-from app.results.cache import cached
+from app.results.cache import cached, current_channel_versions, metrics_cache
 from app.settings import load_settings
 from cohorts.queries import AsOf
 from experiments.groups import GroupSpec, GroupSpecError, parse_group
@@ -22,6 +24,8 @@ from experiments.stats import (
     compare,
 )
 from kernel.money import MINOR_PER_UNIT
+
+T = TypeVar("T")
 
 
 class CompareInputError(ValueError):
@@ -74,13 +78,28 @@ def parse_request(a: str | None, b: str | None, metric: str | None,
     return CompareRequest(specs[0], specs[1], chosen, as_of, parse_age(age, chosen))
 
 
+def cached_for_groups(specs: tuple[GroupSpec, ...], key: Hashable,
+                      compute: Callable[[], T]) -> T:
+    """Return `compute()` cached until the data of the groups' channels changes.
+
+    Groups limited to a channel (and not to a test, whose edits are not versioned by
+    channel) depend on that channel's data only; any other group on all data.
+    """
+    channels = {None if spec.experiment_id is not None else spec.channel_id for spec in specs}
+    if None in channels:
+        return cached(key, compute)
+    versions = current_channel_versions()
+    version = tuple((c, versions.get(c, -1)) for c in sorted(c for c in channels if c))
+    return metrics_cache().get_or_compute(("channels", version), key, compute)
+
+
 def load_group(parameter: str, spec: GroupSpec, as_of: AsOf,
                age: int | None = None) -> GroupLeads:
     """Return a group's per-lead arrays (at ages 0..age if given), cached until data changes."""
     try:
-        return cached(("compare_group", str(spec), as_of, age),
-                      lambda: group_leads(session=get_session(), spec=spec, as_of=as_of,
-                                          age=age))
+        return cached_for_groups((spec,), ("compare_group", str(spec), as_of, age),
+                                 lambda: group_leads(session=get_session(), spec=spec,
+                                                     as_of=as_of, age=age))
     except UnknownGroupError as exc:
         raise CompareInputError(parameter, str(exc)) from exc
 
@@ -99,11 +118,18 @@ def guard() -> Guard:
 
 
 def run(request: CompareRequest) -> Comparison:
-    """Return the comparison of group B against A (ROI uses the gross margin, at age k if set)."""
+    """Return the comparison of group B against A (ROI uses the gross margin, at age k if set),
+    cached until the groups' data changes (the bootstrap is seeded, so reuse changes nothing)."""
     margin = load_settings().gross_margin if request.metric == "roi" else 1.0
-    a = as_stats_group(load_group("a", request.a, request.as_of, request.age), margin)
-    b = as_stats_group(load_group("b", request.b, request.as_of, request.age), margin)
-    return compare(request.metric, a, b, guard())
+    rule = guard()
+
+    def compute() -> Comparison:
+        a = as_stats_group(load_group("a", request.a, request.as_of, request.age), margin)
+        b = as_stats_group(load_group("b", request.b, request.as_of, request.age), margin)
+        return compare(request.metric, a, b, rule)
+
+    return cached_for_groups((request.a, request.b), ("comparison", request, margin, rule),
+                             compute)
 
 
 def comparison_json(result: Comparison) -> dict[str, object]:

@@ -98,12 +98,13 @@ def load_payloads(session: Session, *, row_ids: list[int]) -> dict[int, Any]:
     return {int(row[0]): pickle.loads(row[1]) for row in rows if row[1] is not None}
 
 
-def stale_rows(session: Session, *, key: str, today: date, now: datetime,
-               keep: timedelta, limit: int = 50) -> list[tuple[int, int, date]]:
+def stale_rows(session: Session, *, key: str, today: date, now: datetime, keep: timedelta,
+               min_interval: timedelta, limit: int = 50) -> list[tuple[int, int, date]]:
     """Return (row id, channel id, as-of day) of unclaimed rows older than their channel's data.
 
     Rows for today always count; rows for other days only while a page asked for them within
-    `keep`. Today's rows come first.
+    `keep`. A row computed less than `min_interval` ago waits, so a channel written every
+    few seconds is refitted at most that often. Today's rows come first.
     """
     version = sa.text("COALESCE((SELECT v.version FROM channel_data_version v "
                       "WHERE v.channel_id = channel_fit.channel_id), 0)")
@@ -112,6 +113,7 @@ def stale_rows(session: Session, *, key: str, today: date, now: datetime,
         .where(FIT.c.settings_key == key,
                sa.or_(FIT.c.data_version.is_(None), FIT.c.data_version < version),
                sa.or_(FIT.c.claimed_until.is_(None), FIT.c.claimed_until < now),
+               sa.or_(FIT.c.computed_at.is_(None), FIT.c.computed_at <= now - min_interval),
                sa.or_(FIT.c.as_of == today, FIT.c.requested_at > now - keep))
         .order_by(sa.case((FIT.c.as_of == today, 0), else_=1), FIT.c.requested_at.desc())
         .limit(limit)

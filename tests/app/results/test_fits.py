@@ -98,12 +98,21 @@ def test_a_write_to_one_channel_keeps_the_other_channels_cached_results_and_fits
         assert not cache.lookup((("channel", a, after[a]), key))[0]
         assert health_state(as_of).outdated == frozenset({a})
         stale = stale_rows(get_session(), key=current_key(app), today=parse_as_of(None).day,
-                           now=utcnow(), keep=timedelta(hours=1))
+                           now=utcnow(), keep=timedelta(hours=1), min_interval=timedelta(0))
     assert {channel for _, channel, _ in stale} == {a}
     assert compute_fits(app) == 2  # only A's two fits are computed again
     fits_after = _fit_rows(db)
     assert all(fits_after[k] == fits_before[k] for k in fits_before if k[0] == b)
     assert all(fits_after[k][0] == after[a] for k in fits_after if k[0] == a)
+
+
+def test_a_channel_written_again_and_again_is_refitted_at_most_once_per_interval(
+    app: Flask, db: Session, two: dict[str, Channel]
+) -> None:
+    compute_fits(app, AS_OF)
+    _add_buyers_to_week_0(db, two["a"], 8)
+    assert compute_fits(app, min_interval=3600) == 0  # computed just now: it waits
+    assert compute_fits(app, min_interval=0) == 2
 
 
 def test_per_channel_reports_equal_the_reports_of_all_channels_at_once(
