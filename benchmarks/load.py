@@ -43,7 +43,7 @@ from benchmarks.http_pages import (
 )
 
 WRITER_EMAIL = "writer@example.com"
-GUNICORN_WORKERS, GUNICORN_THREADS = 3, 4
+GUNICORN_WORKERS, GUNICORN_THREADS = 3, 8
 REQUEST_TIMEOUT = 60
 
 
@@ -101,7 +101,7 @@ def _servers(kind: str, env: dict[str, str], port: int, log: Path) -> list[subpr
     """Start the server recipe of `kind` ('waitress' or 'gunicorn') on 127.0.0.1:`port`."""
     if kind == "waitress":  # what `make run` starts: one process, fit worker thread inside
         return [_start([sys.executable, "-m", "waitress", "--host=127.0.0.1", f"--port={port}",
-                        "--threads=8", "--call", "app:create_server"], env, log)]
+                        "--threads=16", "--call", "app:create_server"], env, log)]
     return [
         _start([sys.executable, "-m", "gunicorn", "--workers", str(GUNICORN_WORKERS),
                 "--threads", str(GUNICORN_THREADS), "--bind", f"127.0.0.1:{port}",

@@ -31,7 +31,6 @@ class StoredFit:
     as_of: date
     data_version: int
     computed_at: datetime
-    payload: bytes | None
 
 
 def request_fits(session: Session, *, channel_ids: list[int], as_of: date, key: str) -> int:
@@ -73,7 +72,7 @@ def mark_wanted(session: Session, *, row_ids: list[int]) -> None:
 
 
 def newest_fits(session: Session, *, as_of: date, key: str, fallback: bool) -> dict[int, StoredFit]:
-    """Return each channel's completed result for `as_of` (payload not loaded).
+    """Return where each channel's completed result for `as_of` is (payloads not loaded).
 
     With `fallback` (the as-of date is today), a channel with no result for that day yet gets
     its newest result for an earlier day, so a new day does not blank every page.
@@ -84,8 +83,7 @@ def newest_fits(session: Session, *, as_of: date, key: str, fallback: bool) -> d
     query = query.where(FIT.c.as_of <= as_of) if fallback else query.where(FIT.c.as_of == as_of)
     found: dict[int, StoredFit] = {}
     for row in session.connection().execute(query.order_by(FIT.c.as_of)):
-        found[int(row[1])] = StoredFit(int(row[0]), int(row[1]), row[2], int(row[3]), row[4],
-                                       None)
+        found[int(row[1])] = StoredFit(int(row[0]), int(row[1]), row[2], int(row[3]), row[4])
     return found
 
 
@@ -94,8 +92,19 @@ def load_payloads(session: Session, *, row_ids: list[int]) -> dict[int, Any]:
     if not row_ids:
         return {}
     rows = session.connection().execute(
-        sa.select(FIT.c.id, FIT.c.payload).where(FIT.c.id.in_(row_ids)))
-    return {int(row[0]): pickle.loads(row[1]) for row in rows if row[1] is not None}
+        sa.select(FIT.c.id, FIT.c.payload).where(FIT.c.id.in_(row_ids))).all()
+    results: dict[int, Any] = {}
+    unreadable = []
+    for row_id, payload in rows:
+        try:
+            results[int(row_id)] = pickle.loads(payload)
+        except Exception:  # written by another version of the code: compute it again
+            unreadable.append(int(row_id))
+    if unreadable:
+        session.connection().execute(
+            sa.update(FIT).where(FIT.c.id.in_(unreadable)).values(data_version=None))
+        session.commit()
+    return results
 
 
 def stale_rows(session: Session, *, key: str, today: date, now: datetime, keep: timedelta,

@@ -4,10 +4,11 @@
 `health_state`, which only reads stored results and asks for missing or stale ones.
 """
 
+import functools
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from sqlmodel import Session
 
@@ -56,9 +57,34 @@ def health_settings(settings: Settings) -> HealthSettings:
     )
 
 
+# Bump when what a fit computes changes without its result's fields changing, so results
+# stored by the previous code are computed again after a deploy.
+FIT_FORMAT = 1
+
+
+def _shape(kind: Any, seen: frozenset[Any] = frozenset()) -> str:
+    """Return the field names and types of a result dataclass, recursively."""
+    if not (isinstance(kind, type) and is_dataclass(kind)) or kind in seen:
+        return str(kind)
+    hints = get_type_hints(kind)
+    inner = [
+        f"{f.name}:{_shape(arg, seen | {kind})}"
+        for f in fields(kind)
+        for arg in (hints[f.name], *get_args(hints[f.name]))
+    ]
+    return f"{kind.__name__}({','.join(inner)})"
+
+
+@functools.cache
+def result_shape() -> str:
+    """Return the stored result's structure: a deploy that changes it changes every key."""
+    return f"{FIT_FORMAT}:{_shape(ChannelHealthReport)}"
+
+
 def settings_key(thresholds: HealthSettings, margin: float) -> str:
-    """Return a short stable key of the settings a health fit depends on."""
-    text = repr((sorted(asdict(thresholds).items()), float(margin)))
+    """Return a short stable key of what a stored fit depends on besides the data: the
+    settings and the result's format."""
+    text = repr((sorted(asdict(thresholds).items()), float(margin), result_shape()))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -113,9 +139,10 @@ def _payloads(session: Session, found: dict[int, StoredFit]) -> dict[int, Any]:
             missing.append(fit)
     loaded = load_payloads(session, row_ids=[f.row_id for f in missing])
     for fit in missing:
-        value = loaded.get(fit.row_id)
-        cache.store(("fit", fit.row_id, fit.data_version, fit.computed_at), value)
-        results[fit.channel_id] = value
+        if fit.row_id in loaded:  # absent: unreadable, handed back to the worker
+            cache.store(("fit", fit.row_id, fit.data_version, fit.computed_at),
+                        loaded[fit.row_id])
+            results[fit.channel_id] = loaded[fit.row_id]
     return results
 
 
@@ -137,7 +164,7 @@ def health_state(as_of: AsOf) -> HealthState:
         wake_worker()
     reports = [payloads[c] for c in versions if payloads.get(c) is not None]
     return HealthState(reports, {c: fit.computed_at for c, fit in found.items()}, outdated,
-                       tuple(c for c in versions if c not in found))
+                       tuple(c for c in versions if c not in payloads))
 
 
 def health_reports(as_of: AsOf) -> list[ChannelHealthReport]:

@@ -74,5 +74,11 @@ def reports(as_of: AsOf) -> list[ChannelReport]:
 
 
 def cycles(as_of: AsOf) -> dict[int, SalesCycle]:
-    """Return every channel's sales cycle as of `as_of`, cached until the data changes."""
-    return cached(("sales_cycles", as_of), lambda: sales_cycles(session=get_session(), as_of=as_of))
+    """Return every channel's sales cycle as of `as_of`; each is cached until that channel's
+    data changes (a channel without customers has none)."""
+    def compute(channel_ids: list[int]) -> list[tuple[int, SalesCycle | None]]:
+        found = sales_cycles(session=get_session(), as_of=as_of, channel_ids=channel_ids)
+        return [(channel_id, found.get(channel_id)) for channel_id in channel_ids]
+
+    values = cached_per_channel(("sales_cycle", as_of), current_channel_versions(), compute)
+    return {channel_id: cycle for channel_id, cycle in values.items() if cycle is not None}

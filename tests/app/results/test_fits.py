@@ -14,9 +14,10 @@ from app.jobs import fits as fit_jobs
 from app.models import Channel, ChannelFit, Lead, Purchase, User
 from app.results.cache import metrics_cache
 from app.results.fits import claim, request_fits, stale_rows
-from app.results.health import health_state
+from app.results.health import health_state, result_shape, settings_key
 from app.results.metrics import economics_settings, parse_as_of, reports
 from app.settings import load_settings
+from channels.health import HealthSettings
 from cohorts.aggregates import channel_versions
 from cohorts.report import channel_reports
 from kernel.weeks import utcnow
@@ -239,3 +240,26 @@ def test_worker_command_computes_what_is_stale(app: Flask, two: dict[str, Channe
     result = app.test_cli_runner().invoke(args=["worker", "run", "--once"])
     assert result.exit_code == 0, result.output
     assert "Computed 2 fits." in result.output  # both channels as of today
+
+
+def test_a_result_the_code_cannot_read_is_handed_back_to_the_worker(
+    app: Flask, db: Session, viewer_client: FlaskClient, two: dict[str, Channel]
+) -> None:
+    a = two["a"].id or 0
+    compute_fits(app, AS_OF)
+    db.connection().execute(sa.update(ChannelFit).where(ChannelFit.channel_id == a)  # type: ignore[arg-type]
+                            .values(payload=b"stored by another version"))
+    db.commit()
+    page = viewer_client.get(f"/health/channels/{a}?as_of={AS_OF}").get_data(as_text=True)
+    assert "are being computed" in page  # not a 500
+    assert _fit_rows(db)[(a, AS_OF)][0] is None
+    assert compute_fits(app) == 1  # as of AS_OF (today's row was not read yet)
+    page = viewer_client.get(f"/health/channels/{a}?as_of={AS_OF}").get_data(as_text=True)
+    assert "Capacity (observed)" in page
+
+
+def test_the_settings_key_changes_with_the_settings_and_the_result_format(app: Flask) -> None:
+    base = settings_key(HealthSettings(), 1.0)
+    assert settings_key(HealthSettings(), 0.8) != base
+    assert settings_key(HealthSettings(mature_weeks=6), 1.0) != base
+    assert "Capacity(" in result_shape() and "SaturationFit(" in result_shape()
