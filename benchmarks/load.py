@@ -242,6 +242,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--think", type=float, default=1.0)
     parser.add_argument("--postgres-url", default="")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--server-log", default="", help="keep the servers' output in this file")
     args = parser.parse_args(argv)
     if args.postgres_url and not re.match(r"postgresql://[^@/]*@(127\.0\.0\.1|localhost)[:/]",
                                           args.postgres_url):
@@ -250,17 +251,22 @@ def main(argv: list[str] | None = None) -> None:
         folder = Path(tmp)
         base = os.environ | {"BULLSEYE_INSTANCE": str(folder), "SECRET_KEY": "bench",
                              "LOGIN_ATTEMPTS": "1000"}
-        log = folder / "servers.log"
+        log = Path(args.server_log) if args.server_log else folder / "servers.log"
         if not args.skip_sqlite:
             env = base | {"DATABASE_URL": f"sqlite:///{folder / 'load.db'}"}
             _backend("waitress", env, args, log)
         if args.postgres_url:
             _wipe_postgres(args.postgres_url)
             _backend("gunicorn", base | {"DATABASE_URL": args.postgres_url}, args, log)
-        errors = [line for line in log.read_text(errors="replace").splitlines()
-                  if "Traceback" in line or "ERROR" in line] if log.exists() else []
-        first = f", first: {errors[0]}" if errors else ""
-        print(f"server log: {len(errors)} error lines{first}")
+        _summarise_log(log)
+
+
+def _summarise_log(log: Path) -> None:
+    """Print how many errors the servers logged and the exceptions behind them."""
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    errors = [i for i, line in enumerate(lines) if "Traceback" in line or "ERROR" in line]
+    causes = sorted({line for line in lines if re.match(r"[\w.]+(Error|Exception)\b", line)})
+    print(f"server log: {len(errors)} error lines" + "".join(f"\n  {c[:200]}" for c in causes))
 
 
 if __name__ == "__main__":
