@@ -28,6 +28,26 @@ class MetricsCache:
         self.max_entries = max_entries
         self._values: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._flights: dict[Hashable, threading.Lock] = {}
+
+    def single_flight(self, full_key: Hashable, compute: Callable[[], T]) -> T:
+        """Return the cached value, or compute it while other threads missing the same key
+        wait for it (after a write, many requests miss at once: one computes)."""
+        with self._lock:
+            flight = self._flights.setdefault(full_key, threading.Lock())
+        try:
+            with flight:
+                found, value = self.lookup(full_key)
+                if found:
+                    cached_value: T = value
+                    return cached_value
+                computed = compute()
+                self.store(full_key, computed)
+                return computed
+        finally:
+            with self._lock:
+                if self._flights.get(full_key) is flight:
+                    del self._flights[full_key]
 
     def lookup(self, full_key: Hashable) -> tuple[bool, Any]:
         """Return (True, value) if `full_key` is cached, else (False, None)."""
@@ -50,9 +70,7 @@ class MetricsCache:
         if found:
             cached_value: T = value
             return cached_value
-        computed = compute()
-        self.store((version, key), computed)
-        return computed
+        return self.single_flight((version, key), compute)
 
 
 def metrics_cache() -> MetricsCache:
@@ -90,8 +108,13 @@ def cached_per_channel(
         else:
             missing.append(channel_id)
     if missing:
-        for channel_id, value in compute(missing):
-            values[channel_id] = value
-            if channel_id in versions:
-                cache.store((("channel", channel_id, versions[channel_id]), key), value)
+        def compute_missing() -> dict[int, T]:
+            found = dict(compute(missing))
+            for channel_id, value in found.items():
+                if channel_id in versions:
+                    cache.store((("channel", channel_id, versions[channel_id]), key), value)
+            return found
+
+        flight_key = ("channels", key, tuple((c, versions[c]) for c in missing))
+        values |= cache.single_flight(flight_key, compute_missing)
     return values
