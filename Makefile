@@ -31,7 +31,7 @@ run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --if-empty
 	@echo "Serving Bullseye on http://$(HOST):$(PORT)"
-	$(BIN)/waitress-serve --host=$(HOST) --port=$(PORT) --threads=8 --call app:create_app
+	$(BIN)/waitress-serve --host=$(HOST) --port=$(PORT) --threads=16 --call app:create_server
 
 ## lint: ruff, mypy and the import-linter contracts of pyproject.toml
 lint: setup

@@ -73,3 +73,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     return app
+
+
+def create_server() -> Flask:
+    """Build the app for one server process (`make run`) with a fit worker thread in it."""
+    application = create_app()
+    from app.jobs.fits import start_thread
+
+    start_thread(application)
+    return application

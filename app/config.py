@@ -78,6 +78,11 @@ def from_environment() -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": _size("MAX_CONTENT_LENGTH", 16 * MIB),
         "MAX_UPLOAD_BYTES": _size("MAX_UPLOAD_BYTES", 512 * MIB),
         "CSV_MAX_COLUMNS": _count("CSV_MAX_COLUMNS", 200),
+        "FIT_POLL_SECONDS": float(os.environ.get("FIT_POLL_SECONDS", "2")),
+        "FIT_LEASE_SECONDS": int(os.environ.get("FIT_LEASE_SECONDS", "300")),
+        "FIT_RETRY_SECONDS": int(os.environ.get("FIT_RETRY_SECONDS", "60")),
+        "FIT_KEEP_SECONDS": int(os.environ.get("FIT_KEEP_SECONDS", "3600")),
+        "FIT_MIN_INTERVAL_SECONDS": int(os.environ.get("FIT_MIN_INTERVAL_SECONDS", "30")),
     }
 
 

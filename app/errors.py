@@ -5,6 +5,7 @@ with the right status; an HTML page is never sent there.
 """
 
 import json
+import sqlite3
 from typing import Any
 
 from flask import Flask, current_app, g, jsonify, render_template, request
@@ -144,8 +145,11 @@ def _handle_api_error(exc: ApiError) -> Any:
 
 
 def _database_busy(exc: Exception) -> bool:
-    """Return whether `exc` is SQLite giving up waiting for another connection's write lock."""
-    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
+    """Return whether `exc` is SQLite giving up waiting for another connection's write lock
+    (through SQLAlchemy, or from `BEGIN IMMEDIATE` on the raw sqlite3 connection)."""
+    if isinstance(exc, OperationalError):
+        return "database is locked" in str(exc.orig)
+    return isinstance(exc, sqlite3.OperationalError) and "database is locked" in str(exc)
 
 
 def _rollback_session() -> None:

@@ -99,7 +99,36 @@ class Goal(SQLModel, table=True):
     max_cac_minor: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
 
 
+class ChannelFit(SQLModel, table=True):
+    """A channel's model fits (health, capacity) as of a day, computed off the request path.
+
+    One row per channel, as-of day and settings key; `data_version` is the channel's data
+    version the stored `payload` was computed from (None: never computed). A worker claims a
+    row by setting `claimed_until` (a lease): an abandoned claim expires and is retried.
+    """
+
+    __tablename__ = "channel_fit"
+    __table_args__ = (
+        sa.UniqueConstraint("channel_id", "as_of", "settings_key", name="uq_channel_fit_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("channel.id", ondelete="CASCADE"),
+                            nullable=False, index=True))
+    as_of: date = Field(nullable=False)
+    settings_key: str = Field(max_length=64, nullable=False)
+    data_version: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
+    computed_at: datetime | None = Field(default=None)
+    payload: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary))
+    requested_at: datetime = Field(default_factory=utcnow, nullable=False)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = Field(default=None)
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
+
 __all__ = [
+    "ChannelFit",
     "ApiToken",
     "Channel",
     "ChannelHistory",

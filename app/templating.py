@@ -1,6 +1,6 @@
 """Jinja filters and globals shared by every template."""
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import Flask
 
@@ -8,6 +8,7 @@ from app.results.metrics import outside_window
 from app.settings import load_settings
 from kernel.money import format_money, to_decimal
 from kernel.vocabulary import CHANNEL_KINDS, RINGS, STATUSES
+from kernel.weeks import utcnow
 
 
 def _money(minor: int | None, currency: str | None = None) -> str:
@@ -40,6 +41,20 @@ def _points(difference: float | None, digits: int = 1) -> str:
     return f"{shown:+.{digits}f} pp" if shown != 0 else f"{0:.{digits}f} pp"
 
 
+def _ago(moment: datetime | None, now: datetime | None = None) -> str:
+    """Render how long ago an aware time was: "just now", "2 min ago", "3 h ago", "2 days ago"."""
+    if moment is None:
+        return "—"
+    seconds = max(((now or utcnow()) - moment).total_seconds(), 0)
+    if seconds < 60:
+        return "just now"
+    for size, unit in ((86400, "days"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {'day' if unit == 'days' and count == 1 else unit} ago"
+    return "just now"
+
+
 def _iso(value: date | None) -> str:
     return value.isoformat() if value else ""
 
@@ -47,7 +62,7 @@ def _iso(value: date | None) -> str:
 def init_app(app: Flask) -> None:
     """Register filters and globals on `app`."""
     app.jinja_env.filters.update(
-        money=_money, number=_number, percent=_percent, points=_points, iso=_iso,
+        money=_money, number=_number, percent=_percent, points=_points, iso=_iso, ago=_ago,
         units=to_decimal,
     )
     app.jinja_env.globals.update(

@@ -149,9 +149,39 @@ def _refresh_first_purchase_days(
     )
 
 
-def bump_version(connection: sa.Connection) -> None:
-    """Mark every cached metric as stale (call in the transaction that changed data)."""
+def bump_version(connection: sa.Connection, channel_ids: Iterable[int] | None = None) -> None:
+    """Mark cached results stale (call in the transaction that changed data).
+
+    The global version (results that pool channels) always moves; per-channel versions move
+    for `channel_ids`, or for every channel when None (a bulk change).
+    """
     connection.execute(sa.text("UPDATE data_version SET version = version + 1 WHERE id = 1"))
+    if channel_ids is None:
+        connection.execute(sa.text("UPDATE channel_data_version SET version = version + 1"))
+        where, params = "", {}
+    else:
+        ids = sorted(set(channel_ids))  # sorted: concurrent writers lock rows in one order
+        if not ids:
+            return
+        params = {f"c{i}": c for i, c in enumerate(ids)}
+        where = " WHERE id IN (" + ", ".join(f":c{i}" for i in range(len(ids))) + ")"
+        connection.execute(sa.text(
+            "UPDATE channel_data_version SET version = version + 1 WHERE channel_id IN ("
+            + ", ".join(f":c{i}" for i in range(len(ids))) + ")"), params)
+    # Channels without a row yet start at 1 (0 is "never written").
+    connection.execute(sa.text(
+        "INSERT INTO channel_data_version (channel_id, version) SELECT id, 1 FROM channel"
+        f"{where}{' AND' if where else ' WHERE'} id NOT IN "
+        "(SELECT channel_id FROM channel_data_version) ON CONFLICT (channel_id) DO NOTHING"),
+        params)
+
+
+def channel_versions(connection: sa.Connection) -> dict[int, int]:
+    """Return every channel's data version (0: never written) by channel id, in name order."""
+    rows = connection.execute(sa.text(
+        "SELECT c.id, COALESCE(v.version, 0) FROM channel c "
+        "LEFT JOIN channel_data_version v ON v.channel_id = c.id ORDER BY c.name"))
+    return {int(row[0]): int(row[1]) for row in rows}
 
 
 def data_version(connection: sa.Connection) -> int:
@@ -162,7 +192,7 @@ def data_version(connection: sa.Connection) -> int:
 def refresh(connection: sa.Connection, keys: Iterable[CohortKey]) -> None:
     """Recompute the aggregates of the cohorts in `keys` from leads and purchases."""
     unique = sorted(set(keys))
-    bump_version(connection)
+    bump_version(connection, {channel for channel, _ in unique})
     if not unique:
         return
     if len(unique) > _FULL_REBUILD_ABOVE:
@@ -178,7 +208,7 @@ def refresh_all(connection: sa.Connection) -> None:
 
     Every lead's first purchase is computed once, into a temporary table both rebuilds read.
     """
-    bump_version(connection)
+    bump_version(connection, None)
     first = "pg_temp.first_purchase" if connection.dialect.name == "postgresql" else (
         "temp.first_purchase")  # fmt: skip
     connection.execute(sa.text(f"DROP TABLE IF EXISTS {first}"))
@@ -212,7 +242,7 @@ def _collect(session: OrmSession, _flush: UOWTransaction, _instances: object) ->
     pending = session.info.setdefault(_PENDING, {"keys": set(), "lead_ids": set()})
     for obj in [*session.new, *session.dirty, *session.deleted]:
         if isinstance(obj, Channel | WeeklySpend):
-            pending["stale"] = True
+            pending.setdefault("touched", []).append(obj)
         elif isinstance(obj, Lead):
             pending["keys"] |= _lead_keys(obj)
         elif isinstance(obj, Purchase):
@@ -224,9 +254,13 @@ def _apply(session: OrmSession) -> None:
     """Refresh the touched cohorts inside the transaction that is about to commit."""
     session.flush()
     pending = session.info.pop(_PENDING, None)
-    if not pending or not (pending["keys"] or pending["lead_ids"] or pending.get("stale")):
+    if not pending or not (pending["keys"] or pending["lead_ids"] or pending.get("touched")):
         return
     connection = session.connection()
+    touched = {obj.id if isinstance(obj, Channel) else obj.channel_id
+               for obj in pending.get("touched", [])}
+    if touched:  # channel or spend edits: no cohort changes, but that channel's results go stale
+        bump_version(connection, {c for c in touched if c is not None})
     keys: set[CohortKey] = set(pending["keys"])
     lead_ids = sorted(pending["lead_ids"])
     for start in range(0, len(lead_ids), 500):

@@ -113,3 +113,12 @@ class DataVersion(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     version: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
+
+
+class ChannelDataVersion(SQLModel, table=True):
+    """A per-channel counter bumped with every write to that channel's data (scoped cache key)."""
+
+    __tablename__ = "channel_data_version"
+
+    channel_id: int = Field(sa_column=_channel_fk())
+    version: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))

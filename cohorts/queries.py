@@ -71,13 +71,18 @@ class AggregateRows:
     purchases: IntTable
 
 
-def load_aggregates(*, session: Session) -> AggregateRows:
-    """Return every row of weekly spend and the cohort aggregates (for any as-of date)."""
+def load_aggregates(*, session: Session, channel_ids: list[int] | None = None) -> AggregateRows:
+    """Return the rows of weekly spend and the cohort aggregates (for any as-of date) of every
+    channel, or of those in `channel_ids`."""
+    where, params = _channel_filter(channel_ids, "channel_id")
+    where = where.replace(" AND ", " WHERE ", 1)
     return AggregateRows(
-        spend=_table(session, "SELECT channel_id, week, amount_minor FROM weekly_spend", {}, 1),
-        sizes=_table(session, "SELECT channel_id, cohort_week, leads FROM cohort_size", {}, 1),
+        spend=_table(session, f"SELECT channel_id, week, amount_minor FROM weekly_spend{where}",
+                     params, 1),
+        sizes=_table(session, f"SELECT channel_id, cohort_week, leads FROM cohort_size{where}",
+                     params, 1),
         purchases=_table(session, "SELECT channel_id, cohort_week, age, new_customers, "
-                         "revenue_minor FROM cohort_purchases", {}, 1),
+                         f"revenue_minor FROM cohort_purchases{where}", params, 1),
     )
 
 

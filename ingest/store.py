@@ -150,7 +150,8 @@ class SpendPlan(Plan):
                 "FROM import_stage WHERE true ORDER BY row_no",
                 self.stamp,
             )
-            aggregates.bump_version(conn)
+            channels = conn.execute(sa.text("SELECT DISTINCT channel_id FROM import_stage"))
+            aggregates.bump_version(conn, [int(row[0]) for row in channels])
         return created, updated
 
 

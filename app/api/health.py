@@ -8,7 +8,7 @@ from app.api import bp
 from app.api.metrics import AS_OF, MONEY, money
 from app.api.openapi import add_schema, error_response, json_response, object_schema, operation
 from app.errors import ApiError
-from app.results.health import ChannelHealthReport, health_reports
+from app.results.health import ChannelHealthReport, HealthState, health_state
 from app.results.metrics import AsOfError, parse_as_of
 from channels.health import ChannelHealth
 from cohorts.queries import AsOf
@@ -33,6 +33,10 @@ def _trend_schema(slope: str) -> dict[str, Any]:
 
 CHANNEL_HEALTH = add_schema("ChannelHealth", object_schema({
     "channel_id": {"type": "integer"},
+    "computed_at": {"type": "string", "format": "date-time", "description":
+                    "When this result was computed (fits run in the background)."},
+    "up_to_date": {"type": "boolean", "description": "False while newer data of the channel "
+                   "is being analysed; the result shown is the newest completed one."},
     "status": STATUS,
     "reason": {"type": "string", "description": "One sentence with the numbers behind it."},
     "conversion_trend": _trend_schema(
@@ -74,11 +78,15 @@ def _trend(slope: float | None, p_value: float | None) -> dict[str, Any]:
     return {"slope_per_week": slope, "p_value": p_value}
 
 
-def _health_json(report: ChannelHealthReport) -> dict[str, Any]:
+def _health_json(report: ChannelHealthReport, state: HealthState) -> dict[str, Any]:
     h: ChannelHealth = report.health
     conversion, cac, capacity = h.conversion.trend, h.cac_trend, h.capacity
+    computed_at = state.computed_at[report.channel_id]
     body = {
-        "channel_id": report.channel_id, "status": h.status, "reason": h.reason,
+        "channel_id": report.channel_id,
+        "computed_at": computed_at.isoformat() if computed_at else None,
+        "up_to_date": report.channel_id not in state.outdated,
+        "status": h.status, "reason": h.reason,
         "conversion_trend": _trend(conversion.slope, conversion.p_value) if conversion
         else _trend(None, None),
         "cac_trend": _trend(money(cac.slope), cac.p_value) if cac else _trend(None, None),
@@ -112,11 +120,13 @@ def _as_of() -> AsOf:
     tags=["metrics"],
     parameters=[AS_OF],
     responses={
-        "200": json_response("One entry per channel with spend or leads, ordered by name.",
+        "200": json_response("One entry per channel with spend or leads whose fits have been "
+                             "computed at least once (in the background), ordered by name.",
                              {"type": "array", "items": CHANNEL_HEALTH}),
         "400": error_response(400),
     },
 )
 def channel_health() -> Any:
     """Return each channel's health status with its reason, trends and capacity."""
-    return [_health_json(report) for report in health_reports(_as_of())]
+    state = health_state(_as_of())
+    return [_health_json(report, state) for report in state.reports]

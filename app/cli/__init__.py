@@ -1,9 +1,10 @@
 """`flask --app app …` commands: db, users, tokens, demo, import, export."""
 
+import signal
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlmodel import select
 
@@ -15,6 +16,7 @@ from app.users import UserError, create_token, create_user
 db_cli = AppGroup("db", help="Database schema.")
 users_cli = AppGroup("users", help="Users who sign in.")
 tokens_cli = AppGroup("tokens", help="API tokens.")
+worker_cli = AppGroup("worker", help="Background model fits (capacity, channel health).")
 
 
 @db_cli.command("upgrade")
@@ -64,6 +66,25 @@ def tokens_create(email: str, name: str) -> None:
         click.echo(token)
 
 
+@worker_cli.command("run")
+@click.option("--once", is_flag=True, help="Compute what is stale now, then exit.")
+def worker_run(once: bool) -> None:
+    """Compute stale per-channel fits until stopped (one process for many server processes)."""
+    from app.jobs.fits import FitWorker, run_once, worker_id
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if once:
+        click.echo(f"Computed {run_once(app, worker_id())} fits.")
+        return
+    worker = FitWorker(app)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    click.echo(f"Fit worker {worker.owner} running; stop with Ctrl-C or SIGTERM.")
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        worker.stop()
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups on `app`."""
     from app.cli.data import export_command, import_command
@@ -72,6 +93,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(worker_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)

@@ -1,12 +1,14 @@
 """What the compare API and view share: parse groups, load them (cached), run the statistics."""
 
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from flask import current_app
 
 from app.db import get_session
-from app.results.cache import cached
+from app.results.cache import cached, current_channel_versions, metrics_cache
 from app.settings import load_settings
 from cohorts.queries import AsOf
 from experiments.groups import GroupSpec, GroupSpecError, parse_group
@@ -26,6 +28,8 @@ from experiments.stats import (
     compare,
 )
 from kernel.money import MINOR_PER_UNIT
+
+T = TypeVar("T")
 
 
 class CompareInputError(ValueError):
@@ -94,13 +98,28 @@ def parse_request(a: str | None, b: str | None, metric: str | None,
                           parse_sequential(sequential, chosen))
 
 
+def cached_for_groups(specs: tuple[GroupSpec, ...], key: Hashable,
+                      compute: Callable[[], T]) -> T:
+    """Return `compute()` cached until the data of the groups' channels changes.
+
+    Groups limited to a channel (and not to a test, whose edits are not versioned by
+    channel) depend on that channel's data only; any other group on all data.
+    """
+    channels = {None if spec.experiment_id is not None else spec.channel_id for spec in specs}
+    if None in channels:
+        return cached(key, compute)
+    versions = current_channel_versions()
+    version = tuple((c, versions.get(c, -1)) for c in sorted(c for c in channels if c))
+    return metrics_cache().get_or_compute(("channels", version), key, compute)
+
+
 def load_group(parameter: str, spec: GroupSpec, as_of: AsOf,
                age: int | None = None) -> GroupLeads:
     """Return a group's per-lead arrays (at ages 0..age if given), cached until data changes."""
     try:
-        return cached(("compare_group", str(spec), as_of, age),
-                      lambda: group_leads(session=get_session(), spec=spec, as_of=as_of,
-                                          age=age))
+        return cached_for_groups((spec,), ("compare_group", str(spec), as_of, age),
+                                 lambda: group_leads(session=get_session(), spec=spec,
+                                                     as_of=as_of, age=age))
     except UnknownGroupError as exc:
         raise CompareInputError(parameter, str(exc)) from exc
 
@@ -119,21 +138,29 @@ def guard() -> Guard:
 
 
 def run(request: CompareRequest) -> Comparison:
-    """Return the comparison of group B against A (ROI uses the gross margin, at age k if set).
+    """Return the comparison of group B against A (ROI uses the gross margin, at age k if set),
+    cached until the groups' data changes (the results are deterministic).
 
     A sequential request gets always-valid results tuned by the settings' expected leads,
     and `since`: the oldest cohort week of either group, from when it was looked at weekly.
     """
     settings = load_settings()
     margin = settings.gross_margin if request.metric == "roi" else 1.0
-    leads_a = load_group("a", request.a, request.as_of, request.age)
-    leads_b = load_group("b", request.b, request.as_of, request.age)
-    a, b = as_stats_group(leads_a, margin), as_stats_group(leads_b, margin)
-    if not request.sequential:
-        return compare(request.metric, a, b, guard())
-    result = compare(request.metric, a, b, guard(), settings.sequential_expected_leads)
-    weeks = [w for w in (leads_a.first_week, leads_b.first_week) if w is not None]
-    return replace(result, since=min(weeks) if weeks else None)
+    rule = guard()
+    expected = settings.sequential_expected_leads if request.sequential else None
+
+    def compute() -> Comparison:
+        leads_a = load_group("a", request.a, request.as_of, request.age)
+        leads_b = load_group("b", request.b, request.as_of, request.age)
+        a, b = as_stats_group(leads_a, margin), as_stats_group(leads_b, margin)
+        if expected is None:
+            return compare(request.metric, a, b, rule)
+        result = compare(request.metric, a, b, rule, expected)
+        weeks = [w for w in (leads_a.first_week, leads_b.first_week) if w is not None]
+        return replace(result, since=min(weeks) if weeks else None)
+
+    return cached_for_groups((request.a, request.b),
+                             ("comparison", request, margin, rule, expected), compute)
 
 
 def comparison_json(result: Comparison) -> dict[str, object]:

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from app.db import get_session
 from app.models import Settings
-from app.results.cache import cached
+from app.results.cache import cached, cached_per_channel, current_channel_versions
 from app.settings import accepted_dates, load_settings
 from cohorts.outside import OutsideWindow, stored_outside_window
 from cohorts.queries import AggregateRows, AsOf, SalesCycle, load_aggregates, sales_cycles
@@ -62,19 +62,31 @@ def aggregates() -> AggregateRows:
 
 
 def reports(as_of: AsOf) -> list[ChannelReport]:
-    """Return every channel's report as of `as_of`, cached until the data changes."""
+    """Return every channel's report as of `as_of` in name order; each is cached until that
+    channel's data changes."""
     settings = economics_settings(load_settings())
-    return cached(
-        ("channel_reports", as_of, settings),
-        lambda: channel_reports(
-            session=get_session(), as_of=as_of, settings=settings, aggregates=aggregates()
-        ),
-    )
+    versions = current_channel_versions()
+
+    def compute(channel_ids: list[int]) -> list[tuple[int, ChannelReport]]:
+        session = get_session()
+        rows = load_aggregates(session=session, channel_ids=channel_ids)
+        return [(r.channel.id or 0, r) for r in channel_reports(
+            session=session, as_of=as_of, settings=settings, channel_ids=channel_ids,
+            aggregates=rows)]
+
+    found = cached_per_channel(("channel_report", as_of, settings), versions, compute)
+    return [found[channel_id] for channel_id in versions if channel_id in found]
 
 
 def cycles(as_of: AsOf) -> dict[int, SalesCycle]:
-    """Return every channel's sales cycle as of `as_of`, cached until the data changes."""
-    return cached(("sales_cycles", as_of), lambda: sales_cycles(session=get_session(), as_of=as_of))
+    """Return every channel's sales cycle as of `as_of`; each is cached until that channel's
+    data changes (a channel without customers has none)."""
+    def compute(channel_ids: list[int]) -> list[tuple[int, SalesCycle | None]]:
+        found = sales_cycles(session=get_session(), as_of=as_of, channel_ids=channel_ids)
+        return [(channel_id, found.get(channel_id)) for channel_id in channel_ids]
+
+    values = cached_per_channel(("sales_cycle", as_of), current_channel_versions(), compute)
+    return {channel_id: cycle for channel_id, cycle in values.items() if cycle is not None}
 
 
 def outside_window() -> OutsideWindow:

@@ -5,7 +5,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from app.charts.health import Chart, cac_chart, capacity_chart, signal_chart
-from app.results.health import ChannelHealthReport, health_reports, recent_changes
+from app.results.health import ChannelHealthReport, health_state, recent_changes
 from app.results.metrics import AsOfError, parse_as_of
 from app.settings import load_settings
 from channels.health import Capacity
@@ -30,8 +30,9 @@ def _as_of() -> AsOf:
 def alerts() -> Any:
     """Render the channels whose health status changed, newest first, with reasons."""
     as_of = _as_of()
-    return render_template("health/_alerts.html", changes=recent_changes(as_of), as_of=as_of,
-                           labels=STATUS_LABELS)
+    state = health_state(as_of)
+    return render_template("health/_alerts.html", changes=recent_changes(state), as_of=as_of,
+                           labels=STATUS_LABELS, state=state)
 
 
 def _money(minor: float | None) -> str:
@@ -69,11 +70,15 @@ def _capacity_sentence(cap: Capacity) -> str:
 def channel(channel_id: int) -> Any:
     """Render one channel's health: status, trend and capacity numbers and SVG charts."""
     as_of = _as_of()
-    report = next((r for r in health_reports(as_of) if r.channel_id == channel_id), None)
+    state = health_state(as_of)
+    if channel_id in state.pending:  # no result yet: the worker is computing it
+        return render_template("health/_computing.html", channel_id=channel_id, as_of=as_of)
+    report = next((r for r in state.reports if r.channel_id == channel_id), None)
     if report is None:  # a 200, not a 404: the page loads this partial for every channel
         return render_template("health/_no_data.html", as_of=as_of)
     capacity = report.health.capacity
     return render_template("health/_channel.html", report=report, charts=_charts(report),
                            as_of=as_of, labels=STATUS_LABELS, minor=MINOR_PER_UNIT,
                            currency=load_settings().currency,
-                           capacity_text=_capacity_sentence(capacity) if capacity else None)
+                           capacity_text=_capacity_sentence(capacity) if capacity else None,
+                           computed_at=state.notice(channel_id))

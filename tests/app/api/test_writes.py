@@ -325,6 +325,25 @@ def test_a_database_busy_with_another_write_answers_503_with_retry_after(
     assert count(db, WeeklySpend) == 0
 
 
+def test_a_batch_that_waited_too_long_for_the_write_lock_answers_503_not_500(
+    client: FlaskClient, db: Session, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """`BEGIN IMMEDIATE` runs on the raw sqlite3 connection, so after the busy timeout it
+    raises sqlite3's own OperationalError, not SQLAlchemy's (seen under load: a 500)."""
+    from ingest import batches
+
+    def lock_held_elsewhere(_conn: Any) -> None:
+        raise sqlite3.OperationalError("database is locked")  # what BEGIN IMMEDIATE raises
+
+    monkeypatch.setattr(batches, "lock_bulk_writes", lock_held_elsewhere)
+    channel = factories.channel(db)
+    body = [{"external_id": "L-1", "channel_id": channel.id, "created_at": "2024-03-04"}]
+    response = client.post("/api/v1/leads", headers=headers, json=body)
+    assert response.status_code == 503, response.get_json()
+    assert response.get_json()["error"]["code"] == "busy"
+    assert response.headers["Retry-After"] == "5"
+
+
 def test_a_write_committed_while_a_batch_checks_its_items_does_not_make_it_fail(
     app: Any, client: FlaskClient, db: Session, headers: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,

@@ -1,6 +1,9 @@
 """The metrics cache recomputes exactly when the data version moves."""
 
+import threading
+from collections.abc import Hashable
 from datetime import date
+from typing import Any
 
 from flask import Flask
 from sqlmodel import Session
@@ -53,3 +56,39 @@ def test_cached_in_a_request_sees_writes(app: Flask, db: Session) -> None:
     factories.channel(db)
     with app.test_request_context():
         assert cached("n", lambda: 3) == 3
+
+
+def test_threads_missing_the_same_key_at_once_compute_it_once() -> None:
+    """The second thread misses while the first computes; it waits and reuses the value."""
+
+    class SignallingCache(MetricsCache):
+        def __init__(self) -> None:
+            super().__init__()
+            self.misses = 0
+            self.second_miss = threading.Event()
+
+        def lookup(self, full_key: Hashable) -> tuple[bool, Any]:
+            found, value = super().lookup(full_key)
+            if not found:
+                self.misses += 1
+                if self.misses == 2:
+                    self.second_miss.set()
+            return found, value
+
+    cache, calls, results = SignallingCache(), [], []
+
+    def compute() -> int:
+        calls.append(1)
+        assert cache.second_miss.wait(timeout=30)  # another lookup has missed meanwhile
+        return 42
+
+    threads = [threading.Thread(target=lambda: results.append(cache.get_or_compute(1, "k",
+                                                                                  compute)))
+               for _ in range(2)]
+    threads[0].start()
+    while not calls:  # the first thread is computing
+        threading.Event().wait(0.01)
+    threads[1].start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert results == [42, 42] and len(calls) == 1

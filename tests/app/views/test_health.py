@@ -4,12 +4,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
 from app.models import Channel, Lead, Purchase, User
 from tests import factories
 from tests.api_support import bearer
+from tests.fits_support import compute_fits
 from tests.openapi_check import assert_matches_openapi
 
 MON = date(2025, 9, 1)
@@ -36,11 +38,13 @@ def _cohorts(db: Session, channel: Channel, customers_by_week: list[int], leads:
 
 
 @pytest.fixture
-def channels(db: Session) -> dict[str, int]:
+def channels(app: Flask, db: Session) -> dict[str, int]:
+    """Two channels with 14 weeks of cohorts, their fits computed by the worker."""
     burning = factories.channel(db, name="Burning ads")
     steady = factories.channel(db, name="Steady referrals", kind="business_development")
     _cohorts(db, burning, [round(80 * 0.2 * 0.85**w) for w in range(WEEKS)], 80)
     _cohorts(db, steady, [12, 11, 13, 12, 12, 11, 12, 13, 12, 12, 11, 12, 13, 12], 80)
+    compute_fits(app, date.fromisoformat(AS_OF))
     return {"burning": burning.id or 0, "steady": steady.id or 0}
 
 
@@ -156,9 +160,10 @@ def test_channel_partial_draws_accessible_svg_charts(
 
 
 def test_channel_partial_says_not_enough_data_for_a_channel_without_data(
-    viewer_client: FlaskClient, db: Session
+    app: Flask, viewer_client: FlaskClient, db: Session
 ) -> None:
     empty = factories.channel(db, name="Idea only")
+    compute_fits(app)
     response = viewer_client.get(f"/health/channels/{empty.id}")
     assert response.status_code == 200
     assert "Not enough data" in response.get_data(as_text=True)
