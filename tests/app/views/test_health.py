@@ -78,11 +78,13 @@ LEVELLING = [2, 5, 8, 10, 10, 10, 10] * 2
 
 
 @pytest.fixture
-def capacity_channels(db: Session) -> dict[str, int]:
+def capacity_channels(app: Flask, db: Session) -> dict[str, int]:
+    """A channel in step with spend and one levelling off, their fits computed by the worker."""
     linear = factories.channel(db, name="Linear search ads", kind="sem")
     levelling = factories.channel(db, name="Levelling ads", kind="sem")
     _cohorts(db, linear, LINEAR, 40, VARIED_SPEND)
     _cohorts(db, levelling, LEVELLING, 40, VARIED_SPEND)
+    compute_fits(app, date.fromisoformat(AS_OF))
     return {"linear": linear.id or 0, "levelling": levelling.id or 0}
 
 
