@@ -1,6 +1,7 @@
 """Free text is bounded and storable on every write path: CSV, API batches, channel forms."""
 
 import io
+from datetime import date
 
 import pytest
 from flask import Flask
@@ -18,6 +19,7 @@ from kernel.text import (
     NOTES_MAX,
     unstorable,
 )
+from kernel.weeks import date_window
 from tests import factories
 
 HEADER = "external_id,channel,created_at,industry\n"
@@ -89,7 +91,7 @@ def _lead(**fields: object) -> dict[str, object]:
 
 
 def test_api_attributes_are_bounded() -> None:
-    lookup = id_lookup("UTC", 0, [1], {})
+    lookup = id_lookup("UTC", 0, [1], {}, date_window(date.today()))
     too_many = {f"a{i}": "x" for i in range(ATTRIBUTES_MAX + 1)}
     just_enough = {f"a{i}": "x" * ATTRIBUTE_VALUE_MAX for i in range(ATTRIBUTES_MAX)}
     items = [
