@@ -12,6 +12,11 @@ time and count. The PostgreSQL database given is wiped and loaded with the demo.
         [--postgres-url postgresql://postgres@127.0.0.1:5432/DB] [--skip-sqlite]
 
 Goal (issue 12): 0 errors; p95 ≤ 1 s with writers and ≤ 300 ms without.
+
+Reference (the floor), measured in the same run unless --no-floor: the same users and
+writers, but the browsing users fetch a static file through the same server and middleware
+(sign-in check, security headers) instead of pages. No page can answer faster than that on
+this machine under the same load; each page row prints its p95 as a multiple of the floor's.
 """
 
 import argparse
@@ -176,11 +181,16 @@ def _write(url: str, token: str, writer: int, channels: list[int], size: int, ev
         time.sleep(max(every - (time.monotonic() - started), 0))
 
 
-def _run(url: str, token: str, args: argparse.Namespace, writers: int) -> tuple[Tally, Tally]:
+FLOOR_PAGES = ["/static/app.css"]
+
+
+def _run(url: str, token: str, args: argparse.Namespace, writers: int,
+         floor: bool = False) -> tuple[Tally, Tally]:
     opener = _signed_in_opener(url)
     pages = _pages(url, opener)
     channels = sorted({int(p.rsplit("/", 1)[1]) for p in pages if p.startswith("/channels/")})
     _warm(url, opener, pages)
+    pages = FLOOR_PAGES if floor else pages
     browsing, writing = Tally(), Tally()
     users = [_signed_in_opener(url) for _ in range(args.users)]  # signing in is slow (argon2)
     until = time.monotonic() + args.seconds
@@ -197,15 +207,18 @@ def _run(url: str, token: str, args: argparse.Namespace, writers: int) -> tuple[
     return browsing, writing
 
 
-def _report(name: str, tally: Tally, seconds: float) -> None:
+def _report(name: str, tally: Tally, seconds: float, floor_p95: float | None = None) -> float:
+    """Print one row (with its p95 as a multiple of the floor's); return the p95 in seconds."""
     samples = sorted(tally.latencies)
     if len(samples) < 2:
         print(f"  {name}: {len(samples)} requests, {len(tally.errors)} errors")
-        return
+        return float("nan")
     cuts = statistics.quantiles(samples, n=100)
+    ratio = f" ({cuts[94] / floor_p95:.1f}x the floor's p95)" if floor_p95 else ""
     print(f"  {name}: {len(samples) / seconds:.1f} requests/s, p50 {cuts[49] * 1000:.0f} ms, "
-          f"p95 {cuts[94] * 1000:.0f} ms, p99 {cuts[98] * 1000:.0f} ms, "
+          f"p95 {cuts[94] * 1000:.0f} ms{ratio}, p99 {cuts[98] * 1000:.0f} ms, "
           f"{len(tally.errors)} errors{' (' + tally.errors[0] + ')' if tally.errors else ''}")
+    return cuts[94]
 
 
 def _backend(kind: str, env: dict[str, str], args: argparse.Namespace, log: Path) -> None:
@@ -217,9 +230,13 @@ def _backend(kind: str, env: dict[str, str], args: argparse.Namespace, log: Path
         url = f"http://127.0.0.1:{port}"
         _wait_until_up(url, timeout=60)
         for writers in (0, args.writers):  # without writers first: writers grow the data
-            browsing, writing = _run(url, token, args, writers)
             label = f"{args.users} browsing + {writers} writers"
-            _report(f"{label}, browsing", browsing, args.seconds)
+            floor_p95 = None
+            if not args.no_floor:
+                floor, _ = _run(url, token, args, writers, floor=True)
+                floor_p95 = _report(f"{label}, floor (a static file)", floor, args.seconds)
+            browsing, writing = _run(url, token, args, writers)
+            _report(f"{label}, browsing", browsing, args.seconds, floor_p95)
             if writers:
                 _report(f"{label}, API writes", writing, args.seconds)
     finally:
@@ -242,6 +259,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--think", type=float, default=1.0)
     parser.add_argument("--postgres-url", default="")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip the reference runs against a static file")
     parser.add_argument("--server-log", default="", help="keep the servers' output in this file")
     args = parser.parse_args(argv)
     if args.postgres_url and not re.match(r"postgresql://[^@/]*@(127\.0\.0\.1|localhost)[:/]",
