@@ -182,6 +182,7 @@ def test_page_names_skipped_attributes_pooled_values_and_tests(
     leads = row[row.index('class="num">') + len('class="num">'):]
     assert leads[:leads.index("<")] == str(regions.count(pooled))
     assert 'data-stat="conversion-test" data-value="z_test">Two-proportion z-test (pooled)' in row
+    assert "These are fixed-horizon tests, valid for one look" in " ".join(html.split())
     app.config.update(SEGMENT_MAX_ATTRIBUTES=1)  # industry (on every lead) is the one looked at
     html = unescape(viewer_client.get(f"/segments/?as_of={AS_OF}").get_data(as_text=True))
     assert "1 more attribute not compared: only the 1 most used attribute is." in html
