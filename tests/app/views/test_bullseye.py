@@ -1,7 +1,7 @@
 """The Bullseye page on both databases: drawing, table, what to test next, brainstorm form."""
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html import unescape
 
 import pytest
@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from app.models import Channel, ChannelHistory, User
+from app.models import Channel, ChannelHistory, Lead, Purchase, User
 from kernel.weeks import week_of
 from tests import factories
 from tests.fits_support import compute_fits
@@ -200,3 +200,33 @@ def test_demo_data_draws_every_demo_channel(
         assert f'href="/channels/{channel.id}"' in drawing, channel.name
         assert _row(html, channel.id or 0)[0] == channel.name
     assert drawing.count('class="bullseye-channel ') == len(channels)
+
+
+def test_a_burning_focus_channel_tops_what_to_test_next(
+    app: Flask, viewer_client: FlaskClient, db: Session
+) -> None:
+    # 14 weekly cohorts of 80 leads whose buyers fall by 15 % a week (16 down to 2), ending
+    # 5 weeks ago: conversion clearly trends down, the last weeks far below the best.
+    burning = factories.channel(db, name="Burning ads", ring="inner", status="focus")
+    first = week_of(date.today()) - timedelta(weeks=19)
+    for w in range(14):
+        week = first + timedelta(weeks=w)
+        factories.spend(db, burning, week, 50_000)
+        leads = [Lead(external_id=f"burning-{w}-{i}", channel_id=burning.id or 0,
+                      created_at=datetime(week.year, week.month, week.day, 9, tzinfo=UTC),
+                      cohort_week=week) for i in range(80)]
+        db.add_all(leads)
+        db.flush()
+        db.add_all([Purchase(external_id=f"p-{lead.external_id}", lead_id=lead.id or 0,
+                             purchased_at=lead.created_at + timedelta(days=3),
+                             purchased_on=week + timedelta(days=3), amount_minor=30_000)
+                    for lead in leads[:round(16 * 0.85**w)]])
+    db.commit()
+    viewer_client.get("/bullseye/")  # asks for the fit
+    compute_fits(app)
+    html = viewer_client.get("/bullseye/").get_data(as_text=True)
+    assert _row(html, burning.id or 0)[3] == "Burned out"
+    assert 'class="bullseye-channel health-burned_out"' in html
+    first_item = re.search(r'<li data-rule="([a-z_]+)">\s*<p>([^<]+)</p>', html)
+    assert first_item and first_item.group(1) == "burnout"
+    assert unescape(first_item.group(2)).startswith("Burning ads is burned out: conversion fell")
