@@ -49,7 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from app import auth, cli, errors, templating
     from app.api import bp as api_bp
-    from app.views import channels, dashboard
+    from app.views import bullseye, channels, dashboard
     from app.views import cohorts as cohort_views
     from app.views import compare as compare_views
     from app.views import health as health_views
@@ -63,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(bullseye.bp)
     app.register_blueprint(channels.bp)
     app.register_blueprint(cohort_views.bp)
     app.register_blueprint(compare_views.bp)
