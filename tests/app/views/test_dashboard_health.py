@@ -1,5 +1,5 @@
-"""The as-of date of the health parts of the dashboard and the channel page (full page and
-htmx partial)."""
+"""The dashboard's health badges, its "Decisions this week" panel and the as-of date of the
+health parts of the dashboard and the channel page (full page and htmx partial)."""
 
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -56,6 +56,74 @@ def channels(app: Flask, db: Session) -> dict[str, int]:
     _cohorts(db, made["good"], STEADY, 80, 50_000)
     compute_fits(app, date.fromisoformat(AS_OF))
     return {name: c.id or 0 for name, c in made.items()}
+
+
+def _row(html: str, name: str) -> str:
+    row = re.search(rf'<tr data-channel="{re.escape(name)}">.*?</tr>', html, re.S)
+    assert row, f"no row for {name}"
+    return row.group(0)
+
+
+def _decisions(html: str) -> list[tuple[str, str]]:
+    """Return (kind, channel id) of each item of the decisions panel, in order."""
+    panel = re.search(r'<section id="decisions".*?</section>', html, re.S)
+    assert panel, "no decisions panel"
+    return re.findall(r'data-kind="(\w+)" data-channel-id="(\d+)"', panel.group(0))
+
+
+@pytest.mark.parametrize("headers", [{}, HX], ids=["page", "htmx"])
+def test_rows_show_each_channels_health_with_its_reason(
+    viewer_client: FlaskClient, channels: dict[str, int], headers: dict[str, str]
+) -> None:
+    html = viewer_client.get(f"/?as_of={AS_OF}", headers=headers).get_data(as_text=True)
+    burning = _row(html, "Burning ads")
+    badge = re.search(r'<span class="badge health status-burned_out" title="Health: '
+                      r'(conversion fell from [^"]+)">Burned out</span>', burning)
+    assert badge, burning
+    assert f"<details class=\"health-why\"><summary>Why?</summary>C{badge.group(1)[1:]}." in burning
+    assert 'class="badge health status-healthy" title="Health: ' in _row(html, "Good referrals")
+
+
+def test_rows_say_being_computed_before_the_worker_ran(
+    viewer_client: FlaskClient, db: Session
+) -> None:
+    new = factories.channel(db, name="Fresh", ring="inner", status="focus")
+    _cohorts(db, new, [1, 1], 10, 10_000)
+    html = viewer_client.get("/", headers=HX).get_data(as_text=True)
+    assert "health being computed" in _row(html, "Fresh")
+    assert "Health of 1 channel is being computed" in html
+
+
+@pytest.mark.parametrize("headers", [{}, HX], ids=["page", "htmx"])
+def test_decisions_list_the_burned_out_and_the_failing_focus_channels_first(
+    viewer_client: FlaskClient, channels: dict[str, int], headers: dict[str, str]
+) -> None:
+    html = viewer_client.get(f"/?as_of={AS_OF}", headers=headers).get_data(as_text=True)
+    assert html.index('id="decisions"') < html.index("<table")
+    burning, thin = str(channels["burning"]), str(channels["thin"])
+    items = _decisions(html)
+    assert items[0] == ("burned_out_in_focus", burning)
+    assert ("fails_ltv_to_cac", thin) in items
+    assert str(channels["good"]) not in {cid for _, cid in items}
+    assert "Burning ads is burned out but still in the inner ring with status focus: " \
+           "conversion fell from " in html
+    # the same numbers the row shows: LTV 100.00, CAC 7,000.00 / 168 = 41.67, 2.40×
+    assert "Thin margins fails LTV ≥ 3 × CAC: LTV 100.00 USD is 2.40 × CAC 41.67 USD " \
+           "(168 customers)." in html
+    assert re.search(r'<td class="num rule-cell">2\.40×<div><span class="rule rule-fail"',
+                     _row(html, "Thin margins"))
+    assert f'href="/channels/{burning}?as_of={AS_OF}">Open Burning ads</a>' in html
+
+
+def test_decisions_say_so_when_nothing_needs_deciding(
+    viewer_client: FlaskClient, app: Flask, db: Session
+) -> None:
+    good = factories.channel(db, name="Good referrals", ring="inner", status="focus")
+    _cohorts(db, good, STEADY, 80, 50_000)
+    compute_fits(app, date.fromisoformat(AS_OF))
+    html = viewer_client.get(f"/?as_of={AS_OF}").get_data(as_text=True)
+    assert _decisions(html) == []
+    assert f"Nothing to decide as of {AS_OF}" in html
 
 
 @pytest.mark.parametrize("headers", [{}, HX], ids=["page", "htmx"])
