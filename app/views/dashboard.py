@@ -6,9 +6,11 @@ from typing import Any
 from flask import Blueprint, request
 
 from app.charts.svg import Sparkline, sparkline
+from app.results.decisions import dashboard_health
 from app.results.metrics import AsOfError, economics_settings, parse_as_of, reports, today
 from app.settings import load_settings
 from app.views import render_page_or_partial
+from app.views.health import STATUS_LABELS
 from cohorts.queries import AsOf
 from cohorts.report import RANKINGS, AllChannels, ChannelReport, Ranking, all_channels, rank
 from kernel.money import MINOR_PER_UNIT
@@ -44,7 +46,8 @@ def index() -> Any:
     if ranking not in RANKINGS:
         ranking = "roi"
     ranked = rank(reports(as_of), ranking)
-    totals = all_channels(ranked, economics_settings(load_settings())) if ranked else None
+    settings = load_settings()
+    totals = all_channels(ranked, economics_settings(settings)) if ranked else None
     running = as_of.day < as_of.week + timedelta(days=6)  # the as-of week has days to come
     return render_page_or_partial(
         "dashboard/index.html",
@@ -59,4 +62,6 @@ def index() -> Any:
         as_of=as_of.day,
         today=today(),
         as_of_error=as_of_error,
+        health_labels=STATUS_LABELS,
+        **vars(dashboard_health(ranked, as_of, settings)),
     )
