@@ -1,6 +1,7 @@
 """Small builders for test data; each commits so the app under test sees it."""
 
 import itertools
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -96,3 +97,23 @@ def referrals_history(db: Session, ch: Channel, monday: date) -> None:
     purchase(db, a, monday + timedelta(16), -1000)
     purchase(db, b, monday + timedelta(9), 4000)
     purchase(db, d, monday + timedelta(10), 2000)
+
+
+def weekly_cohorts(db: Session, ch: Channel, monday: date, buyers: Sequence[int], leads: int,
+                   *, spend_by_week: Sequence[int] | None = None, tag: str = "") -> None:
+    """Add `leads` leads at 09:00 UTC on each Monday from `monday`; the first buyers[w] of
+    week w buy 300.00 three days later; spend_by_week[w] (minor units) is stored if given."""
+    for w, k in enumerate(buyers):
+        week = monday + timedelta(weeks=w)
+        if spend_by_week is not None:
+            spend(db, ch, week, spend_by_week[w])
+        rows = [Lead(external_id=f"{ch.name}{tag}-{w}-{i}", channel_id=ch.id or 0,
+                     created_at=datetime(week.year, week.month, week.day, 9, tzinfo=UTC),
+                     cohort_week=week) for i in range(leads)]
+        db.add_all(rows)
+        db.flush()
+        db.add_all([Purchase(external_id=f"p-{lead.external_id}", lead_id=lead.id or 0,
+                             purchased_at=lead.created_at + timedelta(days=3),
+                             purchased_on=week + timedelta(days=3), amount_minor=30_000)
+                    for lead in rows[:k]])
+    db.commit()

@@ -1,6 +1,6 @@
 """Fits run off the request path, per channel: scoped invalidation, stale results, the worker."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.db import get_session
 from app.jobs import fits as fit_jobs
-from app.models import Channel, ChannelFit, Lead, Purchase, User
+from app.models import Channel, ChannelFit, User
 from app.results.cache import metrics_cache
 from app.results.fits import claim, request_fits, stale_rows
 from app.results.health import health_state, result_shape, settings_key
@@ -30,32 +30,15 @@ AS_OF = date(2026, 1, 4)  # a Sunday 4 weeks after the last cohort week ends: al
 WEEKS = 14
 
 
-def _cohorts(db: Session, channel: Channel, buyers: list[int], leads: int, tag: str = "") -> None:
-    """Add `leads` leads in each week from MON, the first k of week w buying 3 days later."""
-    for w, k in enumerate(buyers):
-        week = MON + timedelta(weeks=w)
-        rows = [Lead(external_id=f"{channel.name}{tag}-{w}-{i}", channel_id=channel.id or 0,
-                     created_at=datetime(week.year, week.month, week.day, 9, tzinfo=UTC),
-                     cohort_week=week) for i in range(leads)]
-        db.add_all(rows)
-        db.flush()
-        db.add_all([Purchase(external_id=f"p-{lead.external_id}", lead_id=lead.id or 0,
-                             purchased_at=lead.created_at + timedelta(days=3),
-                             purchased_on=week + timedelta(days=3), amount_minor=30_000)
-                    for lead in rows[:k]])
-    db.commit()
-
-
 @pytest.fixture
 def two(db: Session) -> dict[str, Channel]:
     """Channels A and B with 14 weekly cohorts of 80 leads (A: 10 buyers a week)."""
     a = factories.channel(db, name="A ads")
     b = factories.channel(db, name="B referrals", kind="business_development")
-    for ch in (a, b):
-        for w in range(WEEKS):
-            factories.spend(db, ch, MON + timedelta(weeks=w), 50_000)
-    _cohorts(db, a, [10] * WEEKS, 80)
-    _cohorts(db, b, [12, 11, 13, 12, 12, 11, 12, 13, 12, 12, 11, 12, 13, 12], 80)
+    spend = [50_000] * WEEKS
+    factories.weekly_cohorts(db, a, MON, [10] * WEEKS, 80, spend_by_week=spend)
+    factories.weekly_cohorts(db, b, MON, [12, 11, 13, 12, 12, 11, 12, 13, 12, 12, 11, 12, 13, 12],
+                             80, spend_by_week=spend)
     return {"a": a, "b": b}
 
 
@@ -73,7 +56,7 @@ def _fit_rows(db: Session) -> dict[tuple[int, date], tuple[int | None, Any]]:
 
 
 def _add_buyers_to_week_0(db: Session, channel: Channel, buyers: int) -> None:
-    _cohorts(db, channel, [buyers], buyers, tag="-more")
+    factories.weekly_cohorts(db, channel, MON, [buyers], buyers, tag="-more")
 
 
 def test_a_write_to_one_channel_keeps_the_other_channels_cached_results_and_fits(

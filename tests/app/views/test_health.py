@@ -1,6 +1,6 @@
 """Channel health through the database: GET /api/v1/health and the htmx partials."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from app.models import Channel, Lead, Purchase, User
+from app.models import Channel, User
 from tests import factories
 from tests.api_support import bearer
 from tests.fits_support import compute_fits
@@ -21,20 +21,9 @@ AS_OF = "2026-01-04"  # a Sunday 4 weeks after the last cohort week ends
 
 def _cohorts(db: Session, channel: Channel, customers_by_week: list[int], leads: int,
              spend_by_week: list[int] | None = None) -> None:
-    """Add `leads` leads per week from MON, the first k of week w buying 3 days later."""
-    for w, buyers in enumerate(customers_by_week):
-        week = MON + timedelta(weeks=w)
-        factories.spend(db, channel, week, spend_by_week[w] if spend_by_week else 50_000)
-        rows = [Lead(external_id=f"{channel.name}-{w}-{i}", channel_id=channel.id or 0,
-                     created_at=datetime(week.year, week.month, week.day, 9, tzinfo=UTC),
-                     cohort_week=week) for i in range(leads)]
-        db.add_all(rows)
-        db.flush()
-        db.add_all([Purchase(external_id=f"p-{lead.external_id}", lead_id=lead.id or 0,
-                             purchased_at=lead.created_at + timedelta(days=3),
-                             purchased_on=week + timedelta(days=3), amount_minor=30_000)
-                    for lead in rows[:buyers]])
-    db.commit()
+    """Weekly cohorts from MON with spend of 500.00 a week unless given."""
+    spend = spend_by_week or [50_000] * len(customers_by_week)
+    factories.weekly_cohorts(db, channel, MON, customers_by_week, leads, spend_by_week=spend)
 
 
 @pytest.fixture
