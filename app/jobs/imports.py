@@ -102,12 +102,20 @@ def create_job(
     return job
 
 
+@dataclass(frozen=True)
+class FileRules:
+    """What an imported file must keep: dates in `window` (None: the default one) and at
+    most `max_columns` columns."""
+
+    window: DateWindow | None = None
+    max_columns: int = COLUMNS_MAX
+
+
 def start_job(
     engine: sa.Engine, job_id: int, instance_dir: str, *, synchronous: bool,
-    window: DateWindow | None = None, max_columns: int = COLUMNS_MAX,
+    rules: FileRules = FileRules(),
 ) -> None:  # fmt: skip
     """Run job `job_id` now (synchronous, for tests) or in a background thread."""
-    rules = (window, max_columns)
     if synchronous:
         run_job(engine, job_id, instance_dir, rules)
         return
@@ -117,13 +125,9 @@ def start_job(
 
 
 def run_job(
-    engine: sa.Engine, job_id: int, instance_dir: str,
-    rules: tuple[DateWindow | None, int] = (None, COLUMNS_MAX),
+    engine: sa.Engine, job_id: int, instance_dir: str, rules: FileRules = FileRules()
 ) -> None:
-    """Import the file of job `job_id`, waiting for any import already running.
-
-    `rules`: the date window (None: the default) and the most columns a file may have.
-    """
+    """Import the file of job `job_id` under `rules`, waiting for any import already running."""
     path = upload_path(instance_dir, job_id)
     try:
         if job_id not in _held_uploads:  # a job not stored by create_job in this process
@@ -137,7 +141,7 @@ def run_job(
 
 
 def _run(engine: sa.Engine, job_id: int, path: Path, instance_dir: str,
-         rules: tuple[DateWindow | None, int]) -> None:
+         rules: FileRules) -> None:
     """Mark job `job_id` running, import its file and record the outcome."""
     with session_scope(engine) as session:
         job = _job(session, job_id)
@@ -172,7 +176,7 @@ def _job(session: Session, job_id: int) -> ImportJob:
 
 
 def _import(
-    engine: sa.Engine, kind: str, path: Path, job_id: int, rules: tuple[DateWindow | None, int]
+    engine: sa.Engine, kind: str, path: Path, job_id: int, rules: FileRules
 ) -> ImportResult:
     """Run the importer on `path`, publishing the rows read so far."""
 
@@ -192,7 +196,7 @@ def _import(
         size = path.stat().st_size
         return import_file(
             engine, kind, stream, size=size, progress=progress, before_commit=record_success,
-            window=rules[0], max_columns=rules[1],
+            window=rules.window, max_columns=rules.max_columns,
         )
 
 

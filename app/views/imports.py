@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from app.cli.data import export_chunks
 from app.db import get_engine, get_session
 from app.jobs.imports import (
+    FileRules,
     create_job,
     fail_interrupted_jobs,
     job_progress,
@@ -74,7 +75,7 @@ def upload() -> Response:
     synchronous = bool(current_app.config.get("IMPORTS_SYNCHRONOUS"))
     start_job(
         get_engine(), job.id, instance_dir, synchronous=synchronous,
-        window=accepted_dates(), max_columns=current_app.config["CSV_MAX_COLUMNS"],
+        rules=FileRules(accepted_dates(), current_app.config["CSV_MAX_COLUMNS"]),
     )  # fmt: skip
     return redirect(url_for(".job", job_id=job.id), 303)
 
