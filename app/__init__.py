@@ -47,9 +47,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     htmx.init_app(app)
     csrf.init_app(app)
 
-    from app import auth, cli, errors, templating
+    from app import audit, auth, cli, errors, headers, templating
     from app.api import bp as api_bp
-    from app.views import bullseye, channels, dashboard
+    from app.views import account, bullseye, channels, dashboard
+    from app.views import audit as audit_views
     from app.views import cohorts as cohort_views
     from app.views import compare as compare_views
     from app.views import health as health_views
@@ -57,11 +58,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.views import segments as segment_views
     from app.views import tokens as token_views
 
+    headers.init_app(app)
+    audit.install()
     auth.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(audit_views.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(bullseye.bp)
     app.register_blueprint(channels.bp)

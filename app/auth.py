@@ -5,6 +5,7 @@ cannot forget them: anonymous users are sent to sign in, and viewers may not use
 method that changes data (403) except signing out.
 """
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,21 +25,30 @@ from flask import (
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
+from app import access
 from app.db import get_session
 from app.models import User
-from app.security import LoginLimiter, verify_password
+from app.security import verify_password, verify_unknown_user
 from kernel.weeks import utcnow
 
 bp = Blueprint("auth", __name__)
 
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
-VIEWER_WRITABLE_ENDPOINTS = {"auth.logout", "tokens.create", "tokens.revoke"}
+PUBLIC_ENDPOINTS = {"auth.login", "account.reset", "static"}
+VIEWER_WRITABLE_ENDPOINTS = {
+    "auth.logout",
+    "tokens.create",
+    "tokens.revoke",
+    "account.password",
+    "account.sign_out_everywhere",
+}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def _load_user() -> None:
-    user_id = session.get("user_id")
-    g.user = get_session().get(User, user_id) if user_id is not None else None
+    secret = session.get("sid")
+    g.user = access.session_user(get_session(), secret) if secret else None
+    if secret and g.user is None:
+        session.clear()  # a revoked or expired session's cookie is dropped
 
 
 def _enforce_access() -> Response | None:
@@ -59,9 +69,11 @@ def _enforce_access() -> Response | None:
 
 
 def init_app(app: Flask) -> None:
-    """Install the user loader, the access rules and the login rate limiter on `app`."""
-    app.extensions["login_limiter"] = LoginLimiter(
-        app.config["LOGIN_ATTEMPTS"], app.config["LOGIN_WINDOW_SECONDS"]
+    """Install the user loader, the access rules and the sign-in throttle on `app`."""
+    app.extensions["login_throttle"] = access.Throttle(
+        per_account=app.config["LOGIN_ATTEMPTS"],
+        per_address=app.config["LOGIN_ADDRESS_ATTEMPTS"],
+        window=timedelta(seconds=app.config["LOGIN_WINDOW_SECONDS"]),
     )
     app.before_request(_load_user)
     app.before_request(_enforce_access)
@@ -74,36 +86,52 @@ def _safe_next(target: str | None) -> str:
     return url_for("dashboard.index")
 
 
+def sign_in(user: User) -> None:
+    """Start a fresh server-side session for `user` in this browser."""
+    db = get_session()
+    secret = access.start_session(db, user, current_app.permanent_session_lifetime)
+    user.last_login_at = utcnow()
+    db.add(user)
+    db.commit()
+    session.clear()
+    session["sid"] = secret
+    session.permanent = True
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     """Show the sign-in form; sign the user in on valid credentials."""
     if request.method == "GET":
         return render_template("auth/login.html", next=request.args.get("next", ""))
-    email = request.form.get("email", "").strip().lower()
+    email = request.form.get("email", "").strip().lower()[:254]
     password = request.form.get("password", "")
-    limiter: LoginLimiter = current_app.extensions["login_limiter"]
-    key = f"{request.remote_addr}|{email}"
-    if limiter.blocked(key):
-        flash("Too many failed sign-ins. Wait 15 minutes and try again.", "error")
-        return render_template("auth/login.html", email=email, next=""), 429
+    address = request.remote_addr or "unknown"
+    throttle: access.Throttle = current_app.extensions["login_throttle"]
     db = get_session()
+    if throttle.paused(db, email=email, address=address):
+        minutes = max(1, round(throttle.window.total_seconds() / 60))
+        flash(f"Too many failed sign-ins. Wait {minutes} minutes and try again.", "error")
+        return render_template("auth/login.html", email=email, next=""), 429
     user = db.exec(select(User).where(User.email == email)).first()
-    if user is None or not verify_password(user.password_hash, password):
-        limiter.fail(key)
+    if user is None:
+        ok = verify_unknown_user(password)  # same cost as a real check: no account oracle
+    else:
+        ok = verify_password(user.password_hash, password) and user.active
+    if not ok or user is None:
+        throttle.fail(db, email=email, address=address)
+        db.commit()
         flash("Wrong email or password.", "error")
         return render_template("auth/login.html", email=email, next=request.form.get("next")), 401
-    limiter.reset(key)
-    user.last_login_at = utcnow()
-    db.add(user)
-    db.commit()
-    session.clear()
-    session["user_id"] = user.id
-    session.permanent = True
+    throttle.succeed(db, email=email)
+    sign_in(user)
     return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Sign the user out."""
+    """Sign the user out: the session ends on the server, so no saved cookie outlives it."""
+    db = get_session()
+    access.end_session(db, session.get("sid"))
+    db.commit()
     session.clear()
     return redirect(url_for("auth.login"))

@@ -2,7 +2,7 @@
 
 import os
 import secrets
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,10 @@ def from_environment() -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
         "LOGIN_ATTEMPTS": int(os.environ.get("LOGIN_ATTEMPTS", "10")),
+        "LOGIN_ADDRESS_ATTEMPTS": int(os.environ.get("LOGIN_ADDRESS_ATTEMPTS", "20")),
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            hours=float(os.environ.get("SESSION_LIFETIME_HOURS", "12"))
+        ),
         "LOGIN_WINDOW_SECONDS": int(os.environ.get("LOGIN_WINDOW_SECONDS", "900")),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:8000"),
         # Segment insights' bounds (issue 12): see experiments.segments.limits.

@@ -1,10 +1,7 @@
-"""Password hashing (argon2), API token digests and the login rate limiter."""
+"""Password hashing (argon2) and API token digests."""
 
 import hashlib
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -36,32 +33,16 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class LoginLimiter:
-    """Allow at most `attempts` failed sign-ins per key within `window` seconds."""
+_DUMMY_HASH: list[str] = []
 
-    def __init__(self, attempts: int, window: float) -> None:
-        self.attempts = attempts
-        self.window = window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
 
-    def _prune(self, key: str, now: float) -> deque[float]:
-        failures = self._failures[key]
-        while failures and now - failures[0] > self.window:
-            failures.popleft()
-        return failures
+def verify_unknown_user(password: str) -> bool:
+    """Spend the time of a real verification for an email with no account; always False.
 
-    def blocked(self, key: str) -> bool:
-        """Return whether `key` has used up its failed attempts."""
-        with self._lock:
-            return len(self._prune(key, time.monotonic())) >= self.attempts
-
-    def fail(self, key: str) -> None:
-        """Record a failed attempt for `key`."""
-        with self._lock:
-            self._prune(key, time.monotonic()).append(time.monotonic())
-
-    def reset(self, key: str) -> None:
-        """Forget the failures of `key` after a successful sign-in."""
-        with self._lock:
-            self._failures.pop(key, None)
+    Without it, a wrong password for an existing account takes ~100× longer to refuse
+    than an unknown email, and the sign-in form tells who has an account.
+    """
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(_hasher.hash(secrets.token_urlsafe(16)))
+    verify_password(_DUMMY_HASH[0], password)
+    return False

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from cohorts.queries import AsOf
 from cohorts.report import ChannelReport, EconomicsSettings, channel_reports
+from ingest.formats import neutralise
 from ingest.values import zone
 
 EXPORT_KINDS: tuple[str, ...] = ("spend", "leads", "purchases", "metrics", "cohorts")
@@ -65,10 +66,11 @@ def _csv_chunks(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[st
     """Yield CSV text: the header, then rows CHUNK_ROWS at a time."""
     buffer = io.StringIO()
     # Quote every header cell so a ";" in an attribute name never looks like a separator.
-    csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerow(header)
+    csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerow(
+        [neutralise(cell) for cell in header])
     writer = csv.writer(buffer, lineterminator="\n")
     for count, row in enumerate(rows, start=1):
-        writer.writerow(row)
+        writer.writerow([neutralise(cell) for cell in row])
         if count % CHUNK_ROWS == 0:
             yield buffer.getvalue()
             buffer.seek(0)

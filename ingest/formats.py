@@ -7,7 +7,9 @@ spreadsheet: the header is row 1. `ingest.reading` reads them, `ingest.rows` val
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from kernel.text import ATTRIBUTE_NAME_MAX as ATTRIBUTE_MAX
 from kernel.text import ATTRIBUTES_MAX, unstorable
@@ -186,6 +188,36 @@ def template(kind: str, separator: str = ",") -> str:
     return out.getvalue()
 
 
+# CSV formula injection (OWASP): a cell starting with one of these is run as a formula by
+# spreadsheet programs. Exports prefix such cells with an apostrophe, which spreadsheets
+# show as text, unless the cell is a plain number (a negative amount stays a number);
+# imports take the apostrophe off again, so an exported file re-imports unchanged.
+FORMULA_STARTS = frozenset("=+-@\t\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralise(cell: Any) -> Any:
+    """Return `cell` made safe to open in a spreadsheet (non-text cells are left alone)."""
+    if (isinstance(cell, str) and cell and cell[0] in FORMULA_STARTS
+            and not _PLAIN_NUMBER.fullmatch(cell)):
+        return "'" + cell
+    return cell
+
+
+def restore(cell: str) -> str:
+    """Undo `neutralise` on an imported cell."""
+    if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS and cell[1:2]:
+        return cell[1:]
+    return cell
+
+
+def restore_row(row: list[str]) -> list[str]:
+    """Undo `neutralise` on every cell of a row (rows without an apostrophe cost one join)."""
+    if "'" not in "".join(row):
+        return row
+    return [restore(cell) for cell in row]
+
+
 REPORT_HEADER = ("row", "column", "value", "message")
 
 
@@ -195,7 +227,8 @@ def report_csv(report: ErrorReport) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(REPORT_HEADER)
     for error in report.sorted():
-        writer.writerow((error.row, error.column, error.value, error.message))
+        writer.writerow([neutralise(cell) for cell in
+                         (error.row, error.column, error.value, error.message)])
     return out.getvalue()
 
 

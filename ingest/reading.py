@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from itertools import islice
 from typing import Any, BinaryIO
 
-from ingest.formats import FileError, detect_separator
+from ingest.formats import FileError, detect_separator, restore_row
 
 HEADER_MAX_CHARS = 131_072  # the csv module's cell limit: a longer header is no header
 LINE_MAX_BYTES = 1 << 20  # far above any valid row (see kernel.text), far below memory trouble
@@ -91,7 +91,8 @@ def read_chunks(stream: BinaryIO, size: int) -> tuple[list[str], Iterator[Chunk]
             raise FileError(1, "", header_line[:40] + "…", _HEADER_TOO_LONG)
         separator = detect_separator(header_line)
         try:
-            header = next(csv.reader([header_line], delimiter=separator, strict=True))
+            header = restore_row(next(csv.reader([header_line], delimiter=separator,
+                                                 strict=True)))
         except csv.Error as exc:
             raise FileError(1, "", header_line[:40], _csv_problem(exc)) from None
     except BaseException:
@@ -121,7 +122,7 @@ def _chunks(stream: BinaryIO, text: io.TextIOWrapper, reader: Any, size: int) ->
         while True:
             first_line = reader.line_num + 2  # the header is line 1 and was read apart
             try:
-                rows = list(islice(reader, size))
+                rows = [restore_row(row) for row in islice(reader, size)]
             except csv.Error as exc:
                 raise FileError(reader.line_num + 1, "", "", _csv_problem(exc)) from None
             except UnicodeDecodeError:

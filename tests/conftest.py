@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, SQLModel
 
 import app.models  # noqa: F401  (registers tables)
-from app import create_app
+from app import access, create_app
 from app.db import make_engine, upgrade
 from app.models import User
 from tests import factories
@@ -116,9 +116,13 @@ def client(app: Flask) -> FlaskClient:
 
 
 def sign_in(client: FlaskClient, user: User) -> FlaskClient:
-    """Mark `client` as signed in as `user`."""
+    """Mark `client` as signed in as `user`, with a server-side session as a real sign-in."""
+    app = client.application
+    with Session(make_engine(app.config["DATABASE_URL"])) as session:
+        secret = access.start_session(session, user, app.permanent_session_lifetime)
+        session.commit()
     with client.session_transaction() as flask_session:
-        flask_session["user_id"] = user.id
+        flask_session["sid"] = secret
     return client
 
 

@@ -9,6 +9,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # The modules register their views and hooks on `bp`, so they are imported after it exists.
 from app.api import (  # noqa: E402, F401
+    audit,
     auth,
     channels,
     compare,

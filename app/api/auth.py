@@ -66,6 +66,8 @@ def _token_owner(token: str) -> tuple[ApiToken, User]:
     api_token, user = row
     if api_token.revoked_at is not None:
         raise AuthFailure("The API token has been revoked.", _INVALID)
+    if not user.active:
+        raise AuthFailure("The API token's user has been deactivated.", _INVALID)
     return api_token, user
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import request
 
+from app import audit
 from app.api import bp
 from app.api.openapi import add_schema, error_response, json_response, object_schema, operation
 from app.db import get_session
@@ -137,6 +138,10 @@ def _store(kind: str, channel_id: int | None = None) -> Any:
         session.rollback()
         errors = [{"index": i, "field": f, "message": m} for i, f, m in result.errors]
         return {"errors": errors}, 422
+    where = f" for channel {channel_id}" if channel_id is not None else ""
+    audit.record_bulk(session, entity=kind, summary=f"API batch of {len(items)} {kind}{where}",
+                      counts={"items": len(items), "created": result.created,
+                              "updated": result.updated})
     session.commit()
     return {"created": result.created, "updated": result.updated}
 

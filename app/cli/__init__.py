@@ -2,6 +2,7 @@
 
 import signal
 import sys
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -11,7 +12,14 @@ from sqlmodel import select
 from app import db as database
 from app.models import ROLES, User
 from app.settings import ensure_settings
-from app.users import UserError, create_token, create_user
+from app.users import (
+    UserError,
+    change_password,
+    create_token,
+    create_user,
+    set_active,
+    set_role,
+)
 
 db_cli = AppGroup("db", help="Database schema.")
 users_cli = AppGroup("users", help="Users who sign in.")
@@ -52,6 +60,77 @@ def users_create(email: str, role: str, password_stdin: bool) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+def _find_user(session: Any, email: str) -> User:
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    return user
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """List users with their role and state."""
+    with database.session_scope(database.get_engine()) as session:
+        for user in session.exec(select(User).order_by(User.email)):
+            state = "active" if user.active else "deactivated"
+            click.echo(f"{user.email}\t{user.role}\t{state}")
+
+
+@users_cli.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLES))
+def users_set_role(email: str, role: str) -> None:
+    """Change a user's role (the last active owner keeps theirs)."""
+    try:
+        with database.session_scope(database.get_engine()) as session:
+            set_role(session, _find_user(session, email), role)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{email} is now {role}.")
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+@click.option("--reactivate", is_flag=True, help="Let the user sign in again.")
+def users_deactivate(email: str, reactivate: bool) -> None:
+    """Deactivate a user: their sessions end and their API tokens stop working."""
+    try:
+        with database.session_scope(database.get_engine()) as session:
+            set_active(session, _find_user(session, email), reactivate)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{email} is {'active' if reactivate else 'deactivated'}.")
+
+
+@users_cli.command("reset-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the new password from standard input instead of printing a link.")
+def users_reset_password(email: str, password_stdin: bool) -> None:
+    """Set a new password, or print a one-time link (24 hours) the user opens to set theirs."""
+    from flask import url_for
+
+    from app.access import new_reset_link
+    from app.views.account import RESET_LIFETIME
+
+    try:
+        with database.session_scope(database.get_engine()) as session:
+            user = _find_user(session, email)
+            if password_stdin:
+                change_password(session, user, _read_password(True))
+                click.echo(f"Password of {user.email} changed; their sessions were ended.")
+                return
+            assert user.id is not None
+            secret = new_reset_link(session, user.id, RESET_LIFETIME)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    base = current_app.config["BASE_URL"].rstrip("/")
+    with current_app.test_request_context():
+        path = url_for("account.reset", secret=secret)
+    click.echo(f"One-time link for {email} (valid 24 hours):")
+    click.echo(base + path)
+
+
 @tokens_cli.command("create")
 @click.argument("email")
 @click.option("--name", default="", help="A label to recognise the token by.")
@@ -87,6 +166,7 @@ def worker_run(once: bool) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the command groups on `app`."""
+    from app.cli.backup import backup_command, restore_command
     from app.cli.data import export_command, import_command
     from app.cli.demo import demo_command
 
@@ -97,3 +177,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

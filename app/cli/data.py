@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import Session
 
+from app import audit
 from app import db as database
 from app.results.metrics import economics_settings
 from app.settings import accepted_dates, ensure_settings
@@ -76,9 +78,15 @@ def import_command(kind: str, path: Path, report_path: Path | None) -> None:
             target = size if state.phase != "reading" else int(state.fraction * size)
             bar.update(max(0, target - bar.pos), current_item=state)
 
+        def record(conn: sa.Connection, done: ImportResult) -> None:
+            audit.record_bulk(conn, entity=kind, summary=f"import of {path.name}",
+                              counts={"rows": done.rows, "created": done.created,
+                                      "updated": done.updated})
+
         result = import_file(
             database.get_engine(), kind, stream, size=size, progress=progress,
             window=accepted_dates(), max_columns=current_app.config["CSV_MAX_COLUMNS"],
+            before_commit=record,
         )  # fmt: skip
     if not result.ok:
         _fail(result, report_path)

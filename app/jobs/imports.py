@@ -25,6 +25,7 @@ from typing import IO
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from app import audit
 from app.db import session_scope
 from ingest.formats import COLUMNS_MAX, RowError, report_csv
 from ingest.importer import ImportResult, Progress, import_file
@@ -191,6 +192,7 @@ def _import(
             status="succeeded", rows_done=result.rows, rows_total=result.rows, error_count=0,
             created=result.created, updated=result.updated, finished_at=utcnow(),
         ))  # fmt: skip
+        audit.record_import_job(conn, job_id, path.name, result)
 
     with path.open("rb") as stream:
         size = path.stat().st_size

@@ -18,6 +18,7 @@ from app.security import token_digest
 from app.users import create_token
 from kernel.weeks import utcnow
 from tests.api_support import add_api_route, bearer
+from tests.conftest import sign_in
 
 CHANNELS = "/api/v1/channels"
 
@@ -80,8 +81,7 @@ def test_scheme_is_case_insensitive(client: FlaskClient, db: Session, viewer: Us
 
 
 def test_signed_in_session_is_not_an_api_credential(client: FlaskClient, owner: User) -> None:
-    with client.session_transaction() as flask_session:
-        flask_session["user_id"] = owner.id
+    sign_in(client, owner)
     assert client.get(CHANNELS).status_code == 401
 
 

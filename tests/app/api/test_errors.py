@@ -13,6 +13,7 @@ from app.api.inputs import json_object
 from app.models import User
 from tests import factories
 from tests.api_support import add_api_route, bearer
+from tests.conftest import sign_in
 from tests.openapi_check import assert_matches_schema
 
 
@@ -42,8 +43,7 @@ def test_unknown_api_path_is_404_json_not_a_login_redirect(
 
 
 def test_pages_outside_the_api_keep_html_errors(client: FlaskClient, owner: User) -> None:
-    with client.session_transaction() as flask_session:
-        flask_session["user_id"] = owner.id
+    sign_in(client, owner)
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert response.mimetype == "text/html"

@@ -47,6 +47,7 @@ def test_bearer_security_is_global_and_the_document_is_public(spec: dict[str, An
 
 def test_paths_and_parameters_come_from_the_routes(spec: dict[str, Any]) -> None:
     assert sorted(spec["paths"]) == [
+        "/audit",
         "/channels",
         "/channels/{channel_id}",
         "/channels/{channel_id}/spend",

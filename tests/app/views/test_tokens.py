@@ -8,14 +8,11 @@ from sqlmodel import Session, col, select
 from app.models import ApiToken, User
 from app.users import create_token
 from tests import factories
+from tests.conftest import sign_in
 
 _TOKEN = re.compile(r'<code class="token">([^<]+)</code>')
 
 
-def sign_in(client: FlaskClient, user: User) -> None:
-    """Mark `client` as signed in as `user`."""
-    with client.session_transaction() as flask_session:
-        flask_session["user_id"] = user.id
 
 
 def _api_status(client: FlaskClient, token: str) -> int:
