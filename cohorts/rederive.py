@@ -56,10 +56,14 @@ def local_date_sql(connection: sa.Connection, moment: str, spans: list[OffsetSpa
             params)
 
 
+SPAN_LIMITS = (date(1900, 1, 1), date(2200, 12, 31))  # bounds the work on a wide window
+
+
 def _spans(timezone: str, window: DateWindow) -> list[OffsetSpan]:
     """Return the zone's offsets over the date window (rows outside it take the edge ones)."""
-    first = datetime.combine(window.earliest - timedelta(days=2), time(), UTC)
-    last = datetime.combine(window.latest + timedelta(days=2), time(), UTC)
+    first = datetime.combine(max(window.earliest, SPAN_LIMITS[0]) - timedelta(days=2), time(),
+                             UTC)
+    last = datetime.combine(min(window.latest, SPAN_LIMITS[1]) + timedelta(days=2), time(), UTC)
     return offset_spans(timezone, first, last)
 
 
