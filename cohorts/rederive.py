@@ -78,13 +78,15 @@ def _move_spend(connection: sa.Connection, week_start: int) -> int:
     moving = [row for row in rows if week_of(row.week, week_start) != row.week]
     if not moving:
         return 0
-    staying = {(row.channel_id, row.week): row for row in rows if row not in moving}
+    staying = {(row.channel_id, row.week): row for row in rows
+               if week_of(row.week, week_start) == row.week}
     connection.execute(sa.delete(SPEND).where(SPEND.c.id.in_([row.id for row in moving])))
     groups: dict[tuple[int, date], list[Any]] = {}
     for row in moving:
         key = (row.channel_id, week_of(row.week, week_start))
         groups.setdefault(key, [staying[key]] if key in staying else []).append(row)
     now = utcnow()
+    inserts = []
     for (channel_id, week), group in groups.items():
         values = {
             "amount_minor": sum(r.amount_minor for r in group),
@@ -96,8 +98,9 @@ def _move_spend(connection: sa.Connection, week_start: int) -> int:
             connection.execute(sa.update(SPEND).where(
                 SPEND.c.id == staying[channel_id, week].id).values(values))
         else:
-            connection.execute(sa.insert(SPEND).values(
-                values | {"channel_id": channel_id, "week": week}))
+            inserts.append(values | {"channel_id": channel_id, "week": week})
+    if inserts:
+        connection.execute(sa.insert(SPEND), inserts)
     return len(moving)
 
 
