@@ -185,3 +185,29 @@ def test_an_htmx_save_answers_with_the_section(owner_client: FlaskClient, db: Se
     assert response.status_code == 200 and html.lstrip().startswith('<section id="settings">')
     assert "Settings saved." in html
     assert stored_settings(db)["mature_weeks"] == 5
+
+
+def test_hostile_text_in_any_field_never_fails_and_an_invalid_form_stores_nothing(
+    owner_client: FlaskClient, db: Session
+) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from kernel.text import unstorable
+    from tests.app.views.test_fuzz_forms import NASTY_TEXT, _form
+
+    @given(name=st.sampled_from(sorted(FIELDS)), text=NASTY_TEXT)
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck),
+              derandomize=True, database=None)
+    def post(name: str, text: str) -> None:
+        before = stored_settings(db)
+        response = owner_client.post("/settings/", data=_form(defaults(**{name: text})),
+                                     content_type="application/x-www-form-urlencoded")
+        # 400: text no database can store (NUL, lone surrogates), refused for every form
+        assert response.status_code in (302, 400, 422), (name, text, response.status_code)
+        if response.status_code != 302:
+            assert stored_settings(db) == before
+
+    post()
+    for value in stored_settings(db).values():
+        assert not isinstance(value, str) or unstorable(value) is None
