@@ -185,3 +185,29 @@ def test_a_lead_created_at_midnight_utc_keeps_its_week_under_utc(app: Flask, db:
     _rederive(db, 0, "UTC")
     db.refresh(lead)
     assert lead.cohort_week == date(2026, 3, 2)
+
+
+def test_readers_see_the_old_weeks_until_the_change_commits_then_the_new(
+    app: Flask, db: Session
+) -> None:
+    factories.channel(db, name="Ads")
+    factories.channel(db, name="Blog")
+    _import_all(app)
+    before = _snapshot(db)
+    engine = db.get_bind()
+    assert isinstance(engine, sa.Engine)
+
+    def read() -> tuple[Any, dict[str, list[tuple[Any, ...]]]]:
+        with Session(engine) as reader:
+            week_start = reader.connection().execute(
+                sa.text("SELECT week_start FROM settings")).scalar()
+            return week_start, _snapshot(reader)
+
+    with engine.connect() as writer:
+        writer.execute(sa.text("UPDATE settings SET week_start = 6, timezone = 'Asia/Tokyo'"))
+        rederive_weeks(writer, week_start=6, timezone="Asia/Tokyo", window=WINDOW)
+        assert read() == (0, before)  # the change is under way: readers see the old state
+        writer.commit()
+    week_start, after = read()
+    assert week_start == 6 and after != before
+    assert after == _fresh_import(app, db)
