@@ -22,6 +22,7 @@ from app.settings import ensure_settings
 from app.settings_input import DIGEST_FIELDS, FIELDS, WEEK_FIELDS
 from cohorts.aggregates import bump_version
 from cohorts.rederive import STEPS, rederive_weeks
+from ingest.importer import LOCK_WAIT_MS
 from ingest.staging import lock_bulk_writes
 from kernel.weeks import DateWindow, utcnow
 
@@ -82,7 +83,9 @@ def apply_settings(engine: sa.Engine, values: Mapping[str, Any], *, window: Date
     """
     with Session(engine, expire_on_commit=False) as session:
         connection = session.connection()
-        lock_bulk_writes(connection)  # before reading: nothing changes the weeks meanwhile
+        # before reading: nothing changes the weeks meanwhile; the background job waits for a
+        # running import as long as imports wait for each other
+        _take_write_lock(connection, LOCK_WAIT_MS if report else None)
         settings = ensure_settings(session)
         changed = changed_fields(settings, values)
         for name in changed:
@@ -98,6 +101,20 @@ def apply_settings(engine: sa.Engine, values: Mapping[str, Any], *, window: Date
             bump_version(connection, None)  # results cached under the old settings are stale
         session.commit()
     return changed
+
+
+def _take_write_lock(connection: sa.Connection, wait_ms: int | None) -> None:
+    """Take the bulk-write lock; on SQLite wait up to `wait_ms` (None: the usual timeout)."""
+    sqlite = connection.dialect.name == "sqlite"
+    if not sqlite or wait_ms is None:
+        lock_bulk_writes(connection)
+        return
+    usual = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
+    try:
+        lock_bulk_writes(connection)
+    finally:  # pooled connections keep it otherwise
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(usual or 0)}")
 
 
 class ChangeRunning(Exception):
