@@ -56,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.views import health as health_views
     from app.views import imports as import_views
     from app.views import segments as segment_views
+    from app.views import settings as settings_views
     from app.views import tokens as token_views
 
     headers.init_app(app)
@@ -76,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(import_views.bp)
     app.register_blueprint(segment_views.bp)
     app.register_blueprint(token_views.bp)
+    app.register_blueprint(settings_views.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     return app

@@ -35,7 +35,7 @@ def elapsed_days_sql(connection: sa.Connection, later: str, earlier: str) -> str
     return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400) AS INTEGER)"
 
 
-def _week_start(connection: sa.Connection, day: str) -> str:
+def week_start_sql(connection: sa.Connection, day: str) -> str:
     """Return SQL for the first day of the week of `day` (week start from :week_start)."""
     if connection.dialect.name == "sqlite":
         offset = f"(CAST(strftime('%w', {day}) AS INTEGER) + 6 - :week_start) % 7"
@@ -136,7 +136,7 @@ def _refresh_first_purchase_days(
     else:
         connection.execute(sa.text("DELETE FROM first_purchase_days"))
     first = first or FIRST_PURCHASES
-    week = _week_start(connection, "f.first_on")
+    week = week_start_sql(connection, "f.first_on")
     days = elapsed_days_sql(connection, "f.first_at", "l.created_at")
     connection.execute(
         sa.text(

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from ingest.batch_items import ItemError, id_lookup, item_error, validate_items
 from ingest.rows import Lookup
-from ingest.staging import STAGE_COLUMNS, lock_bulk_writes
+from ingest.staging import STAGE_COLUMNS, install_calendar, lock_bulk_writes
 from ingest.store import plan_for
 from kernel.weeks import DateWindow, date_window, local_date, utcnow
 
@@ -31,8 +31,7 @@ class BatchResult:
 def batch_lookup(conn: sa.Connection, window: DateWindow | None = None) -> Lookup:
     """Return the install's time zone, week start and date window (default: 2000-01-01 to a
     year after today), channel ids and tests' channels."""
-    settings = conn.execute(sa.text("SELECT timezone, week_start FROM settings WHERE id = 1"))
-    timezone, week_start = settings.one_or_none() or ("UTC", 0)
+    timezone, week_start = install_calendar(conn)
     channels = [id_ for (id_,) in conn.execute(sa.text("SELECT id FROM channel"))]
     experiments = conn.execute(sa.text("SELECT id, channel_id FROM experiment"))
     tests: dict[int, int] = {id_: channel_id for id_, channel_id in experiments}

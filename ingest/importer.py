@@ -28,7 +28,7 @@ from ingest.formats import (
 )
 from ingest.reading import check_line_lengths, read_chunks
 from ingest.rows import VALIDATORS, Lookup, name_index
-from ingest.staging import STAGE_COLUMNS, lock_bulk_writes
+from ingest.staging import CALENDAR_CHANGED, STAGE_COLUMNS, install_calendar, lock_bulk_writes
 from ingest.store import Plan, plan_for
 from kernel.weeks import DateWindow, date_window, local_date, utcnow
 
@@ -207,8 +207,7 @@ class _Transaction:
 
 def _lookup(conn: sa.Connection, window: DateWindow | None) -> Lookup:
     """Return the install's time zone, week start and date window, channels and tests by name."""
-    settings = conn.execute(sa.text("SELECT timezone, week_start FROM settings WHERE id = 1"))
-    timezone, week_start = settings.one_or_none() or ("UTC", 0)
+    timezone, week_start = install_calendar(conn)
     channels = {name: id_ for name, id_ in conn.execute(sa.text("SELECT name, id FROM channel"))}
     tests = {
         name: (test_id, channel_id)
@@ -238,7 +237,8 @@ def _import(
     check_line_lengths(stream)
     header, chunks = read_chunks(stream, CHUNK_ROWS)
     columns = map_header(header, FORMATS[result.kind], max_columns)
-    validate = VALIDATORS[result.kind](columns, _lookup(conn, window), result.report)
+    lookup = _lookup(conn, window)
+    validate = VALIDATORS[result.kind](columns, lookup, result.report)
     plan = stage.plan
     convert = plan.sqlite_row if stage.sqlite else plan.postgres_row
     fast = column_validator(validate, stage.sqlite, convert)
@@ -255,6 +255,9 @@ def _import(
         progress(Progress("reading", result.rows, _fraction(stream, size)))
     progress(Progress("checking", result.rows, 1.0))
     transaction.lock(conn)
+    if install_calendar(conn) != (lookup.timezone, lookup.week_start):  # changed meanwhile
+        result.report.add(1, "", "", CALENDAR_CHANGED)
+        return
     plan.prepare(conn)
     for row, column, value, message in plan.problems(conn):
         result.report.add(row, column, value, message)

@@ -57,6 +57,19 @@ def lock_bulk_writes(conn: sa.Connection) -> None:
             driver.execute("BEGIN IMMEDIATE")
 
 
+CALENDAR_CHANGED = (
+    "The week start or time zone was changed (on the settings page) while this file was being "
+    "read, so its weeks and dates were worked out under the old setting; nothing was stored. "
+    "Import the file again.")
+
+
+def install_calendar(conn: sa.Connection) -> tuple[str, int]:
+    """Return the install's time zone and week start (what weeks and local dates follow)."""
+    settings = conn.execute(sa.text("SELECT timezone, week_start FROM settings WHERE id = 1"))
+    timezone, week_start = settings.one_or_none() or ("UTC", 0)
+    return timezone, int(week_start)
+
+
 def stage_table_sql(kind: str, sqlite: bool) -> str:
     """Return the CREATE statement of the staging table of file `kind`."""
     timestamp = "DATETIME" if sqlite else "TIMESTAMPTZ"

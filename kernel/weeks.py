@@ -77,3 +77,45 @@ def safe_local_date(moment: datetime, timezone: str) -> date | None:
         return local_date(moment, timezone)
     except OverflowError:
         return None
+
+
+OFFSET_STEP = timedelta(hours=6)  # zones change offset at most once within this time
+
+
+@dataclass(frozen=True)
+class OffsetSpan:
+    """From `start` (aware UTC) until the next span, local time is UTC + `offset_seconds`."""
+
+    start: datetime
+    offset_seconds: int
+
+
+def offset_spans(timezone: str, first: datetime, last: datetime) -> list[OffsetSpan]:
+    """Return the UTC offsets of `timezone` between `first` and `last` (aware), oldest first.
+
+    The first span starts at `first`; each later one at an offset change, found to the
+    second. Sampling every OFFSET_STEP then bisecting costs ~4 calls a day; an empty or
+    reversed range gives the one span at `first`.
+    """
+    zone = ZoneInfo(timezone)
+
+    def offset(moment: datetime) -> int:
+        delta = moment.astimezone(zone).utcoffset()
+        return int(delta.total_seconds()) if delta is not None else 0
+
+    spans = [OffsetSpan(first, offset(first))]
+    previous = first
+    while previous < last:
+        probe = min(previous + OFFSET_STEP, last)
+        if offset(probe) != spans[-1].offset_seconds:
+            low, high = previous, probe  # offset(low) is the old one, offset(high) the new
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if offset(middle) == spans[-1].offset_seconds else (
+                    low, middle)
+            high = high.replace(microsecond=0)
+            if offset(high) == spans[-1].offset_seconds:
+                high += timedelta(seconds=1)
+            spans.append(OffsetSpan(high, offset(high)))
+        previous = probe
+    return spans

@@ -117,3 +117,14 @@ def weekly_cohorts(db: Session, ch: Channel, monday: date, buyers: Sequence[int]
                              purchased_on=week + timedelta(days=3), amount_minor=30_000)
                     for lead in rows[:k]])
     db.commit()
+
+
+def stored_settings(db: Session) -> dict[str, Any]:
+    """Return every editable setting as stored now (read afresh)."""
+    from app.jobs.settings_change import stored_values
+    from app.models import Settings
+
+    db.expire_all()
+    row = db.get(Settings, 1)
+    assert row is not None
+    return stored_values(row)

@@ -7,7 +7,7 @@ from flask import Flask
 from app.db import get_session
 from app.jobs.fits import run_once
 from app.results.fits import request_fits
-from app.results.health import health_settings, settings_key
+from app.results.health import fit_key
 from app.settings import load_settings
 from cohorts.aggregates import channel_versions
 
@@ -15,8 +15,7 @@ from cohorts.aggregates import channel_versions
 def current_key(app: Flask) -> str:
     """Return the settings key fits are stored under now."""
     with app.app_context():
-        settings = load_settings()
-        return settings_key(health_settings(settings), settings.gross_margin)
+        return fit_key(load_settings())
 
 
 def compute_fits(app: Flask, as_of: date | None = None, owner: str = "test-worker",

@@ -17,6 +17,7 @@ from app.api import (  # noqa: E402, F401
     metrics,
     openapi,
     segments,
+    settings,
     write_batches,
     write_channels,
 )

@@ -17,7 +17,7 @@ from flask import Flask
 
 from app.db import get_session
 from app.results.fits import claim, forget_old, release_failed, stale_rows, store
-from app.results.health import compute_channel, health_settings, settings_key
+from app.results.health import compute_channel, fit_key, health_settings
 from app.results.metrics import parse_as_of
 from app.settings import load_settings
 from cohorts.aggregates import channel_versions
@@ -62,7 +62,7 @@ def run_once(app: Flask, owner: str) -> int:
     with app.app_context():
         session = get_session()
         settings = load_settings()
-        key = settings_key(health_settings(settings), settings.gross_margin)
+        key = fit_key(settings)
         today = parse_as_of(None)
         from app.results.fits import request_fits
 

@@ -81,11 +81,22 @@ def result_shape() -> str:
     return f"{FIT_FORMAT}:{_shape(ChannelHealthReport)}"
 
 
-def settings_key(thresholds: HealthSettings, margin: float) -> str:
+def settings_key(thresholds: HealthSettings, margin: float,
+                 calendar: tuple[int, str] = (0, "UTC")) -> str:  # fmt: skip
     """Return a short stable key of what a stored fit depends on besides the data: the
-    settings and the result's format."""
-    text = repr((sorted(asdict(thresholds).items()), float(margin), result_shape()))
+    settings (thresholds, margin, week start and time zone) and the result's format.
+
+    A fit computed while the settings changed is stored under the old key, so a page never
+    shows it as current under the new settings.
+    """
+    text = repr((sorted(asdict(thresholds).items()), float(margin), calendar, result_shape()))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def fit_key(settings: Settings) -> str:
+    """Return the settings key of fits computed under the install's `settings`."""
+    return settings_key(health_settings(settings), settings.gross_margin,
+                        (settings.week_start, settings.timezone))
 
 
 def compute_channel(session: Session, *, as_of: AsOf, channel_id: int,
@@ -148,8 +159,7 @@ def _payloads(session: Session, found: dict[int, StoredFit]) -> dict[int, Any]:
 
 def health_state(as_of: AsOf) -> HealthState:
     """Return every channel's newest stored health; ask the worker for missing or stale ones."""
-    settings = load_settings()
-    key = settings_key(health_settings(settings), settings.gross_margin)
+    key = fit_key(load_settings())
     session = get_session()
     versions = current_channel_versions()
     is_today = as_of.day == today()

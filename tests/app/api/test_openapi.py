@@ -59,6 +59,7 @@ def test_paths_and_parameters_come_from_the_routes(spec: dict[str, Any]) -> None
         "/openapi.json",
         "/purchases",
         "/segments",
+        "/settings",
     ]
     one = spec["paths"]["/channels/{channel_id}"]
     assert one["parameters"] == [
@@ -151,6 +152,13 @@ WRITE_EXAMPLES = [
     Example("post", "/purchases", lambda ids: "/purchases", 422,
             body=lambda ids: [_PURCHASE | {"lead_external_id": "nobody"}]),
     Example("post", "/purchases", lambda ids: "/purchases", 401, authorised=False),
+    Example("patch", "/settings", lambda ids: "/settings", 200,
+            body=lambda ids: {"gross_margin": 0.75, "week_start": 6}),
+    Example("patch", "/settings", lambda ids: "/settings", 400, body=lambda ids: []),
+    Example("patch", "/settings", lambda ids: "/settings", 415),
+    Example("patch", "/settings", lambda ids: "/settings", 422,
+            body=lambda ids: {"timezone": "Mars/Olympus"}),
+    Example("patch", "/settings", lambda ids: "/settings", 401, authorised=False),
 ]  # fmt: skip
 
 # Add a row here for every new endpoint and for each of its documented statuses.
@@ -192,6 +200,8 @@ EXAMPLES = [
     Example("get", "/segments", lambda ids: "/segments?channel_id=x", 400),
     Example("get", "/segments", lambda ids: "/segments?channel_id=999999", 404),
     Example("get", "/segments", lambda ids: "/segments", 401, authorised=False),
+    Example("get", "/settings", lambda ids: "/settings", 200),
+    Example("get", "/settings", lambda ids: "/settings", 401, authorised=False),
     *WRITE_EXAMPLES,
 ]
 

@@ -245,4 +245,39 @@ def test_the_settings_key_changes_with_the_settings_and_the_result_format(app: F
     base = settings_key(HealthSettings(), 1.0)
     assert settings_key(HealthSettings(), 0.8) != base
     assert settings_key(HealthSettings(mature_weeks=6), 1.0) != base
+    assert settings_key(HealthSettings(), 1.0, (0, "UTC")) == base
+    assert settings_key(HealthSettings(), 1.0, (6, "UTC")) != base  # week start
+    assert settings_key(HealthSettings(), 1.0, (0, "Europe/Berlin")) != base  # time zone
     assert "Capacity(" in result_shape() and "SaturationFit(" in result_shape()
+
+
+def test_a_fit_computed_while_the_week_start_changed_is_not_shown_as_current(
+    app: Flask, db: Session, client: FlaskClient, owner: User, two: dict[str, Channel],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.db import get_engine
+    from app.jobs.settings_change import apply_settings
+    from kernel.weeks import DateWindow
+    from tests.factories import stored_settings
+
+    a = two["a"].id or 0
+    headers = bearer(db, owner)
+    compute_fits(app, AS_OF)
+    assert _health(client, headers)[a]["up_to_date"] is True
+    find_stale = fit_jobs.stale_rows
+
+    def change_settings_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        rows = find_stale(*args, **kwargs)  # the worker read the old settings before this
+        with app.app_context():
+            apply_settings(get_engine(), stored_settings(db) | {"week_start": 6},
+                           window=DateWindow(date(2000, 1, 1), date(2030, 12, 31)))
+        return rows
+
+    monkeypatch.setattr(fit_jobs, "stale_rows", change_settings_meanwhile)
+    _add_buyers_to_week_0(db, two["a"], 8)
+    assert compute_fits(app) >= 1  # computed with the old week start, from the new weeks
+    monkeypatch.undo()
+    health = _health(client, headers)
+    assert a not in health or health[a]["up_to_date"] is False
+    compute_fits(app, AS_OF)
+    assert _health(client, headers)[a]["up_to_date"] is True
