@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from email.policy import default
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlmodel import Session
@@ -110,3 +111,11 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     html = message.get_body(("html",))
     assert text is not None and html is not None, "both parts must be there"
     return text.get_content(), html.get_content()
+
+
+@pytest.fixture
+def smtp(app: Flask) -> Iterator[SmtpServer]:
+    """Start a local SMTP server and point the app at it (import into a conftest to use)."""
+    for server in running_smtp():
+        use_smtp(app, server.port)
+        yield server
