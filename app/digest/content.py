@@ -25,7 +25,13 @@ from app.results.metrics import AsOfError, parse_as_of, reports, today
 from app.settings import load_settings
 from cohorts.queries import AsOf
 from cohorts.report import SPARK_WEEKS, ChannelReport
-from experiments.digest.content import ChannelWeeks, Digest, build_digest, subject
+from experiments.digest.content import (
+    ChannelWeeks,
+    Digest,
+    HealthFlag,
+    build_digest,
+    subject,
+)
 from experiments.digest.goals import GoalProgress, GoalTarget, WeeklySeries, goal_progress
 from kernel.weeks import week_of
 
@@ -138,9 +144,11 @@ def load_digest(week: date) -> Digest:
     rows = reports(as_of)
     health = _health(as_of)
     channels = [channel_weeks(r, health.get(r.channel.id or 0)) for r in rows]
+    changes = [HealthFlag(h.channel_id, h.name, c.previous, c.status, c.on, c.reason)
+               for h in health.values() for c in h.changes]
     return build_digest(week=week, currency=settings.currency, channels=channels,
                         decisions=week_decisions(rows, health, settings),
-                        goals=_goals(week, channels))
+                        goals=_goals(week, channels), changes=changes)
 
 
 def render_digest(digest: Digest) -> RenderedDigest:

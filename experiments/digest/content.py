@@ -73,6 +73,29 @@ class Headline:
 
 
 @dataclass(frozen=True)
+class HealthFlag:
+    """A channel's burnout status change: `previous` → `status` on the day `on`."""
+
+    channel_id: int
+    name: str
+    previous: str
+    status: str
+    on: date
+    reason: str
+
+
+FLAGGED = ("watch", "burned_out")
+
+
+def new_flags(changes: Sequence[HealthFlag], week: date) -> list[HealthFlag]:
+    """Return the changes to watch or burned out dated within the 7 days from `week`,
+    newest first."""
+    end = week + timedelta(days=6)
+    found = [c for c in changes if c.status in FLAGGED and week <= c.on <= end]
+    return sorted(found, key=lambda c: (c.on, c.name), reverse=True)
+
+
+@dataclass(frozen=True)
 class Digest:
     """The weekly email's content for the week starting `week` (as of its last day)."""
 
@@ -84,6 +107,7 @@ class Digest:
     decisions: list[Decision]
     tests_needing_decision: list[Decision]
     goals: list[GoalProgress]
+    flags: list[HealthFlag]
 
     @property
     def cac(self) -> Headline:
@@ -160,14 +184,16 @@ def headlines(channels: Sequence[ChannelWeeks]) -> list[Headline]:
 
 
 def build_digest(*, week: date, currency: str, channels: Sequence[ChannelWeeks],
-                 decisions: Sequence[Decision], goals: Sequence[GoalProgress]) -> Digest:
-    """Return the email's content for the week starting `week`: test items apart."""
+                 decisions: Sequence[Decision], goals: Sequence[GoalProgress],
+                 changes: Sequence[HealthFlag] = ()) -> Digest:
+    """Return the email's content for the week starting `week`: test items apart, and
+    the channels newly flagged watch or burned out during the week."""
     return Digest(
         week=week, as_of=week + timedelta(days=6), currency=currency,
         headlines=headlines(channels), channels=list(channels),
         decisions=[d for d in decisions if d.target.page != "test"],
         tests_needing_decision=[d for d in decisions if d.target.page == "test"],
-        goals=list(goals),
+        goals=list(goals), flags=new_flags(changes, week),
     )
 
 

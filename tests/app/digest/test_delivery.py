@@ -1,6 +1,7 @@
 """The weekly email arrives at a real SMTP server with the dashboard's numbers."""
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -9,10 +10,12 @@ from sqlmodel import Session
 from app.digest.content import load_digest
 from app.digest.delivery import deliver_week
 from app.results.decisions import dashboard_health
+from app.results.health import health_state
 from app.results.metrics import economics_settings, parse_as_of, reports
 from app.settings import load_settings
 from cohorts.report import all_channels
 from kernel.money import format_money
+from tests import factories
 from tests.digest_support import AS_OF, RECIPIENTS, WEEK, SmtpServer, parts, scenario
 from tests.fits_support import compute_fits
 
@@ -102,3 +105,28 @@ def test_no_recipients_claims_nothing(app: Flask, db: Session) -> None:
     with app.app_context():
         outcome = deliver_week(WEEK, trigger="test")
     assert outcome.status == "no_recipients" and not outcome.ok
+
+
+def test_new_flags_are_the_health_changes_the_dashboard_lists(app: Flask, db: Session) -> None:
+    """A focus channel whose conversion decays is flagged in the email of the week its
+    status changed, as the dashboard's health alerts date it, and in no other week."""
+    burning = factories.channel(db, name="Burning ads", ring="inner", status="focus")
+    start = date(2025, 9, 1)
+    factories.weekly_cohorts(db, burning, start, [round(16 * 0.85**w) for w in range(14)], 80,
+                             spend_by_week=[50_000] * 14)
+    weeks = [start + timedelta(weeks=w) for w in range(8, 19)]
+    flagged = {}
+    with app.app_context():
+        for week in weeks:
+            digest = load_digest(week)
+            flagged[week] = [(f.channel_id, f.status, f.on) for f in digest.flags]
+    last = weeks[-1] + timedelta(days=6)
+    compute_fits(app, last)  # what the dashboard's alerts read for that day
+    with app.app_context():
+        state = health_state(parse_as_of(last.isoformat()))
+    changes = [c for h in state.reports for c in h.changes]
+    expected = {week: [(burning.id, c.status, c.on) for c in changes
+                       if c.status in ("watch", "burned_out")
+                       and week <= c.on <= week + timedelta(days=6)] for week in weeks}
+    assert any(expected.values()), changes  # the scenario does flag the channel
+    assert flagged == expected

@@ -9,8 +9,10 @@ from cohorts.economics import ChannelEconomics, Viability
 from experiments.decisions import Decision, Target
 from experiments.digest.content import (
     ChannelWeeks,
+    HealthFlag,
     build_digest,
     headlines,
+    new_flags,
     percent_text,
     relative_change,
     subject,
@@ -106,3 +108,18 @@ def test_goal_progress_sums_the_months_weeks() -> None:
     none_yet = goal_progress(GoalTarget(date(2026, 11, 1), None, max_cac_minor=900),
                              "All", WeeklySeries([5], [0], [0], [0]), date(2026, 11, 9))
     assert none_yet.lines[0].actual is None and none_yet.lines[0].status == "open"
+
+
+def test_new_flags_are_the_weeks_changes_to_watch_or_burned_out() -> None:
+    week = date(2026, 11, 16)
+    changes = [
+        HealthFlag(1, "A", "healthy", "watch", date(2026, 11, 22), "CAC rose"),  # last day
+        HealthFlag(2, "B", "watch", "burned_out", date(2026, 11, 16), "conversion fell"),
+        HealthFlag(3, "C", "watch", "healthy", date(2026, 11, 18), "recovered"),  # not a flag
+        HealthFlag(4, "D", "healthy", "watch", date(2026, 11, 15), "before the week"),
+        HealthFlag(5, "E", "healthy", "burned_out", date(2026, 11, 23), "after the week"),
+    ]
+    assert [f.channel_id for f in new_flags(changes, week)] == [1, 2]
+    digest = build_digest(week=week, currency="USD", channels=[], decisions=[], goals=[],
+                          changes=changes)
+    assert [f.name for f in digest.flags] == ["A", "B"]
