@@ -122,8 +122,10 @@ def _series(channels: list[ChannelWeeks]) -> WeeklySeries:
 def _goals(week: date, channels: list[ChannelWeeks]) -> list[GoalProgress]:
     """Return the progress of the goals set for the month of the week's first day."""
     month = week.replace(day=1)
-    goals = get_session().exec(select(Goal).where(Goal.month == month)
-                               .order_by(col(Goal.channel_id).is_not(None), col(Goal.id))).all()
+    following = (month + timedelta(days=31)).replace(day=1)
+    goals = get_session().exec(
+        select(Goal).where(col(Goal.month) >= month, col(Goal.month) < following)
+        .order_by(col(Goal.channel_id).is_not(None), col(Goal.id))).all()
     by_id = {c.channel_id: c for c in channels}
     progress = []
     for goal in goals:

@@ -5,10 +5,11 @@ from datetime import date, timedelta
 
 import pytest
 from flask import Flask
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.digest.content import load_digest
 from app.digest.delivery import deliver_week
+from app.models import Channel, Goal
 from app.results.decisions import dashboard_health
 from app.results.health import health_state
 from app.results.metrics import economics_settings, parse_as_of, reports
@@ -54,6 +55,9 @@ def test_email_arrives_with_both_parts_subject_and_recipients(
 
 def test_numbers_equal_the_dashboards_for_that_week(app: Flask, db: Session) -> None:
     scenario(db)
+    ads = db.exec(select(Channel).where(Channel.name == "Ads")).one()
+    db.add(Goal(month=date(2026, 10, 1), channel_id=ads.id, leads=4, max_cac_minor=4_000))
+    db.commit()
     compute_fits(app, AS_OF)
     with app.app_context():
         digest = load_digest(WEEK)
@@ -77,7 +81,10 @@ def test_numbers_equal_the_dashboards_for_that_week(app: Flask, db: Session) -> 
     assert week["cac"].previous == pytest.approx(45_000 / 4)
     assert week["cac"].average == pytest.approx((10_000 + 20_000 + 30_000 + 45_000) / 7)
     assert week["cac"].change == pytest.approx((55_000 / 3) / (45_000 / 4) - 1)
-    [goal] = digest.goals
+    goal, ads_goal = digest.goals
+    assert ads_goal.scope == "Ads" and ads_goal.weeks_counted == 1
+    # Ads in the week of 2026-10-05: 5 leads, 1 customer for 50.00 of spend.
+    assert [(g.actual, g.status) for g in ads_goal.lines] == [(5, "met"), (5_000, "over")]
     assert goal.weeks_counted == 1  # only the week of 2026-10-05 starts in October
     assert {g.metric: g.actual for g in goal.lines} == {
         "leads": 15, "new_customers": 3, "revenue_minor": 90_000,
