@@ -71,8 +71,8 @@ def deliver_week(week: date, *, trigger: str, force: bool = False, retry: bool =
         return Outcome("busy", week, f"The email of the week of {week} is being sent by "
                        "another process.")
     if claim.result == "failed":
-        return Outcome("failed", week, f"The email of the week of {week} failed; retry it.",
-                       claim.error)
+        return Outcome("failed", week, f"The email of the week of {week} failed earlier; "
+                       "retry it on the weekly email page or with --force.", claim.error)
     return _send_claimed(claim, week, to, sleep=sleep, clock=clock, attempts=attempts)
 
 
