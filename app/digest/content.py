@@ -14,12 +14,14 @@ from sqlmodel import col, select
 
 from app.db import get_session
 from app.models import Goal
+from app.results.cache import cached_per_channel, current_channel_versions
 from app.results.decisions import week_decisions
 from app.results.health import (
     ChannelHealthReport,
     compute_channel,
     health_settings,
     health_state,
+    settings_key,
 )
 from app.results.metrics import AsOfError, parse_as_of, reports, today
 from app.settings import load_settings
@@ -78,18 +80,23 @@ def digest_week(text: str | None) -> date:
 
 
 def _health(as_of: AsOf) -> dict[int, ChannelHealthReport]:
-    """Return the dashboard's stored health; channels not computed yet are fitted now, so
-    an email never says "being computed"."""
+    """Return the dashboard's stored health; channels not computed yet are fitted now (and
+    kept until their data changes), so an email never says "being computed"."""
     state = health_state(as_of)
     found = {h.channel_id: h for h in state.reports}
     settings = load_settings()
-    for channel_id in state.pending:
-        report = compute_channel(get_session(), as_of=as_of, channel_id=channel_id,
-                                 thresholds=health_settings(settings),
-                                 margin=settings.gross_margin)
-        if report is not None:
-            found[channel_id] = report
-    return found
+    thresholds = health_settings(settings)
+    key = ("digest_health", as_of.day, settings_key(thresholds, settings.gross_margin))
+    pending = set(state.pending)
+
+    def compute(channel_ids: list[int]) -> list[tuple[int, ChannelHealthReport | None]]:
+        return [(c, compute_channel(get_session(), as_of=as_of, channel_id=c,
+                                    thresholds=thresholds, margin=settings.gross_margin))
+                for c in channel_ids]
+
+    versions = {c: v for c, v in current_channel_versions().items() if c in pending}
+    fitted = cached_per_channel(key, versions, compute)  # previews of a week fit it once
+    return found | {c: report for c, report in fitted.items() if report is not None}
 
 
 def _trailing(values: np.ndarray) -> list[int]:
