@@ -2,6 +2,7 @@
 
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, request, url_for
 from werkzeug.wrappers import Response
@@ -36,10 +37,13 @@ def _owner_only() -> None:
 def index() -> Response:
     """Show a week's email in a frame, the schedule and the last runs."""
     week, error = _requested_week(request.args)
+    schedule = current_schedule()
+    upcoming = next_run(schedule, utcnow())
     return render_page_or_partial(
         "digest/index.html", "digest/_runs.html", week=week, week_error=error,
         latest=last_complete_week(), runs=recent_runs(get_session()),
-        recipients=recipients(), next_run=next_run(current_schedule(), utcnow()),
+        recipients=recipients(),
+        next_run=upcoming.astimezone(ZoneInfo(schedule.timezone)) if upcoming else None,
     )
 
 

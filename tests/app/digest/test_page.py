@@ -6,7 +6,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from app.models import DigestRun, User
+from app.models import DigestRun, Settings, User
 from tests.conftest import sign_in
 from tests.digest_support import WEEK, Inbox, SmtpServer, free_port, parts, scenario, use_smtp
 
@@ -108,3 +108,19 @@ def test_retry_sends_a_failed_week_when_smtp_is_back(app: Flask, client: FlaskCl
     db.refresh(run)
     assert (run.status, run.trigger) == ("sent", "retry")
     assert client.post("/digest/runs/999/retry").status_code == 404
+
+
+def test_page_shows_the_next_send_in_local_time(client: FlaskClient, owner: User,
+                                                db: Session) -> None:
+    settings = db.get(Settings, 1)
+    assert settings is not None
+    settings.timezone, settings.digest_weekday, settings.digest_time = "Asia/Tokyo", 2, "07:15"
+    db.add(settings)
+    db.commit()
+    page = sign_in(client, owner).get("/digest/").get_data(as_text=True)
+    shown = re.search(r'<span id="next-run">(.*?)</span>', page)
+    assert shown and re.fullmatch(r"Wednesday \d{4}-\d\d-\d\d 07:15 JST", shown.group(1))
+    settings.digest_enabled = False
+    db.add(settings)
+    db.commit()
+    assert "Switched off in the settings" in client.get("/digest/").get_data(as_text=True)
