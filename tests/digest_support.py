@@ -77,9 +77,11 @@ class SmtpServer:
     port: int
     inbox: Inbox
     controller: Controller | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # aiosmtpd SMTP options (auth)
 
     def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port,
+                                     **self.options)
         self.controller.start()
 
     def stop(self) -> None:

@@ -44,6 +44,7 @@ def smtp_config(config: Mapping[str, Any]) -> SmtpConfig:
         username=str(config.get("SMTP_USERNAME") or ""),
         password=str(config.get("SMTP_PASSWORD") or ""), security=security,
         mail_from=str(config.get("MAIL_FROM") or "bullseye@localhost"),
+        timeout=float(config.get("SMTP_TIMEOUT") or 30),
         attempts=max(int(config.get("DIGEST_SMTP_ATTEMPTS", 4)), 1),
         backoff=float(config.get("DIGEST_RETRY_SECONDS", 30)),
     )
