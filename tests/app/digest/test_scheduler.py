@@ -5,17 +5,17 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.db import make_engine, upgrade
 from app.digest.scheduler import JOB_ID, DigestScheduler, start_embedded
-from app.models import Settings
+from app.models import DigestRun, Settings
 from app.settings import ensure_settings
 from kernel.weeks import week_of
 from tests.digest_support import RECIPIENTS, running_smtp
@@ -97,3 +97,16 @@ def test_scheduler_run_catches_up_a_missed_week_in_its_own_process(tmp_path: Pat
         subject = server.inbox.received[0][1]["Subject"]
         assert subject.startswith(f"Bullseye weekly — week of {expected.isoformat()}:")
         assert "scheduler running" in out
+
+
+def test_catch_up_sends_within_the_window_and_not_after(app: Flask, db: Session,
+                                                        smtp: object) -> None:
+    due = datetime(2026, 10, 12, 8, tzinfo=UTC)  # Monday 08:00 UTC: the week of 2026-10-05
+    late = DigestScheduler(app, clock=lambda: due + timedelta(days=3, minutes=1))
+    assert late.catch_up() is None
+    assert db.exec(select(DigestRun)).all() == []
+    in_time = DigestScheduler(app, clock=lambda: due + timedelta(days=3))
+    outcome = in_time.catch_up()
+    assert outcome is not None and outcome.status == "sent" and outcome.week == date(2026, 10, 5)
+    app.config["DIGEST_CATCH_UP_DAYS"] = 7
+    assert late.catch_up().status == "already_sent"  # type: ignore[union-attr]
