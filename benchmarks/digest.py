@@ -10,31 +10,14 @@ worker has stored it the email reads it; when not, the email fits it while it is
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-END, WEEK, AS_OF = "2026-11-15", "2026-11-02", "2026-11-08"
-EMAIL = "bench@example.com"
+from benchmarks.segments import EMAIL, _flask, _prepare  # the same 2026-11-15 demo
 
-
-def _flask(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], env=env,
-                          input=stdin, capture_output=True, text=True, check=True, cwd=ROOT)
-    return done.stdout
-
-
-def _prepare(folder: Path, leads: int) -> dict[str, str]:
-    env = os.environ | {"DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
-                        "BULLSEYE_INSTANCE": str(folder), "SECRET_KEY": "bench"}
-    _flask(env, "db", "upgrade")
-    _flask(env, "demo", "--leads", str(leads), "--seed", "7", "--end", END)
-    _flask(env, "users", "create", EMAIL, "--role", "viewer", "--password-stdin",
-           stdin="benchmark-password")
-    return env
+WEEK, AS_OF = "2026-11-02", "2026-11-08"
 
 
 def _median(client: object, app: object, url: str, requests: int) -> float:
