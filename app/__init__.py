@@ -53,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.views import audit as audit_views
     from app.views import cohorts as cohort_views
     from app.views import compare as compare_views
+    from app.views import digest as digest_views
     from app.views import health as health_views
     from app.views import imports as import_views
     from app.views import segments as segment_views
@@ -73,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(channels.bp)
     app.register_blueprint(cohort_views.bp)
     app.register_blueprint(compare_views.bp)
+    app.register_blueprint(digest_views.bp)
     app.register_blueprint(health_views.bp)
     app.register_blueprint(import_views.bp)
     app.register_blueprint(segment_views.bp)
@@ -84,9 +86,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def create_server() -> Flask:
-    """Build the app for one server process (`make run`) with a fit worker thread in it."""
+    """Build the app for one server process (`make run`) with a fit worker thread in it and,
+    unless BULLSEYE_SCHEDULER=off, the weekly email's scheduler."""
     application = create_app()
+    from app.digest.scheduler import start_embedded
     from app.jobs.fits import start_thread
 
     start_thread(application)
+    start_embedded(application)
     return application

@@ -87,6 +87,29 @@ def from_environment() -> dict[str, Any]:
         "FIT_RETRY_SECONDS": int(os.environ.get("FIT_RETRY_SECONDS", "60")),
         "FIT_KEEP_SECONDS": int(os.environ.get("FIT_KEEP_SECONDS", "3600")),
         "FIT_MIN_INTERVAL_SECONDS": int(os.environ.get("FIT_MIN_INTERVAL_SECONDS", "30")),
+        **_digest_environment(),
+    }
+
+
+def _digest_environment() -> dict[str, Any]:
+    """Return the weekly email's SMTP, recipients and scheduler settings (README "Weekly
+    email")."""
+    env = os.environ.get
+    return {
+        "SMTP_HOST": env("SMTP_HOST", ""),
+        "SMTP_PORT": int(env("SMTP_PORT") or 0) or None,
+        "SMTP_USERNAME": env("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": env("SMTP_PASSWORD", ""),
+        "SMTP_SECURITY": env("SMTP_SECURITY", "none"),
+        "SMTP_TIMEOUT": float(env("SMTP_TIMEOUT", "30")),
+        "MAIL_FROM": env("MAIL_FROM", "bullseye@localhost"),
+        "DIGEST_RECIPIENTS": env("DIGEST_RECIPIENTS", ""),
+        "DIGEST_CATCH_UP_DAYS": float(env("DIGEST_CATCH_UP_DAYS", "3")),
+        "DIGEST_LEASE_SECONDS": int(env("DIGEST_LEASE_SECONDS", "900")),
+        "DIGEST_SMTP_ATTEMPTS": _count("DIGEST_SMTP_ATTEMPTS", 4),
+        "DIGEST_RETRY_SECONDS": float(env("DIGEST_RETRY_SECONDS", "30")),
+        "DIGEST_SCHEDULE_POLL_SECONDS": float(env("DIGEST_SCHEDULE_POLL_SECONDS", "60")),
+        "BULLSEYE_SCHEDULER": env("BULLSEYE_SCHEDULER", "embedded"),
     }
 
 

@@ -199,7 +199,36 @@ class ChannelFit(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
 
 
+DIGEST_STATUSES: tuple[str, ...] = ("claimed", "sending", "sent", "failed")
+
+
+class DigestRun(SQLModel, table=True):
+    """The weekly email of one week: at most one row per week, claimed before it is sent.
+
+    status: claimed (a sender holds `claim` until `claimed_until`, nothing handed to SMTP
+    yet), sending (the message is being handed to the SMTP server), sent, failed (`error`).
+    """
+
+    __tablename__ = "digest_run"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {sql_in(DIGEST_STATUSES)}", name="ck_digest_run_status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    week: date = Field(sa_column=sa.Column(sa.Date, nullable=False, unique=True))
+    status: str = Field(sa_column=sa.Column(sa.String(8), nullable=False))
+    trigger: str = Field(default="", max_length=16, nullable=False)
+    recipients: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    attempts: int = Field(default=0, nullable=False)
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    claim: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+    sent_at: datetime | None = Field(default=None)
+
+
 __all__ = [
+    "DigestRun",
     "ChannelFit",
     "ApiToken",
     "Channel",

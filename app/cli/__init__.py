@@ -1,4 +1,4 @@
-"""`flask --app app …` commands: db, users, tokens, demo, import, export."""
+"""`flask --app app …` commands: db, users, tokens, demo, import, export, digest, scheduler."""
 
 import signal
 import sys
@@ -169,6 +169,7 @@ def init_app(app: Flask) -> None:
     from app.cli.backup import backup_command, restore_command
     from app.cli.data import export_command, import_command
     from app.cli.demo import demo_command
+    from app.cli.digest import digest_cli, scheduler_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
@@ -179,3 +180,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(digest_cli)
+    app.cli.add_command(scheduler_cli)

@@ -1,0 +1,1 @@
+"""The weekly email: its data, SMTP delivery, one run per week, and the scheduler."""
