@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, g, make_response, redirect, request, 
 from werkzeug.wrappers import Response
 
 from app.db import get_session
+from app.headers import CONTENT_SECURITY_POLICY
 from app.digest.content import DigestWeekError, digest_for, digest_week, last_complete_week
 from app.digest.delivery import Outcome, deliver_week, recipients, send_copy
 from app.digest.runs import recent_runs
@@ -58,6 +59,10 @@ def preview() -> Response:
     body = f"Subject: {rendered.subject}\n\n{rendered.text}" if as_text else rendered.html
     response = make_response(body)
     response.mimetype = "text/plain" if as_text else "text/html"
+    # The /digest/ page shows this in a same-origin frame: allow that framing only.
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "frame-ancestors 'none'", "frame-ancestors 'self'")
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
 
 
