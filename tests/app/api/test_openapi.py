@@ -192,6 +192,9 @@ EXAMPLES = [
     Example("get", "/segments", lambda ids: "/segments?channel_id=x", 400),
     Example("get", "/segments", lambda ids: "/segments?channel_id=999999", 404),
     Example("get", "/segments", lambda ids: "/segments", 401, authorised=False),
+    Example("get", "/audit", lambda ids: "/audit?entity=channel", 200),
+    Example("get", "/audit", lambda ids: "/audit?since=June", 400),
+    Example("get", "/audit", lambda ids: "/audit", 401, authorised=False),
     *WRITE_EXAMPLES,
 ]
 
