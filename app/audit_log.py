@@ -17,6 +17,7 @@ from ingest.formats import neutralise
 ENTITIES = tuple(sorted({*AUDITED.values(), "leads", "purchases"}))
 ACTIONS = ("created", "changed", "deleted", "imported")
 PAGE_SIZE = 100
+FIRST_YEAR, LAST_YEAR = 1970, 9000  # filter dates: any real entry, never a date overflow
 CSV_HEADER = ("at", "actor", "via", "action", "entity", "entity_id", "summary", "changes")
 
 
@@ -50,9 +51,13 @@ class AuditFilter:
         def day(name: str) -> date | None:
             value = (args.get(name) or "").strip()
             try:
-                return date.fromisoformat(value) if value else None
+                parsed = date.fromisoformat(value) if value else None
             except ValueError:
                 raise AuditFilterError(name, f"{name} must be a date like 2026-11-30") from None
+            if parsed is not None and not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+                raise AuditFilterError(name, f"{name} must be in the years {FIRST_YEAR} to "
+                                       f"{LAST_YEAR}")
+            return parsed
 
         actor = (args.get("actor") or "").strip()[:254] or None
         return cls(choice("entity", ENTITIES), choice("action", ACTIONS), actor,

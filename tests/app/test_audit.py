@@ -123,3 +123,13 @@ def test_the_api_serves_the_log_to_owners_only(app: Flask, owner: User, editor: 
     bad = client.get("/api/v1/audit?action=renamed", headers=owner_token)
     assert bad.status_code == 400 and bad.get_json()["error"]["details"]["parameter"] == "action"
     assert db.exec(select(sa.func.count()).select_from(AuditEntry)).one() >= 3
+
+
+def test_extreme_filter_dates_are_refused_not_a_server_error(app: Flask, owner: User,
+                                                             db: Session) -> None:
+    admin = sign_in(app.test_client(), owner)
+    page = admin.get("/audit/?until=9999-12-31&since=0001-01-01")
+    assert page.status_code == 422
+    assert "must be in the years 1970 to 9000" in page.get_data(as_text=True)
+    api = app.test_client().get("/api/v1/audit?until=9999-12-31", headers=bearer(db, owner))
+    assert api.status_code == 400

@@ -202,6 +202,9 @@ EXAMPLES = [
     Example("get", "/segments", lambda ids: "/segments", 401, authorised=False),
     Example("get", "/settings", lambda ids: "/settings", 200),
     Example("get", "/settings", lambda ids: "/settings", 401, authorised=False),
+    Example("get", "/audit", lambda ids: "/audit?entity=channel", 200),
+    Example("get", "/audit", lambda ids: "/audit?since=June", 400),
+    Example("get", "/audit", lambda ids: "/audit", 401, authorised=False),
     *WRITE_EXAMPLES,
 ]
 
