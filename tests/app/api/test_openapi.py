@@ -53,6 +53,8 @@ def test_paths_and_parameters_come_from_the_routes(spec: dict[str, Any]) -> None
         "/compare",
         "/health",
         "/leads",
+        "/leads/{external_id}",
+        "/leads/{external_id}/stages",
         "/metrics/channels",
         "/metrics/cohorts",
         "/openapi.json",
@@ -105,6 +107,7 @@ class Example:
 
 _SEO = "/channels/{channel_id}"
 _SPEND = "/channels/{channel_id}/spend"
+_LEAD_ONE = "/leads/{external_id}"
 _LEAD = {"external_id": "api-1", "created_at": "2024-05-07T10:00:00Z", "stage": "lead"}
 _PURCHASE = {"external_id": "inv-1", "lead_external_id": "api-1", "purchased_at": "2024-05-09",
              "amount": 19.99}
@@ -150,6 +153,16 @@ WRITE_EXAMPLES = [
     Example("post", "/purchases", lambda ids: "/purchases", 422,
             body=lambda ids: [_PURCHASE | {"lead_external_id": "nobody"}]),
     Example("post", "/purchases", lambda ids: "/purchases", 401, authorised=False),
+    Example("patch", _LEAD_ONE, lambda ids: "/leads/api-1", 200,
+            body=lambda ids: {"stage": "sales_ready", "grade": "hot"}),
+    Example("patch", _LEAD_ONE, lambda ids: "/leads/api-1", 400, body=lambda ids: []),
+    Example("patch", _LEAD_ONE, lambda ids: "/leads/nobody", 404, body=lambda ids: {}),
+    Example("patch", _LEAD_ONE, lambda ids: "/leads/api-1", 415),
+    Example("patch", _LEAD_ONE, lambda ids: "/leads/api-1", 422,
+            body=lambda ids: {"stage": "won"}),
+    Example("patch", _LEAD_ONE, lambda ids: "/leads/api-1", 401, authorised=False),
+    Example("get", _LEAD_ONE + "/stages", lambda ids: "/leads/api-1/stages", 200),
+    Example("get", _LEAD_ONE + "/stages", lambda ids: "/leads/nobody/stages", 404),
 ]  # fmt: skip
 
 # Add a row here for every new endpoint and for each of its documented statuses.
