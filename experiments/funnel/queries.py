@@ -16,13 +16,13 @@ from experiments.funnel.report import FunnelData
 from experiments.funnel.stages import CUSTOMER, FUNNEL_STAGES, FunnelCounts, empty_counts
 from kernel.vocabulary import GRADES
 
-_LAST = 2_147_483_647  # orders a first purchase after any history row of the same instant
-_RANK = "CASE {c} " + " ".join(f"WHEN '{s}' THEN {k}" for k, s in enumerate(FUNNEL_STAGES)) + " END"
+LAST = 2_147_483_647  # orders a first purchase after any history row of the same instant
+RANK = "CASE {c} " + " ".join(f"WHEN '{s}' THEN {k}" for k, s in enumerate(FUNNEL_STAGES)) + " END"
 
 # The known events of each lead in scope: its history rows (or, without history, its stored
 # stage since creation) and its first purchase, which makes it a customer. A history row
 # dated before the lead's creation (creation moved later) counts from the creation.
-_EVENTS = """
+EVENTS_SQL = """
 WITH scope AS (
     SELECT l.id, l.channel_id, l.created_at, l.stage, l.grade FROM lead l
     WHERE l.created_at < :end AND l.cohort_week >= :lowest{channels}
@@ -42,7 +42,7 @@ WITH scope AS (
 )
 """
 
-_PER_LEAD = _EVENTS + """
+_PER_LEAD = EVENTS_SQL + """
 , ranked AS (
     SELECT lead_id, stage, grade, kind, {rank} AS rank,
         ROW_NUMBER() OVER (PARTITION BY lead_id, kind ORDER BY at DESC, seq DESC) AS latest
@@ -60,7 +60,7 @@ GROUP BY s.channel_id, p.furthest, p.lost, p.grade
 
 # Days in a stage: from entering it to entering the next different stage, both by the as-of
 # date (stays still open on the as-of date are not counted).
-_STAYS = _EVENTS + """
+_STAYS = EVENTS_SQL + """
 , changes AS (
     SELECT lead_id, at, seq, stage,
         LAG(stage) OVER (PARTITION BY lead_id ORDER BY at, seq) AS previous
@@ -76,7 +76,7 @@ GROUP BY s.channel_id, {rank}, {days}
 """
 
 
-def _scope(channel_ids: list[int] | None) -> tuple[str, dict[str, Any]]:
+def scope_filter(channel_ids: list[int] | None) -> tuple[str, dict[str, Any]]:
     """Return the SQL filter of leads (alias l) on `channel_ids` (None: every channel)."""
     if channel_ids is None:
         return "", {}
@@ -89,13 +89,13 @@ def funnel_data(
     *, session: Session, as_of: AsOf, channel_ids: list[int] | None = None
 ) -> FunnelData:
     """Return the funnel counts of each channel as of `as_of` (leads created up to it)."""
-    channels, params = _scope(channel_ids)
+    channels, params = scope_filter(channel_ids)
     params |= {"end": as_of.end_utc, "lowest": as_of.first_week}
     conn = session.connection()
-    per_lead = _PER_LEAD.format(channels=channels, last=_LAST, rank=_RANK.format(c="stage"))
+    per_lead = _PER_LEAD.format(channels=channels, last=LAST, rank=RANK.format(c="stage"))
     rows = conn.execute(sa.text(per_lead), params).all()
     days = elapsed_days_sql(conn, "m.left_at", "m.at")
-    stays_sql = _STAYS.format(channels=channels, last=_LAST, rank=_RANK.format(c="m.stage"),
+    stays_sql = _STAYS.format(channels=channels, last=LAST, rank=RANK.format(c="m.stage"),
                               days=days)  # fmt: skip
     stays = conn.execute(sa.text(stays_sql), params).all()
     spend_sql = ("SELECT channel_id, SUM(amount_minor) FROM weekly_spend w "
@@ -148,7 +148,7 @@ def quarterly_cycle_rows(
 
     Quarter key: year × 4 + quarter − 1 of the lead's cohort week; purchases up to `as_of`.
     """
-    channels, params = _scope(channel_ids)
+    channels, params = scope_filter(channel_ids)
     conn = session.connection()
     quarter, days = _quarter_sql(conn, "l.cohort_week"), elapsed_days_sql(
         conn, "f.first_at", "l.created_at")  # fmt: skip

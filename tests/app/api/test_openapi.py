@@ -51,6 +51,7 @@ def test_paths_and_parameters_come_from_the_routes(spec: dict[str, Any]) -> None
         "/channels/{channel_id}",
         "/channels/{channel_id}/spend",
         "/compare",
+        "/goals",
         "/health",
         "/leads",
         "/leads/{external_id}",
@@ -163,6 +164,13 @@ WRITE_EXAMPLES = [
     Example("patch", _LEAD_ONE, lambda ids: "/leads/api-1", 401, authorised=False),
     Example("get", _LEAD_ONE + "/stages", lambda ids: "/leads/api-1/stages", 200),
     Example("get", _LEAD_ONE + "/stages", lambda ids: "/leads/nobody/stages", 404),
+    Example("put", "/goals", lambda ids: "/goals", 200,
+            body=lambda ids: [{"month": "2024-05", "leads": 10, "max_cac": 99.5}]),
+    Example("put", "/goals", lambda ids: "/goals", 400, body=lambda ids: {}),
+    Example("put", "/goals", lambda ids: "/goals", 415),
+    Example("put", "/goals", lambda ids: "/goals", 422, body=lambda ids: [{"month": "May"}]),
+    Example("get", "/goals", lambda ids: "/goals?month=2024-05&as_of=2024-05-20", 200),
+    Example("get", "/goals", lambda ids: "/goals?month=May", 400),
 ]  # fmt: skip
 
 # Add a row here for every new endpoint and for each of its documented statuses.
