@@ -1,5 +1,8 @@
 """SMART goals as the pages, the API and the weekly email read them: targets with progress.
 
+The daily series behind them are cached until the data changes; the goals themselves are
+read on every call, so a saved goal shows at once.
+
 `goals_progress(session=…, as_of=…)` is what the weekly email calls: the as-of month's goals,
 overall and per channel, each target with its actual, projection, interval and status.
 """
@@ -7,10 +10,12 @@ overall and per channel, each target with its actual, projection, interval and s
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 
 from sqlmodel import Session, col, select
 
 from app.models import Channel, Goal
+from app.results.cache import cached
 from cohorts.as_of import AsOf
 from experiments.goals.progress import GoalProgress, month_progress
 from experiments.goals.projection import WEEKS, month_end
@@ -50,8 +55,9 @@ def _progress(session: Session, goals: Sequence[Goal], as_of: AsOf) -> list[Scop
     for channel_id in scopes:
         mine = [g for g in goals if g.channel_id == channel_id]
         first = min(min(g.month for g in mine), as_of.day - timedelta(days=7 * WEEKS - 1))
-        series = daily_series(session=session, first=first, as_of=as_of,
-                              channel_ids=None if channel_id is None else [channel_id])
+        series = cached(("goal_series", channel_id, first, as_of), partial(
+            daily_series, session=session, first=first, as_of=as_of,
+            channel_ids=None if channel_id is None else [channel_id]))
         for goal in sorted(mine, key=lambda g: g.month, reverse=True):
             progress = month_progress(targets_of(goal), series, goal.month, as_of.day)
             result.append(ScopeProgress(goal.month, channel_id,

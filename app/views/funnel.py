@@ -1,11 +1,13 @@
 """The lead funnel: stages reached and lost, conversion and cost per stage, grades, sales cycle."""
 
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
 
 from app.db import get_session
 from app.lead_stages import apply_change, find_lead, parse_change
+from app.results.cache import cached
 from app.settings import load_settings
 from app.views import render_page_or_partial
 from app.views.dashboard import requested_as_of
@@ -32,8 +34,10 @@ def _page(values: dict[str, str], errors: dict[str, str], status: int = 200) -> 
     scope = None if channel_id is None else [channel_id]
     session, settings = get_session(), load_settings()
     report = funnel_report(
-        funnel_data(session=session, as_of=as_of, channel_ids=scope),
-        quarterly_cycle_rows(session=session, as_of=as_of, channel_ids=scope),
+        cached(("funnel", channel_id, as_of), partial(
+            funnel_data, session=session, as_of=as_of, channel_ids=scope)),
+        cached(("quarterly_cycles", channel_id, as_of), partial(
+            quarterly_cycle_rows, session=session, as_of=as_of, channel_ids=scope)),
         min_leads=settings.min_leads_per_group, min_customers=settings.min_customers_total,
     )
     return render_page_or_partial(

@@ -46,6 +46,8 @@ def test_the_web_form_moves_a_lead_and_keeps_the_history(
     editor_client: FlaskClient, db: Session
 ) -> None:
     lead = factories.lead(db, factories.channel(db), date(2026, 3, 2), external_id="w1")
+    before = editor_client.get("/funnel/?as_of=2026-03-09").get_data(as_text=True)
+    assert _cells(before, "opportunity")["reached"] == "0"  # and now cached until data changes
     response = editor_client.post("/funnel/stage", data={
         "external_id": "w1", "stage": "opportunity", "grade": "warm",
         "changed_at": "2026-03-09"})
