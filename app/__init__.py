@@ -54,6 +54,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.views import cohorts as cohort_views
     from app.views import compare as compare_views
     from app.views import digest as digest_views
+    from app.views import funnel as funnel_views
+    from app.views import goals as goal_views
     from app.views import health as health_views
     from app.views import imports as import_views
     from app.views import segments as segment_views
@@ -75,6 +77,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(cohort_views.bp)
     app.register_blueprint(compare_views.bp)
     app.register_blueprint(digest_views.bp)
+    app.register_blueprint(funnel_views.bp)
+    app.register_blueprint(goal_views.bp)
     app.register_blueprint(health_views.bp)
     app.register_blueprint(import_views.bp)
     app.register_blueprint(segment_views.bp)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from channels.models import Channel, ChannelHistory, WeeklySpend
-from cohorts.models import Lead, Purchase
+from cohorts.models import Lead, LeadStageChange, Purchase
 from experiments.models import Experiment
 from ingest.models import ImportJob  # noqa: F401  (registers the import_job table)
 from kernel.vocabulary import sql_in
@@ -164,11 +164,15 @@ class Goal(SQLModel, table=True):
         default=None,
         sa_column=sa.Column(sa.Integer, sa.ForeignKey("channel.id", ondelete="CASCADE")),
     )
+    inquiries: int | None = None
     leads: int | None = None
     sales_ready_leads: int | None = None
     new_customers: int | None = None
     revenue_minor: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
     max_cac_minor: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
+    max_cpl_minor: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
+    # customers per 10,000 leads (basis points), so the ratio is stored exactly
+    min_conversion_bp: int | None = None
 
 
 class ChannelFit(SQLModel, table=True):
@@ -236,6 +240,7 @@ __all__ = [
     "Experiment",
     "Goal",
     "Lead",
+    "LeadStageChange",
     "Purchase",
     "Settings",
     "User",

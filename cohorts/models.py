@@ -63,6 +63,33 @@ class Purchase(SQLModel, table=True):
     amount_minor: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
 
 
+class LeadStageChange(SQLModel, table=True):
+    """A lead's stage and grade from a moment on: one row per change, from every write path.
+
+    `changed_at` is an aware UTC time; None means "since the lead was created" (a lead imported
+    with only its current stage counts as having reached it at creation).
+    """
+
+    __tablename__ = "lead_stage_change"
+    __table_args__ = (
+        sa.CheckConstraint(f"stage IN {sql_in(STAGES)}", name="ck_lead_stage_change_stage"),
+        sa.CheckConstraint(
+            f"grade IS NULL OR grade IN {sql_in(GRADES)}", name="ck_lead_stage_change_grade"
+        ),
+        sa.Index("ix_lead_stage_change_lead", "lead_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("lead.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    changed_at: datetime | None = Field(default=None)
+    stage: str = Field(sa_column=sa.Column(sa.String(12), nullable=False))
+    grade: str | None = Field(default=None, sa_column=sa.Column(sa.String(8)))
+
+
 def _channel_fk() -> sa.Column[int]:
     return sa.Column(
         sa.Integer, sa.ForeignKey("channel.id", ondelete="CASCADE"), primary_key=True

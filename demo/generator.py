@@ -34,6 +34,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import product
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -82,6 +83,9 @@ class DemoDataset:
     `attribute_json`). Purchases: `purchase_lead` (index into the lead arrays),
     `purchased_at`, `purchased_on` (local date), `purchase_amount_minor` (negative: refund).
     Spend: one row per running channel-week; impressions and clicks are -1 when not logged.
+    Stage history: rows `stage_lead` (index into the lead arrays, each lead's rows together
+    in time order), `stage_index` (into STAGE_NAMES), `stage_at`; a lead's first row is its
+    stage since creation.
     """
 
     first_week: date
@@ -108,6 +112,9 @@ class DemoDataset:
     purchased_at: npt.NDArray[np.datetime64]
     purchased_on: npt.NDArray[np.datetime64]
     purchase_amount_minor: npt.NDArray[np.int64]
+    stage_lead: npt.NDArray[np.int64]
+    stage_index: npt.NDArray[np.int64]
+    stage_at: npt.NDArray[np.datetime64]
 
 
 def generate(
@@ -155,6 +162,7 @@ def generate(
         purchased_at=_utc(bought.at, timezone),
         purchased_on=(bought.at // sim.DAY_US).astype("datetime64[D]"),
         purchase_amount_minor=bought.amount,
+        **_stage_history(drawn, bought, stage, cal.day_number(end), timezone, rng),
     )
 
 
@@ -167,6 +175,17 @@ def _lead_states(
     pending = drawn.converts & ~customer
     age = end_day - drawn.created // sim.DAY_US
     return sim.lead_stages(customer, pending, age, rng), sim.lead_grades(customer, rng)
+
+
+def _stage_history(
+    drawn: buyers.LeadDraw, bought: buyers.PurchaseDraw, stage: npt.NDArray[np.int64],
+    end_day: int, timezone: str, rng: np.random.Generator,
+) -> dict[str, npt.NDArray[Any]]:
+    """Return the leads' stage histories (DemoDataset fields stage_lead, stage_index, stage_at)."""
+    until = np.full(stage.size, (end_day + 1) * sim.DAY_US - 1, dtype=np.int64)
+    np.minimum.at(until, bought.lead, bought.at)
+    lead, index, at = sim.stage_paths(stage, drawn.created, np.maximum(until, drawn.created), rng)
+    return {"stage_lead": lead, "stage_index": index, "stage_at": _utc(at, timezone)}
 
 
 def _utc(local_us: npt.NDArray[np.int64], timezone: str) -> npt.NDArray[np.datetime64]:

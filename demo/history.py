@@ -168,4 +168,16 @@ def goal_rows(
     profile = CHANNELS[expensive]
     max_cac = round(profile.cpl_minor / profile.conversion * 1.25 / 100) * 100
     rows.append(GoalRow(month, expensive, None, None, None, max_cac))
+    # The two busiest channels: one with a leads goal below its pace (on track), one far
+    # above it (off track); last month's overall goal shows in the history.
+    volume = np.bincount(drawn.channel[drawn.created >= recent], minlength=len(CHANNELS))
+    volume[expensive] = -1  # it has its own goal this month
+    busiest = np.argsort(-volume, kind="stable")[:2]
+    for channel, growth in zip(busiest.tolist(), (0.8, 1.6), strict=True):
+        recent_leads = int(((drawn.channel == channel) & (drawn.created >= recent)).sum())
+        rows.append(GoalRow(month, channel, round(recent_leads * growth * 30.44 / 28),
+                            None, None, None))
+    last_month = (month - timedelta(days=1)).replace(day=1)
+    rows.append(GoalRow(last_month, None, round(pace["leads"] * 30.44 / 28),
+                        round(pace["customers"] * 30.44 / 28), None, None))
     return tuple(rows)

@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
@@ -19,12 +17,14 @@ import channels.models  # noqa: F401  (registers the channel tables)
 import cohorts.models  # noqa: F401  (registers the lead and purchase tables)
 import experiments.models  # noqa: F401  (registers the experiment table)
 from cohorts import aggregates
-from demo.generator import GRADE_NAMES, STAGE_NAMES, DemoDataset
+from demo import rows
+from demo.generator import DemoDataset
 
 BATCH_ROWS = 100_000
 SQLITE_CACHE_KIB = -512_000
 # Tables holding channel data, children first; users, tokens and settings are never touched.
 DATA_TABLES: tuple[str, ...] = (
+    "lead_stage_change",
     "purchase",
     "lead",
     "experiment",
@@ -37,6 +37,7 @@ LEAD_COLUMNS = (
     "id, external_id, channel_id, experiment_id, created_at, cohort_week, stage, grade, attributes"
 )
 PURCHASE_COLUMNS = "external_id, lead_id, purchased_at, purchased_on, amount_minor"
+STAGE_COLUMNS = "lead_id, changed_at, stage, grade"
 GOAL = sa.table(
     "goal",
     *(sa.column(name) for name in ("month", "channel_id", "leads", "new_customers")),
@@ -70,10 +71,12 @@ def write_dataset(
         conn.execute(sa.insert(_table("weekly_spend")), spend)
     say(f"  channels, history, experiments, goals, {len(spend):,} spend rows written")
     first_lead_id = _next_id(conn, _table("lead"))
-    lead_rows = _lead_columns(data, channel_ids, experiment_ids, first_lead_id, conn)
+    lead_rows = rows.lead_columns(data, channel_ids, experiment_ids, first_lead_id, conn)
     _copy_rows(conn, "lead", LEAD_COLUMNS, lead_rows, data.lead_channel.size, say)
-    purchase_rows = _purchase_columns(data, first_lead_id, conn)
+    purchase_rows = rows.purchase_columns(data, first_lead_id, conn)
     _copy_rows(conn, "purchase", PURCHASE_COLUMNS, purchase_rows, data.purchase_lead.size, say)
+    stage_rows = rows.stage_columns(data, first_lead_id, conn)
+    _copy_rows(conn, "lead_stage_change", STAGE_COLUMNS, stage_rows, data.stage_lead.size, say)
     if conn.dialect.name == "postgresql":
         conn.execute(
             sa.text("SELECT setval(pg_get_serial_sequence('lead', 'id'), MAX(id)) FROM lead")
@@ -205,57 +208,6 @@ def _spend_rows(data: DemoDataset, channel_ids: list[int]) -> list[dict[str, Any
         }
         for c, week, amount, impressions, clicks in columns
     ]
-
-
-def _timestamps(values: npt.NDArray[np.datetime64], dialect: str) -> list[str]:
-    """Return UTC datetime64[us] values as the text each database stores or parses."""
-    text = np.datetime_as_string(values, unit="us")
-    if dialect == "postgresql":
-        return np.char.add(text, "+00").tolist()
-    # SQLite stores what SQLAlchemy writes: "YYYY-MM-DD HH:MM:SS.ffffff"; swap the "T" in place.
-    chars = np.ascontiguousarray(text).view(np.uint32).reshape(text.size, -1)
-    chars[:, 10] = ord(" ")
-    return chars.view(text.dtype).ravel().tolist()
-
-
-def _lead_columns(
-    data: DemoDataset,
-    channel_ids: list[int],
-    experiment_ids: list[int],
-    first_id: int,
-    conn: sa.Connection,
-) -> Iterator[tuple[Any, ...]]:
-    """Yield lead rows in LEAD_COLUMNS order."""
-    n = data.lead_channel.size
-    experiments = np.array([*experiment_ids, None], dtype=object)
-    grades = np.array([*GRADE_NAMES, None], dtype=object)
-    return zip(
-        range(first_id, first_id + n),
-        (f"demo-L{i:07d}" for i in range(1, n + 1)),
-        np.array(channel_ids, dtype=np.int64)[data.lead_channel].tolist(),
-        experiments[data.lead_experiment].tolist(),
-        _timestamps(data.lead_created_at, conn.dialect.name),
-        data.lead_cohort_week.astype(str).tolist(),
-        np.array(STAGE_NAMES, dtype=object)[data.lead_stage].tolist(),
-        grades[data.lead_grade].tolist(),
-        np.array(data.attribute_json, dtype=object)[data.lead_attributes].tolist(),
-        strict=True,
-    )
-
-
-def _purchase_columns(
-    data: DemoDataset, first_lead_id: int, conn: sa.Connection
-) -> Iterator[tuple[Any, ...]]:
-    """Yield purchase rows in PURCHASE_COLUMNS order."""
-    n = data.purchase_lead.size
-    return zip(
-        (f"demo-P{i:07d}" for i in range(1, n + 1)),
-        (data.purchase_lead + first_lead_id).tolist(),
-        _timestamps(data.purchased_at, conn.dialect.name),
-        data.purchased_on.astype(str).tolist(),
-        data.purchase_amount_minor.tolist(),
-        strict=True,
-    )
 
 
 def _batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:

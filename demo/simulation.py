@@ -212,3 +212,35 @@ def _offset_seconds(hour: int, zone: ZoneInfo) -> int:
 def week_start_day(days: Int, week_start: int) -> Int:
     """Return the first day of the week of each day number (week_start: 0 = Monday)."""
     return days - (days + 3 - week_start) % 7
+
+
+def stage_paths(
+    stage: Int, start_us: Int, until_us: Int, rng: np.random.Generator
+) -> tuple[Int, Int, Int]:
+    """Return each lead's stage history as (lead index, stage index, time) rows, per lead in
+    time order; the first row of a lead is its stage at creation (time = `start_us`).
+
+    Leads enter as inquiries or leads and move up the pipeline (0–3) to their final stage;
+    customers (4) and lost leads (5) first climb to a random pipeline stage (lost ones mostly
+    early). Later rows fall between creation and `until_us` (a customer's first purchase,
+    when its customer row lies exactly; the end of the data for the others).
+    """
+    n = stage.size
+    terminal = stage >= 4
+    climb = np.where(rng.random(n) < 0.6, 0, rng.integers(0, 4, n))
+    enter = np.where(rng.random(n) < 0.5, 0, 1)
+    furthest = np.where(terminal, np.maximum(enter, np.where(stage == 4, 3 - climb % 2, climb)),
+                        stage)  # fmt: skip
+    enter = np.minimum(enter, furthest)
+    rows = furthest - enter + 1 + terminal
+    lead = np.repeat(np.arange(n), rows)
+    first = np.cumsum(rows) - rows
+    step = np.arange(lead.size) - first[lead]
+    index = np.where(step < (furthest - enter + 1)[lead], enter[lead] + step, stage[lead])
+    gaps = np.where(step == 0, 0.0, rng.exponential(1.0, lead.size))
+    spent = np.cumsum(gaps)
+    spent -= np.repeat(spent[first], rows)
+    total = spent[first + rows - 1] + np.where(stage == 4, 0.0, rng.exponential(1.0, n))
+    share = np.divide(spent, total[lead], out=np.zeros(lead.size), where=total[lead] > 0)
+    at = start_us[lead] + (share * (until_us - start_us)[lead]).astype(np.int64)
+    return lead.astype(np.int64), index.astype(np.int64), at

@@ -12,9 +12,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cohorts import aggregates
+from cohorts import aggregates, stage_history
 from ingest.formats import ERROR_LIMIT
 from ingest.staging import stage_table_sql
+from kernel.weeks import utcnow
 
 Problem = tuple[int, str, str, str]
 _SQLITE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$")
@@ -214,12 +215,15 @@ class LeadPlan(Plan):
                     f"WHERE {self.differs('t', 's')}"
                 )
             ).all()
+        staged = "l.external_id IN (SELECT external_id FROM import_stage)"
+        stage_history.remember_creation(conn, staged, {})
         self.upsert(
             conn,
             f"SELECT external_id, channel_id, experiment_id, created_at, "
             f"cohort_week, stage, grade, {self._json('attributes')} "
             "FROM import_stage WHERE true ORDER BY row_no",
         )
+        stage_history.record_changes(conn, staged, {}, utcnow())
         _refresh(conn, keys)
         return created, updated
 

@@ -52,8 +52,11 @@ def test_paths_and_parameters_come_from_the_routes(spec: dict[str, Any]) -> None
         "/channels/{channel_id}",
         "/channels/{channel_id}/spend",
         "/compare",
+        "/goals",
         "/health",
         "/leads",
+        "/leads/{external_id}",
+        "/leads/{external_id}/stages",
         "/metrics/channels",
         "/metrics/cohorts",
         "/openapi.json",
@@ -107,6 +110,7 @@ class Example:
 
 _SEO = "/channels/{channel_id}"
 _SPEND = "/channels/{channel_id}/spend"
+_LEAD_ONE = "/leads/{external_id}"
 _LEAD = {"external_id": "api-1", "created_at": "2024-05-07T10:00:00Z", "stage": "lead"}
 _PURCHASE = {"external_id": "inv-1", "lead_external_id": "api-1", "purchased_at": "2024-05-09",
              "amount": 19.99}
@@ -159,6 +163,23 @@ WRITE_EXAMPLES = [
     Example("patch", "/settings", lambda ids: "/settings", 422,
             body=lambda ids: {"timezone": "Mars/Olympus"}),
     Example("patch", "/settings", lambda ids: "/settings", 401, authorised=False),
+    Example("patch", _LEAD_ONE, lambda ids: "/leads/api-1", 200,
+            body=lambda ids: {"stage": "sales_ready", "grade": "hot"}),
+    Example("patch", _LEAD_ONE, lambda ids: "/leads/api-1", 400, body=lambda ids: []),
+    Example("patch", _LEAD_ONE, lambda ids: "/leads/nobody", 404, body=lambda ids: {}),
+    Example("patch", _LEAD_ONE, lambda ids: "/leads/api-1", 415),
+    Example("patch", _LEAD_ONE, lambda ids: "/leads/api-1", 422,
+            body=lambda ids: {"stage": "won"}),
+    Example("patch", _LEAD_ONE, lambda ids: "/leads/api-1", 401, authorised=False),
+    Example("get", _LEAD_ONE + "/stages", lambda ids: "/leads/api-1/stages", 200),
+    Example("get", _LEAD_ONE + "/stages", lambda ids: "/leads/nobody/stages", 404),
+    Example("put", "/goals", lambda ids: "/goals", 200,
+            body=lambda ids: [{"month": "2024-05", "leads": 10, "max_cac": 99.5}]),
+    Example("put", "/goals", lambda ids: "/goals", 400, body=lambda ids: {}),
+    Example("put", "/goals", lambda ids: "/goals", 415),
+    Example("put", "/goals", lambda ids: "/goals", 422, body=lambda ids: [{"month": "May"}]),
+    Example("get", "/goals", lambda ids: "/goals?month=2024-05&as_of=2024-05-20", 200),
+    Example("get", "/goals", lambda ids: "/goals?month=May", 400),
 ]  # fmt: skip
 
 # Add a row here for every new endpoint and for each of its documented statuses.

@@ -18,18 +18,6 @@ from tests.api_support import bearer
 from tests.openapi_check import assert_matches_openapi
 
 
-@pytest.fixture
-def spec(client: FlaskClient) -> dict[str, Any]:
-    """Return the served OpenAPI document."""
-    document: dict[str, Any] = client.get("/api/v1/openapi.json").get_json()
-    return document
-
-
-@pytest.fixture
-def headers(db: Session, editor: User) -> dict[str, str]:
-    return bearer(db, editor)
-
-
 def count(db: Session, model: Any) -> int:
     """Return how many rows `model` has (read fresh)."""
     db.expire_all()

@@ -1,0 +1,1 @@
+"""The lead funnel (SPEC §2): conversion and cost per stage, grades, sales cycle."""

@@ -1,0 +1,1 @@
+"""SMART monthly goals: targets, progress month to date, projection to month end, status."""
