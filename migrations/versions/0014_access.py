@@ -1,7 +1,7 @@
 """server-side sessions, database sign-in throttling, deactivated users, audit log
 
 Revision ID: 0014_access
-Revises: 0006_throughput
+Revises: 0012_funnel
 Create Date: 2026-11-29 04:40:00
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0014_access'
-down_revision: str | None = '0006_throughput'
+down_revision: str | None = '0012_funnel'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
