@@ -49,7 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from app import auth, cli, errors, templating
     from app.api import bp as api_bp
-    from app.views import bullseye, channels, dashboard
+    from app.views import bullseye, channel_tests, channels, dashboard
     from app.views import cohorts as cohort_views
     from app.views import compare as compare_views
     from app.views import health as health_views
@@ -65,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(bullseye.bp)
     app.register_blueprint(channels.bp)
+    app.register_blueprint(channel_tests.bp)
     app.register_blueprint(cohort_views.bp)
     app.register_blueprint(compare_views.bp)
     app.register_blueprint(health_views.bp)

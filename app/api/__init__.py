@@ -16,6 +16,7 @@ from app.api import (  # noqa: E402, F401
     metrics,
     openapi,
     segments,
+    tests,
     write_batches,
     write_channels,
 )
