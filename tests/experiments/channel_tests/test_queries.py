@@ -17,14 +17,9 @@ MON = date(2026, 3, 2)
 
 
 def _test(db: Session, channel: Channel, **fields: object) -> Experiment:
-    assert channel.id is not None
-    values: dict[str, object] = {"name": "Headline B", "channel_id": channel.id,
-                                 "start_date": MON + timedelta(days=2),
-                                 "end_date": MON + timedelta(days=15), "status": "running"}
-    row = Experiment(**(values | fields))
-    db.add(row)
-    db.commit()
-    return row
+    return factories.channel_test(db, name="Headline B", channel_id=channel.id or 0,
+                                  start_date=MON + timedelta(days=2),
+                                  end_date=MON + timedelta(days=15), **fields)
 
 
 def test_data_counts_spend_of_the_covered_weeks_and_the_tests_leads(app: Flask,
