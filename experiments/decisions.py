@@ -73,7 +73,7 @@ class ChannelSituation:
 
 
 @dataclass(frozen=True)
-class TestSituation:
+class ChannelTestSituation:
     """What the decisions read about one channel test.
 
     needs_decision: why it needs one (None: it does not); has_follow_up: an iterate
@@ -164,7 +164,7 @@ def sort_decisions(items: Iterable[Decision]) -> list[Decision]:
     return sorted(items, key=_order)
 
 
-def _test_items(t: TestSituation) -> list[Decision]:
+def _test_items(t: ChannelTestSituation) -> list[Decision]:
     """Return the items of one test: it needs a decision, or its iterate has no follow-up."""
     items = []
     if t.needs_decision:
@@ -184,7 +184,7 @@ def _test_items(t: TestSituation) -> list[Decision]:
 
 
 def channel_decisions(situations: Sequence[ChannelSituation], rules: RuleSettings,
-                      tests: Sequence[TestSituation] = ()) -> list[Decision]:
+                      tests: Sequence[ChannelTestSituation] = ()) -> list[Decision]:
     """Return the decisions the channels and tests ask for this week, most severe and newest
     first."""
     items = [item for s in situations

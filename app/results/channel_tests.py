@@ -6,7 +6,7 @@ from channels.next_tests import PendingIteration
 from cohorts.queries import AsOf
 from experiments.channel_tests.evaluation import Rules
 from experiments.channel_tests.queries import BoardTest, board, iterations_without_follow_up
-from experiments.decisions import TestSituation
+from experiments.decisions import ChannelTestSituation
 
 
 def rules_for_tests(settings: Settings) -> Rules:
@@ -21,12 +21,12 @@ def board_of_tests(as_of: AsOf, settings: Settings) -> list[BoardTest]:
     return board(session=get_session(), as_of=as_of, rules=rules_for_tests(settings))
 
 
-def situations_of_tests(tests: list[BoardTest]) -> list[TestSituation]:
+def situations_of_tests(tests: list[BoardTest]) -> list[ChannelTestSituation]:
     """Return what the week's decisions read about tests: those needing a decision, and
     iterate decisions that have no follow-up test yet."""
     followed = {t.test.parent_id for t in tests if t.test.parent_id is not None}
     return [
-        TestSituation(
+        ChannelTestSituation(
             test_id=t.test.id or 0, name=t.test.name, channel_id=t.test.channel_id,
             channel_name=t.channel_name, needs_decision=t.needs_decision,
             verdict=t.evaluation.verdict if t.evaluation else "",

@@ -10,9 +10,9 @@ from cohorts.queries import AsOf
 from cohorts.report import ChannelReport
 from experiments.decisions import (
     ChannelSituation,
+    ChannelTestSituation,
     Decision,
     RuleSettings,
-    TestSituation,
     channel_decisions,
 )
 
@@ -41,7 +41,8 @@ def situation(report: ChannelReport, health: ChannelHealthReport | None) -> Chan
 
 
 def week_decisions(reports: Sequence[ChannelReport], health: dict[int, ChannelHealthReport],
-                   settings: Settings, tests: Sequence[TestSituation] = ()) -> list[Decision]:
+                   settings: Settings,
+                   tests: Sequence[ChannelTestSituation] = ()) -> list[Decision]:
     """Return the decisions for the dashboard's channels (the rows' numbers and rules) and
     its channel tests."""
     rules = RuleSettings(ltv_to_cac_min=settings.ltv_to_cac_min,

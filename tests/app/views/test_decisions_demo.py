@@ -106,3 +106,22 @@ def test_tests_needing_a_decision_and_iterations_without_follow_up_are_listed(
     assert ("iterate_without_follow_up", ids[SMALL_CHANNEL]) in listed
     # Running within its budget and before its end, with criteria still open: not listed.
     assert ("test_needs_decision", ids["Google Ads — long tail"]) not in listed
+
+
+def test_the_board_shows_tests_in_every_state(
+    demo_page: tuple[str, dict[str, int]], viewer_client: FlaskClient
+) -> None:
+    html = viewer_client.get(f"/tests/?as_of={END.isoformat()}").get_data(as_text=True)
+    columns = dict(re.findall(
+        r'<section class="card test-column" data-status="(\w+)"(.*?)</section>', html, re.S))
+    assert "Webinar — pricing deep-dive" in columns["planned"]
+    running = {name: card for name, card in re.findall(
+        r'<a href="/tests/\d+[^"]*">([^<]+)</a>(.*?)</article>', columns["running"], re.S)}
+    assert set(running) == {"Long tail — new landing page",
+                            "Competitor keywords — comparison ads",
+                            "Newsletters — developer weeklies"}
+    assert "needs a decision" not in running["Long tail — new landing page"]
+    assert "over budget" in running["Competitor keywords — comparison ads"]
+    assert "past its end date" in running["Newsletters — developer weeklies"]
+    decided = set(re.findall(r'class="badge decision-(\w+)"', columns["completed"]))
+    assert decided == {"scale", "kill", "iterate"}
