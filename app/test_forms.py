@@ -23,6 +23,8 @@ from kernel.text import unstorable
 from kernel.vocabulary import CHANNEL_KINDS, DECISIONS, VARIES
 from kernel.weeks import DateWindow
 
+LEAD_LINES_MAX = 1_000  # leads one form adds at a time
+
 TEST_LABELS: dict[str, str] = {
     "name": "Name",
     "channel_id": "Channel",
@@ -175,3 +177,25 @@ def parse_decision(form: Mapping[str, Any]) -> tuple[tuple[str, str], dict[str, 
     elif problem := unstorable(note):
         errors["note"] = f"Note {problem}."
     return (decision, note), errors
+
+
+def parse_lead_lines(text: str, channel_id: int, test_id: int,
+                     limit: int = LEAD_LINES_MAX) -> tuple[list[dict[str, Any]], list[str]]:
+    """Return lead items for the batch writer from "external id, date or time" lines.
+
+    Blank lines are skipped; errors name the lead by its place among the others (1-based).
+    """
+    lines = [line.strip() for line in text.splitlines()]
+    items, errors = [], []
+    numbered = list(enumerate((line for line in lines if line), 1))
+    if not numbered:
+        return [], ["Enter one lead per line: external id, date (e.g. lead-17, 2026-03-02)."]
+    if len(numbered) > limit:
+        return [], [f"Add at most {limit:,} leads at a time ({len(numbered):,} lines)."]
+    for n, line in numbered:
+        external_id, _, created = (part.strip() for part in line.partition(","))
+        if not external_id or not created:
+            errors.append(f"Lead {n} ({line[:40]}): write the external id, a comma and the date.")
+        items.append({"external_id": external_id, "channel_id": channel_id,
+                      "created_at": created, "test_id": test_id})
+    return items, errors

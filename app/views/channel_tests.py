@@ -14,13 +14,14 @@ from app.models import User
 from app.results.channel_tests import board_of_tests, rules_for_tests
 from app.results.metrics import today
 from app.settings import accepted_dates, load_settings
-from app.test_forms import parse_decision, parse_test
+from app.test_forms import parse_decision, parse_lead_lines, parse_test
 from app.views import render_page_or_partial
 from app.views.dashboard import requested_as_of
 from channels.models import Channel
 from experiments.channel_tests import queries
 from experiments.channel_tests.evaluation import needs_decision
 from experiments.models import Experiment
+from ingest.batches import store_items
 from kernel.vocabulary import CHANNEL_KINDS, VARIES
 
 bp = Blueprint("channel_tests", __name__, url_prefix="/tests")
@@ -106,6 +107,28 @@ def decide(test_id: int) -> Any:
     if follow_up is not None:
         return _redirect(url_for(".edit", test_id=follow_up.id))
     return _redirect(url_for(".show", test_id=test.id))
+
+
+@bp.post("/<int:test_id>/leads")
+def add_leads(test_id: int) -> Any:
+    """Add or update leads of this test from the form: one "external id, date" per line.
+
+    Stored by the API's batch rules (every line checked first; all or nothing).
+    """
+    test = _get_test(test_id)
+    items, errors = parse_lead_lines(request.form.get("leads", ""), test.channel_id, test_id)
+    db = get_session()
+    if not errors:
+        result = store_items(db.connection(), "leads", items, window=accepted_dates())
+        errors = [f"Lead {i + 1}: {field.replace('_', ' ')} {message}".replace(" :", ":")
+                  for i, field, message in result.errors]
+        if errors:
+            db.rollback()
+        else:
+            db.commit()
+            flash(f"Added {result.created:,} leads, updated {result.updated:,}.", "ok")
+            return _redirect(url_for(".show", test_id=test_id))
+    return _render_show(test, {"leads": " ".join(errors[:10])}, request.form, 422)
 
 
 def _get_test(test_id: int) -> Experiment:

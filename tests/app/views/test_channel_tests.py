@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from app.models import Channel, ChannelHistory, User
+from app.models import Channel, ChannelHistory, Lead, User
 from experiments.models import Experiment
 from kernel.weeks import week_of
 from tests import factories
@@ -156,3 +156,30 @@ def test_iterate_opens_the_pre_filled_follow_up(
     db.commit()
     bullseye = _text(editor_client.get("/bullseye/").get_data(as_text=True))
     assert "Test “Pricing webinar” on Webinars was decided: iterate on" in bullseye
+
+
+def test_leads_join_a_test_through_its_form_all_or_nothing(
+    app: Flask, db: Session, editor_client: FlaskClient
+) -> None:
+    channel, test = _running(db)
+    day = START + timedelta(days=1)
+    bad = editor_client.post(f"/tests/{test.id}/leads", headers=HX,
+                             data={"leads": f"w-1, {day}\n\nw-2, 0001-01-01\nw-3"})
+    html = unescape(bad.get_data(as_text=True))
+    assert bad.status_code == 422
+    assert "Lead 3 (w-3): write the external id, a comma and the date." in html
+    assert db.exec(select(Lead)).all() == []
+    bad = editor_client.post(f"/tests/{test.id}/leads", headers=HX,
+                             data={"leads": f"w-1, {day}\nw-2, 0001-01-01"})
+    assert bad.status_code == 422
+    assert "Lead 2: created at '0001-01-01' is outside the dates Bullseye accepts" in unescape(
+        bad.get_data(as_text=True))
+    assert db.exec(select(Lead)).all() == []
+    good = editor_client.post(f"/tests/{test.id}/leads", headers=HX,
+                              data={"leads": f"w-1, {day}\nw-2, {day}T09:30"})
+    assert good.status_code == 204
+    leads = db.exec(select(Lead).order_by(Lead.external_id)).all()
+    assert [(x.external_id, x.channel_id, x.experiment_id) for x in leads] == [
+        ("w-1", channel.id, test.id), ("w-2", channel.id, test.id)]
+    page = _text(editor_client.get(f"/tests/{test.id}").get_data(as_text=True))
+    assert "Leads 2 Customers 0" in page
