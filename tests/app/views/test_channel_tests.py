@@ -183,3 +183,28 @@ def test_leads_join_a_test_through_its_form_all_or_nothing(
         ("w-1", channel.id, test.id), ("w-2", channel.id, test.id)]
     page = _text(editor_client.get(f"/tests/{test.id}").get_data(as_text=True))
     assert "Leads 2 Customers 0" in page
+
+
+def test_edit_complete_and_delete(app: Flask, db: Session, editor_client: FlaskClient) -> None:
+    channel, test = _running(db)
+    form = editor_client.get(f"/tests/{test.id}/edit").get_data(as_text=True)
+    assert 'value="Pricing webinar"' in form
+    assert f'<option value="{channel.id}" selected>' in form
+    changed = {"name": "Pricing webinar v2", "channel_id": str(channel.id), "varies": "audience",
+               "start_date": START.isoformat(), "min_customers": "3", "budget_cap": "12.5"}
+    response = editor_client.post(f"/tests/{test.id}/edit", data=changed, headers=HX)
+    assert response.status_code == 204
+    db.refresh(test)
+    assert (test.name, test.varies, test.end_date, test.min_customers, test.min_leads,
+            test.budget_cap_minor) == ("Pricing webinar v2", "audience", None, 3, None, 1_250)
+    assert editor_client.post(f"/tests/{test.id}/start").status_code == 409
+    assert editor_client.post(f"/tests/{test.id}/complete").status_code == 302
+    db.refresh(test)
+    assert test.status == "completed"
+    board = editor_client.get("/tests/?as_of=garbage", headers=HX).get_data(as_text=True)
+    assert board.lstrip().startswith('<div id="test-board"')  # the htmx partial
+    # Completed with 0 of 3 customers: min customers is not met, so every criterion is decided.
+    assert "showing today instead" in board and "every criterion is decided" in board
+    assert editor_client.post(f"/tests/{test.id}/delete").status_code == 302
+    assert db.exec(select(Experiment)).all() == []
+    assert editor_client.get(f"/tests/{test.id}").status_code == 404
