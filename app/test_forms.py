@@ -132,20 +132,16 @@ def parse_test(form: Mapping[str, str], window: DateWindow,
     end = read.day("end_date", window)
     if start is not None and end is not None and end < start:
         read.errors["end_date"] = f"End date {end} is before the start date {start}."
+    budget_cap, max_cac = read.money("budget_cap"), read.money("max_cac")
+    min_leads, min_customers = read.count("min_leads"), read.count("min_customers")
     conversion = read.number("min_conversion", 0.0, 100.0)
-    values = dict(
-        budget_cap_minor=read.money("budget_cap"),
-        max_cac_minor=read.money("max_cac"),
-        min_leads=read.count("min_leads"),
-        min_customers=read.count("min_customers"),
-        min_conversion=None if conversion is None else conversion / 100,
-        min_ltv_to_cac=read.number("min_ltv_to_cac", 0.0, RATIO_MAX),
-        payback_weeks=read.count("payback_weeks", low=1, high=PAYBACK_WEEKS_MAX),
-    )
+    ltv_to_cac = read.number("min_ltv_to_cac", 0.0, RATIO_MAX)
+    payback = read.count("payback_weeks", low=1, high=PAYBACK_WEEKS_MAX)
     if read.errors or start is None:
         return None, read.errors
     return TestInput(name, channel_id, new_channel, audience, message, hypothesis, varies,
-                     start, end, **values), {}  # type: ignore[arg-type]
+                     start, end, budget_cap, max_cac, min_leads, min_customers,
+                     None if conversion is None else conversion / 100, ltv_to_cac, payback), {}
 
 
 def _channel(read: _Reader, channel_ids: frozenset[int]) -> tuple[int | None, NewChannel | None]:

@@ -170,7 +170,7 @@ EXPERIMENTS: tuple[ExperimentPlan, ...] = (
     ExperimentPlan(
         "LinkedIn — CFO message", EXPENSIVE_CHANNEL, "CFOs of 51–1000-person companies",
         "Close the books two days faster", "A finance message converts CFOs better",
-        0.55, 0.70, "completed", "scale", 0.6, 1.4, 1_500_000, 60_000, 50, 3.0,
+        0.55, 0.70, "completed", "scale", 0.6, 1.4, 1_500_000, 300_000, 50, None,
         "CFO leads converted 40 % better at the same cost; moving the budget to this message.",
     ),
     ExperimentPlan(

@@ -100,8 +100,8 @@ def _stored_form(test: Experiment) -> dict[str, str]:
 
 def _save(test: Experiment | None, form: dict[str, str]) -> Experiment:
     session = get_session()
-    ids = frozenset(session.exec(select(Channel.id)).all())
-    data, errors = parse_test(form, accepted_dates(), ids)  # type: ignore[arg-type]
+    ids = frozenset(i for i in session.exec(select(Channel.id)).all() if i is not None)
+    data, errors = parse_test(form, accepted_dates(), ids)
     if data is None:
         api_errors = {("new_channel" if k.startswith("new_channel") else k): v
                       for k, v in errors.items()}
