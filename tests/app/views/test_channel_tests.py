@@ -205,6 +205,9 @@ def test_edit_complete_and_delete(app: Flask, db: Session, editor_client: FlaskC
     assert board.lstrip().startswith('<div id="test-board"')  # the htmx partial
     # Completed with 0 of 3 customers: min customers is not met, so every criterion is decided.
     assert "showing today instead" in board and "every criterion is decided" in board
+    lead = factories.lead(db, channel, START + timedelta(days=1), experiment_id=test.id)
     assert editor_client.post(f"/tests/{test.id}/delete").status_code == 302
     assert db.exec(select(Experiment)).all() == []
+    db.refresh(lead)
+    assert lead.experiment_id is None  # the lead stays, without a test
     assert editor_client.get(f"/tests/{test.id}").status_code == 404
