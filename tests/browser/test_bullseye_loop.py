@@ -46,10 +46,10 @@ def test_idea_to_scale(live_server: LiveServer, browser_page: Page) -> None:
         channel_id = channel.id
 
     # 2. A test for it, started.
-    page.goto(url + "/tests/new")
+    page.get_by_role("link", name="Plan a test of Podcast sponsorships").click()
     test_form = page.locator("#test-form")
+    expect(test_form.get_by_label("Channel", exact=True)).to_have_value(str(channel_id))
     test_form.get_by_label("Name", exact=True).fill("Podcasts — founder stories")
-    test_form.get_by_label("Channel", exact=True).select_option(str(channel_id))
     test_form.get_by_label("Start date").fill(start.isoformat())
     test_form.get_by_label("End date").fill((start + timedelta(days=27)).isoformat())
     test_form.get_by_label("Budget cap").fill("600")
