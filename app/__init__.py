@@ -49,7 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from app import audit, auth, cli, errors, headers, templating
     from app.api import bp as api_bp
-    from app.views import account, bullseye, channels, dashboard
+    from app.views import account, bullseye, channel_tests, channels, dashboard
     from app.views import audit as audit_views
     from app.views import cohorts as cohort_views
     from app.views import compare as compare_views
@@ -74,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(bullseye.bp)
     app.register_blueprint(channels.bp)
+    app.register_blueprint(channel_tests.bp)
     app.register_blueprint(cohort_views.bp)
     app.register_blueprint(compare_views.bp)
     app.register_blueprint(digest_views.bp)

@@ -62,6 +62,12 @@ class ChannelHistory(SQLModel, table=True):
     ring: str = Field(sa_column=sa.Column(sa.String(10), nullable=False))
     status: str = Field(sa_column=sa.Column(sa.String(12), nullable=False))
     user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    # The channel test whose decision made this move, and the decision (scale, iterate, kill).
+    experiment_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("experiment.id", ondelete="SET NULL")),
+    )
+    decision: str | None = Field(default=None, sa_column=sa.Column(sa.String(8)))
 
 
 class WeeklySpend(SQLModel, table=True):

@@ -5,12 +5,14 @@ Pure: plain values in, `NextTest` items out. The rules, most urgent first:
 1. a focus channel (inner ring or status `focus`) that is burned out or on watch, or runs
    at ≥ 80 % of its modelled capacity: the team needs its next channel soon;
 2. the outer-ring idea with the best ICE score (impact × confidence × ease, 1–1000);
-3. a Traction kind no channel has tried yet (the first in Traction's order).
+3. a Traction kind no channel has tried yet (the first in Traction's order);
+4. each *iterate* decision on a channel test that has no follow-up test yet (oldest first).
 """
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from channels.health import Capacity
 from kernel.vocabulary import CHANNEL_KINDS
@@ -42,10 +44,21 @@ class ChannelSituation:
 class NextTest:
     """One suggestion: the rule that chose it, what it is about, a reason, and its numbers."""
 
-    rule: str  # "burnout", "capacity", "best_idea" or "untried_kind"
+    rule: str  # "burnout", "capacity", "best_idea", "untried_kind" or "iterate"
     subject: str
     reason: str
     numbers: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class PendingIteration:
+    """A channel test decided *iterate* that has no follow-up test yet."""
+
+    test_id: int
+    test_name: str
+    channel_name: str
+    decided_on: date | None = None
+    note: str = ""
 
 
 def ice_score(impact: int | None, confidence: int | None, ease: int | None) -> int | None:
@@ -134,11 +147,24 @@ def _untried(channels: Sequence[ChannelSituation]) -> NextTest | None:
     return NextTest("untried_kind", name, reason, numbers)
 
 
-def next_tests(channels: Sequence[ChannelSituation]) -> list[NextTest]:
+def _iteration(pending: PendingIteration) -> NextTest:
+    on = f" on {pending.decided_on}" if pending.decided_on else ""
+    reason = (f"Test “{pending.test_name}” on {pending.channel_name} was decided: "
+              f"iterate{on}, and has no follow-up test yet")
+    numbers = (("test", pending.test_name),
+               ("decided on", "—" if pending.decided_on is None else str(pending.decided_on)))
+    return NextTest("iterate", pending.channel_name, reason, numbers)
+
+
+def next_tests(channels: Sequence[ChannelSituation],
+               iterations: Sequence[PendingIteration] = ()) -> list[NextTest]:
     """Return what to test next, most urgent first: focus channels burning out (burned out,
-    then watch) or near capacity (fullest first), the best outer idea, an untried kind."""
+    then watch) or near capacity (fullest first), the best outer idea, an untried kind, then
+    iterate decisions without a follow-up test (oldest decision first)."""
     focus = [found for c in channels if _is_focus(c) and (found := _focus_item(c))]
     focus.sort(key=lambda pair: (-pair[0], pair[1].subject.casefold()))
     items = [item for _, item in focus]
     items += [item for item in (_best_idea(channels), _untried(channels)) if item is not None]
+    oldest = sorted(iterations, key=lambda p: (p.decided_on or date.max, p.test_id))
+    items += [_iteration(p) for p in oldest]
     return items

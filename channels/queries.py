@@ -19,6 +19,8 @@ from kernel.weeks import utcnow
 # The user table lives in app.models; a bare table clause keeps this domain module free of
 # the web package while still letting history show who made a change.
 _USER = sa.table("user", sa.column("id", sa.Integer), sa.column("email", sa.String))
+# Likewise the channel tests (experiments) whose decisions moved a channel.
+_TEST = sa.table("experiment", sa.column("id", sa.Integer), sa.column("name", sa.String))
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,9 @@ class HistoryEntry:
     ring: str
     status: str
     user_email: str | None
+    test_id: int | None = None  # the channel test whose decision made the move
+    test_name: str | None = None
+    decision: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,12 @@ def channel_history(*, session: Session, channel_id: int) -> list[HistoryEntry]:
             col(ChannelHistory.ring),
             col(ChannelHistory.status),
             _USER.c.email,
+            col(ChannelHistory.experiment_id),
+            _TEST.c.name,
+            col(ChannelHistory.decision),
         )
         .outerjoin(_USER, _USER.c.id == ChannelHistory.user_id)
+        .outerjoin(_TEST, _TEST.c.id == ChannelHistory.experiment_id)
         .where(col(ChannelHistory.channel_id) == channel_id)
         .order_by(col(ChannelHistory.changed_at).desc(), col(ChannelHistory.id).desc())
     )

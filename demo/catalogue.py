@@ -158,13 +158,19 @@ class ExperimentPlan:
     min_leads: int | None = None
     min_ltv_to_cac: float | None = None
     note: str = ""
+    varies: str = "message"
+    min_customers: int | None = None
+    min_conversion: float | None = None
+    payback_weeks: int | None = None
 
 
+# Every state of the tests board: planned; running within budget, over budget and past its
+# end date (no decision yet); completed with each decision (iterate without a follow-up).
 EXPERIMENTS: tuple[ExperimentPlan, ...] = (
     ExperimentPlan(
         "LinkedIn — CFO message", EXPENSIVE_CHANNEL, "CFOs of 51–1000-person companies",
         "Close the books two days faster", "A finance message converts CFOs better",
-        0.55, 0.70, "completed", "scale", 0.6, 1.4, 1_500_000, 60_000, 50, 3.0,
+        0.55, 0.70, "completed", "scale", 0.6, 1.4, 1_500_000, 300_000, 50, None,
         "CFO leads converted 40 % better at the same cost; moving the budget to this message.",
     ),
     ExperimentPlan(
@@ -175,8 +181,27 @@ EXPERIMENTS: tuple[ExperimentPlan, ...] = (
     ),
     ExperimentPlan(
         "Long tail — new landing page", "Google Ads — long tail", "Small businesses",
-        "Set up in five minutes", "A shorter page raises sign-ups", 0.85, None, "running",
-        None, 0.5, 1.0, 800_000, 20_000, 100, 3.0,
+        "Set up in five minutes", "A shorter page raises sign-ups", 0.94, 1.1, "running",
+        None, 0.5, 1.0, 10_000_000, 20_000, 10_000, 3.0,
+    ),
+    ExperimentPlan(
+        "Competitor keywords — comparison ads", SATURATION_CHANNEL, "Teams on a competitor",
+        "Half the price of the tool you use", "Comparison ads convert switchers",
+        0.9, 1.1, "running", None, 0.5, 1.1, 100_000, 15_000, 50, None,
+        varies="audience", min_conversion=0.05,
+    ),
+    ExperimentPlan(
+        "Newsletters — developer weeklies", "Newsletter sponsorships", "Developers",
+        "The API your team will not hate", "Developer newsletters bring technical buyers",
+        0.7, 0.85, "running", None, 0.6, 1.0, 2_000_000, 25_000, 60, None,
+        varies="audience", min_customers=10,
+    ),
+    ExperimentPlan(
+        "Partner referrals — 20 % revenue share", SMALL_CHANNEL, "Partners' clients",
+        "Your partner recommends us", "A higher revenue share makes partners refer more",
+        0.4, 0.55, "completed", "iterate", 0.8, 1.0, 500_000, 40_000, 30, 3.0,
+        "More referrals, but few customers yet; trying 15 % with a co-branded page.",
+        varies="message", payback_weeks=12,
     ),
     ExperimentPlan(
         "Webinar — pricing deep-dive", "Webinars", "Operations leads",

@@ -13,13 +13,14 @@ from cohorts.economics import WEEKS_PER_MONTH, ChannelEconomics, Viability
 from kernel.money import format_money
 
 DecisionKind = Literal["burned_out_in_focus", "watch_in_focus", "fails_ltv_to_cac",
-                       "fails_payback"]
+                       "fails_payback", "test_needs_decision", "iterate_without_follow_up"]
 TargetPage = Literal["channel", "test"]
 
 # Higher acts first: a burned-out focus channel spends money that no longer converts; a
 # failing rule loses money on every customer; a channel to watch may still recover.
 SEVERITY: dict[str, int] = {"burned_out_in_focus": 3, "fails_ltv_to_cac": 2,
-                            "fails_payback": 2, "watch_in_focus": 1}
+                            "fails_payback": 2, "test_needs_decision": 2,
+                            "iterate_without_follow_up": 1, "watch_in_focus": 1}
 SEVERITY_LABELS = {3: "act now", 2: "decide", 1: "watch"}
 
 
@@ -69,6 +70,26 @@ class ChannelSituation:
     health: str | None = None
     health_reason: str = ""
     health_since: date | None = None
+
+
+@dataclass(frozen=True)
+class ChannelTestSituation:
+    """What the decisions read about one channel test.
+
+    needs_decision: why it needs one (None: it does not); has_follow_up: an iterate
+    decision's follow-up test exists.
+    """
+
+    test_id: int
+    name: str
+    channel_id: int
+    channel_name: str
+    needs_decision: str | None
+    verdict: str = ""
+    end_date: date | None = None
+    decision: str | None = None
+    decided_on: date | None = None
+    has_follow_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,10 +164,31 @@ def sort_decisions(items: Iterable[Decision]) -> list[Decision]:
     return sorted(items, key=_order)
 
 
-def channel_decisions(situations: Sequence[ChannelSituation],
-                      rules: RuleSettings) -> list[Decision]:
-    """Return the decisions the channels ask for this week, most severe and newest first."""
+def _test_items(t: ChannelTestSituation) -> list[Decision]:
+    """Return the items of one test: it needs a decision, or its iterate has no follow-up."""
+    items = []
+    if t.needs_decision:
+        since = t.end_date if t.needs_decision == "past its end date" else None
+        sentence = f"Test “{t.name}” on {t.channel_name} needs a decision ({t.needs_decision})"
+        sentence += f": {t.verdict}" if t.verdict else "."
+        items.append(Decision("test_needs_decision", t.channel_id, t.channel_name, sentence,
+                              SEVERITY["test_needs_decision"], since, Target("test", t.test_id)))
+    if t.decision == "iterate" and not t.has_follow_up:
+        on = f" on {t.decided_on}" if t.decided_on else ""
+        sentence = (f"Test “{t.name}” on {t.channel_name} was decided: iterate{on}, but it has no "
+                    "follow-up test yet.")
+        items.append(Decision("iterate_without_follow_up", t.channel_id, t.channel_name,
+                              sentence, SEVERITY["iterate_without_follow_up"], t.decided_on,
+                              Target("test", t.test_id)))
+    return items
+
+
+def channel_decisions(situations: Sequence[ChannelSituation], rules: RuleSettings,
+                      tests: Sequence[ChannelTestSituation] = ()) -> list[Decision]:
+    """Return the decisions the channels and tests ask for this week, most severe and newest
+    first."""
     items = [item for s in situations
              for item in (_health_item(s), _ltv_item(s, rules), _payback_item(s, rules))
              if item is not None]
+    items += [item for t in tests for item in _test_items(t)]
     return sort_decisions(items)

@@ -30,6 +30,7 @@ STAGES: tuple[str, ...] = ("inquiry", "lead", "sales_ready", "opportunity", "cus
 GRADES: tuple[str, ...] = ("hot", "warm", "future")
 TEST_STATUSES: tuple[str, ...] = ("planned", "running", "completed")
 DECISIONS: tuple[str, ...] = ("scale", "iterate", "kill")
+VARIES: tuple[str, ...] = ("audience", "message", "channel")  # what a channel test varies
 
 
 def sql_in(values: tuple[str, ...] | list[str]) -> str:

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from app.models import Channel, Lead, Purchase, User, WeeklySpend
 from app.security import hash_password
+from experiments.models import Experiment
 from kernel.weeks import week_of
 
 PASSWORD = "correct horse battery"
@@ -33,6 +34,16 @@ def channel(db: Session, **fields: Any) -> Channel:
         "status": "testing",
     }
     row = Channel(**(values | fields))
+    db.add(row)
+    db.commit()
+    return row
+
+
+def channel_test(db: Session, **fields: Any) -> Experiment:
+    """Create a channel test (defaults: running since 6 May 2024, for two weeks)."""
+    values: dict[str, Any] = {"name": f"Test {next(_seq)}", "start_date": date(2024, 5, 6),
+                              "end_date": date(2024, 5, 19), "status": "running"}
+    row = Experiment(**(values | fields))
     db.add(row)
     db.commit()
     return row

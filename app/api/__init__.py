@@ -20,6 +20,7 @@ from app.api import (  # noqa: E402, F401
     openapi,
     segments,
     settings,
+    tests,
     write_batches,
     write_channels,
 )

@@ -4,10 +4,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.models import Settings
+from app.results.channel_tests import board_of_tests, situations_of_tests
 from app.results.health import ChannelHealthReport, health_state
 from cohorts.queries import AsOf
 from cohorts.report import ChannelReport
-from experiments.decisions import ChannelSituation, Decision, RuleSettings, channel_decisions
+from experiments.decisions import (
+    ChannelSituation,
+    ChannelTestSituation,
+    Decision,
+    RuleSettings,
+    channel_decisions,
+)
 
 
 @dataclass(frozen=True)
@@ -34,13 +41,15 @@ def situation(report: ChannelReport, health: ChannelHealthReport | None) -> Chan
 
 
 def week_decisions(reports: Sequence[ChannelReport], health: dict[int, ChannelHealthReport],
-                   settings: Settings) -> list[Decision]:
-    """Return the decisions for the dashboard's channels (the rows' numbers and rules)."""
+                   settings: Settings,
+                   tests: Sequence[ChannelTestSituation] = ()) -> list[Decision]:
+    """Return the decisions for the dashboard's channels (the rows' numbers and rules) and
+    its channel tests."""
     rules = RuleSettings(ltv_to_cac_min=settings.ltv_to_cac_min,
                          payback_max_months=settings.payback_max_months,
                          currency=settings.currency)
     return channel_decisions([situation(r, health.get(r.channel.id or 0)) for r in reports],
-                             rules)
+                             rules, tests)
 
 
 def dashboard_health(reports: Sequence[ChannelReport], as_of: AsOf,
@@ -48,5 +57,6 @@ def dashboard_health(reports: Sequence[ChannelReport], as_of: AsOf,
     """Return the stored health of the rows' channels and their decisions (fits only read)."""
     state = health_state(as_of)
     health = {h.channel_id: h for h in state.reports}
+    tests = situations_of_tests(board_of_tests(as_of, settings))
     return DashboardHealth(health, frozenset(state.pending),
-                           week_decisions(reports, health, settings))
+                           week_decisions(reports, health, settings, tests))

@@ -11,6 +11,7 @@ from app import htmx
 from app.charts.bullseye import HEIGHT, WIDTH, Dot, place_ring, place_untried
 from app.db import get_session
 from app.forms import parse_channel
+from app.results.channel_tests import pending_iterations
 from app.results.health import ChannelHealthReport, health_state
 from app.results.metrics import parse_as_of, reports
 from app.views import render_page_or_partial
@@ -118,7 +119,8 @@ def _context(values: dict[str, str], errors: dict[str, str], notice: str = "") -
     return dict(
         rows=rows, by_ring=by_ring, untried=untried,
         untried_labels=place_untried([CHANNEL_KINDS[k] for k in untried]),
-        suggestions=next_tests(situations), labels=HEALTH_LABELS, sort=sort, sorts=SORTS,
+        suggestions=next_tests(situations, pending_iterations()), labels=HEALTH_LABELS,
+        sort=sort, sorts=SORTS,
         width=WIDTH, height=HEIGHT, values=values, errors=errors, notice=notice,
     )
 

@@ -1,10 +1,17 @@
 """What to test next: the ranking rules on hand-made scenarios."""
 
 import math
+from datetime import date
 
 from channels.capacity import WEEKS_PER_MONTH, SaturationFit
 from channels.health import Capacity
-from channels.next_tests import ChannelSituation, NextTest, ice_score, next_tests
+from channels.next_tests import (
+    ChannelSituation,
+    NextTest,
+    PendingIteration,
+    ice_score,
+    next_tests,
+)
 
 EVERY_KIND = ("viral", "pr", "unconventional_pr", "sem", "social_display_ads", "offline_ads",
               "seo", "content_marketing", "email_marketing", "engineering_as_marketing",
@@ -120,3 +127,14 @@ def test_everything_together_is_ranked_focus_then_idea_then_untried_kind() -> No
     assert _rules(next_tests(channels)) == [("capacity", "Ads"), ("best_idea", "Blog"),
                                             ("untried_kind", "Viral marketing")]
     assert _rules(next_tests([])) == [("untried_kind", "Viral marketing")]
+
+
+def test_iterate_decisions_without_a_follow_up_come_last_oldest_first() -> None:
+    newer = PendingIteration(5, "Headline B", "Search", date(2026, 3, 2))
+    older = PendingIteration(9, "Share 20 %", "Partners", date(2026, 2, 1))
+    items = next_tests([], [newer, older])
+    assert [i.rule for i in items] == ["untried_kind", "iterate", "iterate"]
+    assert [i.subject for i in items[1:]] == ["Partners", "Search"]
+    assert items[1].reason == ("Test “Share 20 %” on Partners was decided: iterate on "
+                               "2026-02-01, and has no follow-up test yet")
+    assert items[1].numbers == (("test", "Share 20 %"), ("decided on", "2026-02-01"))

@@ -8,6 +8,7 @@ import numpy as np
 from cohorts.economics import ChannelEconomics, RuleResult, Viability
 from experiments.decisions import (
     ChannelSituation,
+    ChannelTestSituation,
     Decision,
     RuleSettings,
     Target,
@@ -126,3 +127,24 @@ def test_thresholds_and_currency_come_from_the_settings() -> None:
     [item] = channel_decisions([strict], RuleSettings(10.0, 1.0, "EUR"))
     assert item.sentence == ("Long tail fails LTV ≥ 10 × CAC: LTV 30.00 EUR is 6.00 × CAC "
                              "5.00 EUR (20 customers).")
+
+
+def test_tests_needing_a_decision_and_iterations_without_follow_up_are_items() -> None:
+    over = ChannelTestSituation(7, "Comparison ads", 2, "Search", "over budget",
+                         verdict="1 of 2 criteria not met: 1,200.00 USD spent.")
+    past = ChannelTestSituation(8, "Dev weeklies", 3, "Newsletters", "past its end date",
+                         end_date=date(2026, 3, 1))
+    iterate = ChannelTestSituation(9, "Referral share", 4, "Partners", None,
+                                   decision="iterate", decided_on=date(2026, 2, 10))
+    followed = replace(iterate, test_id=10, has_follow_up=True)
+    items = channel_decisions([], RULES, [over, past, iterate, followed])
+    assert [(i.kind, i.target) for i in items] == [
+        ("test_needs_decision", Target("test", 8)),  # dated: newest first among equals
+        ("test_needs_decision", Target("test", 7)),
+        ("iterate_without_follow_up", Target("test", 9)),
+    ]
+    assert items[1].sentence == ("Test “Comparison ads” on Search needs a decision (over "
+                                 "budget): 1 of 2 criteria not met: 1,200.00 USD spent.")
+    assert items[0].since == date(2026, 3, 1)
+    assert items[2].sentence == ("Test “Referral share” on Partners was decided: iterate on "
+                                 "2026-02-10, but it has no follow-up test yet.")

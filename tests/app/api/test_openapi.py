@@ -63,6 +63,9 @@ def test_paths_and_parameters_come_from_the_routes(spec: dict[str, Any]) -> None
         "/purchases",
         "/segments",
         "/settings",
+        "/tests",
+        "/tests/{test_id}",
+        "/tests/{test_id}/decision",
     ]
     one = spec["paths"]["/channels/{channel_id}"]
     assert one["parameters"] == [
@@ -182,6 +185,49 @@ WRITE_EXAMPLES = [
     Example("get", "/goals", lambda ids: "/goals?month=May", 400),
 ]  # fmt: skip
 
+_TEST = "/tests/{test_id}"
+_DECIDE = "/tests/{test_id}/decision"
+_NEW_TEST = {"name": "Exact match", "start_date": "2024-05-06"}
+TEST_EXAMPLES = [
+    Example("get", "/tests", lambda ids: "/tests", 200),
+    Example("get", "/tests", lambda ids: "/tests?as_of=June", 400),
+    Example("get", "/tests", lambda ids: "/tests", 401, authorised=False),
+    Example("get", _TEST, lambda ids: f"/tests/{ids['test']}?as_of=2024-06-02", 200),
+    Example("get", _TEST, lambda ids: f"/tests/{ids['test']}?as_of=June", 400),
+    Example("get", _TEST, lambda ids: "/tests/987654", 404),
+    Example("get", _TEST, lambda ids: "/tests/1", 401, authorised=False),
+    Example("post", "/tests", lambda ids: "/tests", 201,
+            body=lambda ids: _NEW_TEST | {"channel_id": ids["seo"], "budget_cap": 100}),
+    Example("post", "/tests", lambda ids: "/tests", 400, body=lambda ids: []),
+    Example("post", "/tests", lambda ids: "/tests", 409,
+            body=lambda ids: _NEW_TEST | {"new_channel": {"name": "ads", "kind": "sem"}}),
+    Example("post", "/tests", lambda ids: "/tests", 415),
+    Example("post", "/tests", lambda ids: "/tests", 422, body=lambda ids: {"name": ""}),
+    Example("post", "/tests", lambda ids: "/tests", 401, authorised=False),
+    Example("patch", _TEST, lambda ids: f"/tests/{ids['test']}", 200,
+            body=lambda ids: {"min_leads": 50}),
+    Example("patch", _TEST, lambda ids: f"/tests/{ids['test']}", 400, body=lambda ids: []),
+    Example("patch", _TEST, lambda ids: "/tests/987654", 404, body=lambda ids: {}),
+    Example("patch", _TEST, lambda ids: f"/tests/{ids['test']}", 409,
+            body=lambda ids: {"status": "running"}),
+    Example("patch", _TEST, lambda ids: f"/tests/{ids['test']}", 415),
+    Example("patch", _TEST, lambda ids: f"/tests/{ids['test']}", 422,
+            body=lambda ids: {"min_leads": -1}),
+    Example("patch", _TEST, lambda ids: "/tests/1", 401, authorised=False),
+    Example("post", _DECIDE, lambda ids: f"/tests/{ids['test']}/decision", 400,
+            body=lambda ids: []),
+    Example("post", _DECIDE, lambda ids: "/tests/987654/decision", 404,
+            body=lambda ids: {"decision": "kill"}),
+    Example("post", _DECIDE, lambda ids: f"/tests/{ids['test']}/decision", 415),
+    Example("post", _DECIDE, lambda ids: f"/tests/{ids['test']}/decision", 422,
+            body=lambda ids: {"decision": "grow"}),
+    Example("post", _DECIDE, lambda ids: f"/tests/{ids['test']}/decision", 200,
+            body=lambda ids: {"decision": "iterate", "note": "new headline"}),
+    Example("post", _DECIDE, lambda ids: f"/tests/{ids['test']}/decision", 409,
+            body=lambda ids: {"decision": "kill"}),
+    Example("post", _DECIDE, lambda ids: "/tests/1/decision", 401, authorised=False),
+]  # fmt: skip
+
 # Add a row here for every new endpoint and for each of its documented statuses.
 EXAMPLES = [
     Example("get", "/openapi.json", lambda ids: "/openapi.json", 200, authorised=False),
@@ -227,6 +273,7 @@ EXAMPLES = [
     Example("get", "/audit", lambda ids: "/audit?since=June", 400),
     Example("get", "/audit", lambda ids: "/audit", 401, authorised=False),
     *WRITE_EXAMPLES,
+    *TEST_EXAMPLES,
 ]
 
 
@@ -251,6 +298,7 @@ def test_real_responses_match_their_documented_schemas(
         ).id,
         "seo": factories.channel(db, name="SEO", kind="seo", created_at=created).id,
     }  # fmt: skip
+    ids["test"] = factories.channel_test(db, channel_id=ids["ads"] or 0).id
     headers = bearer(db, owner)
     known = {k: v or 0 for k, v in ids.items()}
     for example in EXAMPLES:

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from app.models import Channel
-from demo.catalogue import BURNOUT_CHANNEL
+from demo.catalogue import BURNOUT_CHANNEL, SATURATION_CHANNEL, SMALL_CHANNEL
 from tests.fits_support import compute_fits
 
 END = date(2026, 3, 29)
@@ -24,6 +24,9 @@ def demo_page(app: Flask, db: Session, viewer_client: FlaskClient) -> tuple[str,
     compute_fits(app, END)
     ids = {c.name: c.id or 0 for c in db.exec(select(Channel))}
     return viewer_client.get(f"/?as_of={END.isoformat()}").get_data(as_text=True), ids
+
+
+TEST_KINDS = ("test_needs_decision", "iterate_without_follow_up")
 
 
 def _listed(html: str) -> set[tuple[str, int]]:
@@ -85,5 +88,40 @@ def test_a_healthy_channel_passing_both_rules_is_not_listed_even_in_the_inner_ri
     db.commit()
     html = viewer_client.get(f"/?as_of={END.isoformat()}").get_data(as_text=True)
     assert passing[0] in _inner_rows(html)
-    assert ids[passing[0]] not in {cid for _, cid in _listed(html)}
+    channel_items = {cid for kind, cid in _listed(html) if kind not in TEST_KINDS}
+    assert ids[passing[0]] not in channel_items
     assert ("burned_out_in_focus", ids[BURNOUT_CHANNEL]) in _listed(html)
+
+
+def test_tests_needing_a_decision_and_iterations_without_follow_up_are_listed(
+    demo_page: tuple[str, dict[str, int]]
+) -> None:
+    html, ids = demo_page
+    listed = _listed(html)
+    assert ("test_needs_decision", ids[SATURATION_CHANNEL]) in listed
+    assert "Test “Competitor keywords — comparison ads” on Google Ads — competitor keywords " \
+           "needs a decision (over budget): " in html
+    assert ("test_needs_decision", ids["Newsletter sponsorships"]) in listed
+    assert "needs a decision (past its end date)" in html
+    assert ("iterate_without_follow_up", ids[SMALL_CHANNEL]) in listed
+    # Running within its budget and before its end, with criteria still open: not listed.
+    assert ("test_needs_decision", ids["Google Ads — long tail"]) not in listed
+
+
+def test_the_board_shows_tests_in_every_state(
+    demo_page: tuple[str, dict[str, int]], viewer_client: FlaskClient
+) -> None:
+    html = viewer_client.get(f"/tests/?as_of={END.isoformat()}").get_data(as_text=True)
+    columns = dict(re.findall(
+        r'<section class="card test-column" data-status="(\w+)"(.*?)</section>', html, re.S))
+    assert "Webinar — pricing deep-dive" in columns["planned"]
+    running = {name: card for name, card in re.findall(
+        r'<a href="/tests/\d+[^"]*">([^<]+)</a>(.*?)</article>', columns["running"], re.S)}
+    assert set(running) == {"Long tail — new landing page",
+                            "Competitor keywords — comparison ads",
+                            "Newsletters — developer weeklies"}
+    assert "needs a decision" not in running["Long tail — new landing page"]
+    assert "over budget" in running["Competitor keywords — comparison ads"]
+    assert "past its end date" in running["Newsletters — developer weeklies"]
+    decided = set(re.findall(r'class="badge decision-(\w+)"', columns["completed"]))
+    assert decided == {"scale", "kill", "iterate"}

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from app.models import Channel, User
+from experiments.models import Experiment
 from kernel.text import unstorable
 from tests import factories
 from tests.conftest import sign_in
@@ -58,3 +59,34 @@ def test_channel_and_spend_forms_never_fail(app: Flask, db: Session, owner: User
     db.expire_all()
     for stored in db.exec(select(Channel)):
         assert unstorable(stored.name) is None and unstorable(stored.notes) is None
+
+
+def test_channel_test_forms_never_fail(app: Flask, db: Session, owner: User) -> None:
+    channel = factories.channel(db, name="Ads")
+    test = factories.channel_test(db, channel_id=channel.id or 0, end_date=None)
+    client = sign_in(app.test_client(), owner)
+    names = ("name", "new_channel_name", "audience", "hypothesis", "start_date", "end_date",
+             "budget_cap", "max_cac", "min_leads", "min_conversion", "min_ltv_to_cac",
+             "payback_weeks")
+    test_fields = st.fixed_dictionaries(
+        {name: NASTY_TEXT for name in names}
+        | {"channel_id": st.sampled_from(["new", str(channel.id), "x"]),
+           "new_channel_kind": st.just("pr"), "varies": st.just("audience")})
+    other = st.fixed_dictionaries({"note": NASTY_TEXT, "leads": NASTY_TEXT,
+                                   "decision": st.sampled_from(["iterate", "x"])})
+
+    @given(fields=test_fields, extra=other, new=st.booleans())
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck),
+              derandomize=True, database=None)
+    def post(fields: dict[str, str], extra: dict[str, str], new: bool) -> None:
+        path = "/tests/new" if new else f"/tests/{test.id}/edit"
+        for url, body in ((path, fields), (f"/tests/{test.id}/leads", extra),
+                          (f"/tests/{test.id}/decision", extra)):
+            response = client.post(url, data=_form(body),
+                                   content_type="application/x-www-form-urlencoded")
+            assert response.status_code < 500, (url, body, response.status_code)
+
+    post()
+    db.expire_all()
+    for stored in db.exec(select(Experiment)):
+        assert unstorable(stored.name) is None and unstorable(stored.hypothesis) is None

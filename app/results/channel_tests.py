@@ -1,0 +1,45 @@
+"""Channel tests as the board, the test page, the API and the dashboard read them."""
+
+from app.db import get_session
+from app.models import Settings
+from channels.next_tests import PendingIteration
+from cohorts.queries import AsOf
+from experiments.channel_tests.evaluation import Rules
+from experiments.channel_tests.queries import BoardTest, board, iterations_without_follow_up
+from experiments.decisions import ChannelTestSituation
+
+
+def rules_for_tests(settings: Settings) -> Rules:
+    """Return the settings the evaluation reads: minimum sample, margin and currency."""
+    return Rules(min_leads=settings.min_leads_per_group,
+                 min_customers=settings.min_customers_total,
+                 margin=settings.gross_margin, currency=settings.currency)
+
+
+def board_of_tests(as_of: AsOf, settings: Settings) -> list[BoardTest]:
+    """Return every test with its evaluation as of a date."""
+    return board(session=get_session(), as_of=as_of, rules=rules_for_tests(settings))
+
+
+def situations_of_tests(tests: list[BoardTest]) -> list[ChannelTestSituation]:
+    """Return what the week's decisions read about tests: those needing a decision, and
+    iterate decisions that have no follow-up test yet."""
+    followed = {t.test.parent_id for t in tests if t.test.parent_id is not None}
+    return [
+        ChannelTestSituation(
+            test_id=t.test.id or 0, name=t.test.name, channel_id=t.test.channel_id,
+            channel_name=t.channel_name, needs_decision=t.needs_decision,
+            verdict=t.evaluation.verdict if t.evaluation else "",
+            end_date=t.test.end_date, decision=t.test.decision, decided_on=t.test.decided_on,
+            has_follow_up=(t.test.id in followed),
+        )
+        for t in tests
+        if t.needs_decision or (t.test.decision == "iterate" and t.test.id not in followed)
+    ]
+
+
+def pending_iterations() -> list[PendingIteration]:
+    """Return the tests decided *iterate* that have no follow-up test yet."""
+    return [PendingIteration(test.id or 0, test.name, channel_name, test.decided_on,
+                             test.decision_note)
+            for test, channel_name in iterations_without_follow_up(session=get_session())]

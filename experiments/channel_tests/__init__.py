@@ -1,0 +1,1 @@
+"""Channel tests of the Bullseye loop: inputs, live evaluation, decisions and their queries."""
