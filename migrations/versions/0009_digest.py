@@ -1,7 +1,7 @@
 """weekly email runs, one per week
 
 Revision ID: 0009_digest
-Revises: 0006_throughput
+Revises: 0007_tests
 Create Date: 2026-11-29 04:30:00
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0009_digest'
-down_revision: str | None = '0006_throughput'
+down_revision: str | None = '0007_tests'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
