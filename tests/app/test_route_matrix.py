@@ -39,6 +39,21 @@ MATRIX: dict[str, str] = {
     "api.get_channel": "read", "api.list_channels": "read", "api.post_leads": "read",
     "api.post_purchases": "read", "api.put_spend": "read", "api.segment_insights": "read",
     "api.update_channel": "read",
+    # settings and the weekly email (issue 15)
+    "settings.index": "read", "settings.change": "read", "settings.save": "owner",
+    "api.read_settings": "read", "api.update_settings": "owner",
+    "digest.index": "read", "digest.preview": "read", "digest.send_now": "owner",
+    "digest.retry": "owner",
+    # channel tests (issue 14)
+    "channel_tests.index": "read", "channel_tests.show": "read", "channel_tests.new": "read",
+    "channel_tests.edit": "read", "channel_tests.start": "read", "channel_tests.complete": "read",
+    "channel_tests.decide": "read", "channel_tests.delete": "read",
+    "channel_tests.add_leads": "read", "api.list_tests": "read", "api.get_test": "read",
+    "api.create_test": "read", "api.update_test": "read", "api.decide_test": "read",
+    # funnel and goals (issue 17)
+    "funnel.index": "read", "funnel.move_lead": "read", "goals.index": "read",
+    "goals.save": "read", "api.get_goals": "read", "api.put_goals": "read",
+    "api.patch_lead": "read", "api.lead_stages": "read",
 }
 _PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 DENIED = (401, 403)
