@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kernel.money import MoneyError, format_money, parse_money, to_decimal
+from kernel.money import MoneyError, format_money, parse_money, split_evenly, to_decimal
 from kernel.weeks import age_in_weeks, local_date, to_utc, week_of
 
 
@@ -69,3 +69,20 @@ def test_to_utc_reads_naive_times_as_local() -> None:
 )
 def test_age_in_weeks(event: date, age: int) -> None:
     assert age_in_weeks(event, date(2026, 11, 23)) == age
+
+
+@pytest.mark.parametrize(
+    ("total", "parts", "shares"),
+    [(60000, 2, [30000, 30000]), (100, 3, [34, 33, 33]), (5, 7, [1, 1, 1, 1, 1, 0, 0]),
+     (-100, 3, [-34, -33, -33]), (0, 2, [0, 0]), (100, 0, [])],
+)
+def test_split_evenly_puts_the_remainder_on_the_first_shares(
+    total: int, parts: int, shares: list[int]
+) -> None:
+    assert split_evenly(total, parts) == shares
+
+
+@given(st.integers(-10**14, 10**14), st.integers(1, 500))
+def test_split_evenly_is_exact(total: int, parts: int) -> None:
+    shares = split_evenly(total, parts)
+    assert sum(shares) == total and max(shares) - min(shares) <= 1
