@@ -28,7 +28,8 @@ from kernel.weeks import DateWindow
 LOG_PREFIX = "log:"
 LEADS_MAX = 100_000  # new leads one week's log may create (each is a stored row)
 
-FieldError = tuple[str, str]  # (field, message); fields: week, spend, leads, buyers.<week> …
+# (field, message): week, spend, leads, buyers.<week>, revenue.<week>; tag is an edit conflict.
+FieldError = tuple[str, str]
 Purchase = tuple[date, date, int, int]  # cohort week, purchase week, n, amount in minor units
 _PURCHASE_ID = re.compile(r"^log:\d+:(\d{4}-\d\d-\d\d):(\d{4}-\d\d-\d\d):(\d{1,9})$")
 
@@ -221,7 +222,7 @@ def store_week(
     lock_bulk_writes(conn)  # before reading, so the checks see what the writes meet
     stored = read_week(conn, channel_id, week)
     if read_tag is not None and read_tag != stored.tag and not entry.same_as(stored):
-        return [("", "someone else changed this week's log since you loaded it")]
+        return [("tag", "someone else changed this week's log since you loaded it")]
     errors = entry_problems(stored, entry)
     if errors:
         return errors

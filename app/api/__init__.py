@@ -13,6 +13,7 @@ from app.api import (  # noqa: E402, F401
     channels,
     compare,
     health,
+    log,
     metrics,
     openapi,
     segments,

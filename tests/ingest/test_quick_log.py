@@ -111,7 +111,7 @@ def test_an_edit_conflict_is_refused_unless_the_values_agree(db: Session) -> Non
     assert save(db, cid, W1, WeekEntry(100000, 5, {})) == []
     conn = db.connection()
     assert store_week(conn, cid, W1, WeekEntry(100000, 6, {}), window=WINDOW,
-                      read_tag=loaded) == [("", "someone else changed this week's log since "
+                      read_tag=loaded) == [("tag", "someone else changed this week's log since "
                                             "you loaded it")]  # fmt: skip
     db.rollback()
     assert store_week(db.connection(), cid, W1, WeekEntry(100000, 5, {}), window=WINDOW,

@@ -49,6 +49,7 @@ def test_paths_and_parameters_come_from_the_routes(spec: dict[str, Any]) -> None
     assert sorted(spec["paths"]) == [
         "/channels",
         "/channels/{channel_id}",
+        "/channels/{channel_id}/log/{week}",
         "/channels/{channel_id}/spend",
         "/compare",
         "/health",
@@ -105,6 +106,7 @@ class Example:
 
 _SEO = "/channels/{channel_id}"
 _SPEND = "/channels/{channel_id}/spend"
+_LOG = "/channels/{channel_id}/log/{week}"
 _LEAD = {"external_id": "api-1", "created_at": "2024-05-07T10:00:00Z", "stage": "lead"}
 _PURCHASE = {"external_id": "inv-1", "lead_external_id": "api-1", "purchased_at": "2024-05-09",
              "amount": 19.99}
@@ -150,6 +152,20 @@ WRITE_EXAMPLES = [
     Example("post", "/purchases", lambda ids: "/purchases", 422,
             body=lambda ids: [_PURCHASE | {"lead_external_id": "nobody"}]),
     Example("post", "/purchases", lambda ids: "/purchases", 401, authorised=False),
+    Example("put", _LOG, lambda ids: f"/channels/{ids['seo']}/log/2024-04-10", 200,
+            body=lambda ids: {"spend": 12.5, "leads": 2}),
+    Example("put", _LOG, lambda ids: f"/channels/{ids['seo']}/log/2024-04-10", 400,
+            body=lambda ids: []),
+    Example("put", _LOG, lambda ids: "/channels/987654/log/2024-04-10", 404,
+            body=lambda ids: {"spend": 1}),
+    Example("put", _LOG, lambda ids: f"/channels/{ids['seo']}/log/2024-04-10", 415),
+    Example("put", _LOG, lambda ids: f"/channels/{ids['seo']}/log/2024-04-10", 422,
+            body=lambda ids: {"spend": 1, "leads": -1}),
+    Example("put", _LOG, lambda ids: "/channels/1/log/2024-04-10", 401, authorised=False),
+    Example("get", _LOG, lambda ids: f"/channels/{ids['seo']}/log/2024-04-10", 200),
+    Example("get", _LOG, lambda ids: "/channels/987654/log/2024-04-10", 404),
+    Example("get", _LOG, lambda ids: f"/channels/{ids['seo']}/log/May", 422),
+    Example("get", _LOG, lambda ids: "/channels/1/log/2024-04-10", 401, authorised=False),
 ]  # fmt: skip
 
 # Add a row here for every new endpoint and for each of its documented statuses.
