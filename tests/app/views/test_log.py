@@ -4,13 +4,18 @@ import re
 from datetime import date
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, func, select
 
 from app.models import Lead, Purchase, User
 from tests import factories
 from tests.api_support import bearer
 from tests.app.views.test_channel_economics import _stat, _triangle
+from tests.app.views.test_fuzz_forms import NASTY_TEXT, _form
+from tests.conftest import sign_in
 
 W1, W2 = date(2026, 3, 2), date(2026, 3, 9)
 AS_OF = "2026-04-01"
@@ -141,3 +146,28 @@ def test_viewers_see_the_log_but_cannot_save(viewer_client: FlaskClient, db: Ses
     assert "Save week" not in page
     assert post(viewer_client, ch.id or 0, W1, spend="1").status_code == 403
     assert counts(db) == (0, 0)
+
+
+def test_hostile_text_in_the_log_form_never_fails(app: Flask, db: Session, owner: User) -> None:
+    ch = factories.channel(db, name="Podcasts")
+    client = sign_in(app.test_client(), owner)
+    assert post(client, ch.id or 0, W1, spend="1", leads="3").status_code == 302
+    fields = st.fixed_dictionaries({
+        "spend": NASTY_TEXT, "leads": NASTY_TEXT, "buyers.2026-03-02": NASTY_TEXT,
+        "revenue.2026-03-02": NASTY_TEXT, "week": st.sampled_from(
+            ["2026-03-09", "0001-01-01", "9999-12-31", "", "x"]), "tag": NASTY_TEXT,
+        "channel": st.sampled_from([str(ch.id), "999999", "x" * 30])})  # fmt: skip
+
+    @given(form=fields)
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck),
+              derandomize=True, database=None)
+    def send(form: dict[str, str]) -> None:
+        response = client.post("/log/", data=_form(form),
+                               content_type="application/x-www-form-urlencoded")
+        assert response.status_code < 500, (form, response.status_code)
+        page = client.get("/log/?" + _form({"channel": form["channel"], "week": form["week"]})
+                          .decode())  # fmt: skip
+        assert page.status_code < 500, form
+
+    send()
+    assert counts(db)[0] <= 3
