@@ -12,9 +12,11 @@ the channel are never read as the log's own.
 
 import hashlib
 import re
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -78,9 +80,13 @@ class WeekLog:
                  [(c.week, c.week_buyers, c.week_revenue_minor) for c in self.cohorts])
         return hashlib.sha256(repr(state).encode()).hexdigest()[:16]
 
+    @cached_property
+    def _by_week(self) -> dict[date, CohortLog]:
+        return {c.week: c for c in self.cohorts}
+
     def cohort(self, week: date) -> CohortLog | None:
         """Return the cohort of `week`, or None when the log has none there."""
-        return next((c for c in self.cohorts if c.week == week), None)
+        return self._by_week.get(week)
 
 
 @dataclass(frozen=True)
@@ -136,16 +142,24 @@ def read_week(conn: sa.Connection, channel_id: int, week: date) -> WeekLog:
         "GROUP BY cohort_week"), params).all()
     logged = {_day(w): int(ours) for w, ours, _all in counts if ours}
     imported = sum(int(every) - int(ours) for w, ours, every in counts if _day(w) == week)
-    purchases = [p for p in _our_purchases(conn, channel_id) if p[0] <= week]
+    purchases = _by_cohort(_our_purchases(conn, channel_id))
     cohorts = []
     for cohort in [week, *sorted((w for w in logged if w != week), reverse=True)]:
-        own = [p for p in purchases if p[0] == cohort]
+        own = purchases.get(cohort, [])
         this_week = [p for p in own if p[1] == week]
         cohorts.append(CohortLog(cohort, logged.get(cohort, 0), len(own),
                                  sum(p[3] for p in own), len(this_week),
                                  sum(p[3] for p in this_week)))  # fmt: skip
     return WeekLog(channel_id, week, None if spend is None else int(spend),
                    logged.get(week, 0), imported, tuple(cohorts))  # fmt: skip
+
+
+def _by_cohort(purchases: list[Purchase]) -> dict[date, list[Purchase]]:
+    """Return purchases grouped by cohort week."""
+    grouped: dict[date, list[Purchase]] = defaultdict(list)
+    for purchase in purchases:
+        grouped[purchase[0]].append(purchase)
+    return grouped
 
 
 def _day(value: Any) -> date:
@@ -226,13 +240,13 @@ def store_week(
     errors = entry_problems(stored, entry)
     if errors:
         return errors
-    purchases = _our_purchases(conn, channel_id)
+    purchases = _by_cohort(_our_purchases(conn, channel_id))
     cohorts = sorted({week, *entry.buyers, *(c.week for c in stored.cohorts if c.week_buyers)})
     leads, bought, gone = [], [], []
     for cohort in cohorts:
         held = stored.cohort(cohort)
         count = entry.leads if cohort == week else (held.leads if held else 0)
-        kept = [p for p in purchases if p[0] == cohort and p[1] != week]
+        kept = [p for p in purchases.get(cohort, []) if p[1] != week]
         buyers, revenue = entry.buyers.get(cohort, (0, 0))
         new = [(cohort, week, n, share)
                for n, share in enumerate(split_evenly(revenue, buyers), start=1)]
@@ -241,8 +255,8 @@ def store_week(
                   for n in range(1, count + 1)]  # fmt: skip
         bought += [_purchase_item(channel_id, p, buyer, window)
                    for buyer, p in enumerate(ordered, start=1)]  # fmt: skip
-        gone += [purchase_id(channel_id, cohort, week, n) for c, w, n, _a in purchases
-                 if c == cohort and w == week and n > buyers]  # fmt: skip
+        gone += [purchase_id(channel_id, cohort, week, n)
+                 for _c, w, n, _a in purchases.get(cohort, []) if w == week and n > buyers]
     for kind, items in (("spend", [_spend_item(conn, channel_id, week, entry)]),
                         ("leads", leads), ("purchases", bought)):  # fmt: skip
         if not items:
@@ -298,7 +312,3 @@ def _delete(conn: sa.Connection, table: str, external_ids: list[str]) -> None:
         conn.execute(sa.text(f"DELETE FROM {table} WHERE external_id IN "
                              f"({', '.join(':' + n for n in names)})"), names)  # fmt: skip
 
-
-def default_week(today: date, week_start: int) -> date:
-    """Return the week a log form opens on: the last complete week before `today`'s."""
-    return today - timedelta(days=(today.weekday() - week_start) % 7 + 7)

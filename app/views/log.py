@@ -14,8 +14,8 @@ from app.settings import accepted_dates, load_settings
 from app.views import render_page_or_partial
 from channels import queries
 from channels.models import Channel
-from ingest.quick_log import WeekLog, default_week, read_week, store_week, week_problems
-from kernel.weeks import local_date, utcnow, week_of
+from ingest.quick_log import WeekLog, read_week, store_week, week_problems
+from kernel.weeks import last_complete_week, local_date, utcnow, week_of
 
 bp = Blueprint("log", __name__, url_prefix="/log")
 CONFLICT = ("Not saved: someone else changed this week's log since you loaded this page. "
@@ -45,7 +45,7 @@ def _pick(args: Any) -> Picked:
     today = local_date(utcnow(), settings.timezone)
     picked.named = (args.get("week") or "").strip()
     if not picked.named:
-        picked.week = default_week(today, settings.week_start)
+        picked.week = last_complete_week(today, settings.week_start)
         picked.named = picked.week.isoformat()
         return picked
     try:

@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, func, select
 
 from app.models import Lead, Purchase
-from ingest.quick_log import WeekEntry, default_week, store_week
-from kernel.weeks import date_window, utcnow
+from ingest.quick_log import WeekEntry, store_week
+from kernel.weeks import date_window, last_complete_week, utcnow
 from tests import factories
 from tests.browser.conftest import EMAIL, PASSWORD, LiveServer
 
@@ -51,7 +51,7 @@ def test_a_week_is_logged_with_the_keyboard_in_under_a_minute(
 ) -> None:
     page = browser_page
     today = utcnow().date()
-    week = default_week(today, 0)
+    week = last_complete_week(today, 0)
     earlier = week - timedelta(weeks=1)
     with Session(live_server.engine) as session:
         channel_id = factories.channel(session, name="Podcasts").id or 0

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from ingest.importer import import_file
-from ingest.quick_log import WeekEntry, default_week, read_week, store_week
+from ingest.quick_log import WeekEntry, read_week, store_week
 from kernel.weeks import date_window
 from tests import factories
 
@@ -118,8 +118,3 @@ def test_an_edit_conflict_is_refused_unless_the_values_agree(db: Session) -> Non
                       read_tag=loaded) == []  # fmt: skip
     db.rollback()
 
-
-def test_the_form_opens_on_the_last_complete_week() -> None:
-    assert default_week(date(2026, 3, 11), 0) == date(2026, 3, 2)  # a Wednesday
-    assert default_week(date(2026, 3, 9), 0) == date(2026, 3, 2)  # a Monday
-    assert default_week(date(2026, 3, 11), 6) == date(2026, 3, 1)  # weeks start on Sunday

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kernel.money import MoneyError, format_money, parse_money, split_evenly, to_decimal
-from kernel.weeks import age_in_weeks, local_date, to_utc, week_of
+from kernel.weeks import age_in_weeks, last_complete_week, local_date, to_utc, week_of
 
 
 @pytest.mark.parametrize(
@@ -86,3 +86,9 @@ def test_split_evenly_puts_the_remainder_on_the_first_shares(
 def test_split_evenly_is_exact(total: int, parts: int) -> None:
     shares = split_evenly(total, parts)
     assert sum(shares) == total and max(shares) - min(shares) <= 1
+
+
+def test_last_complete_week_is_the_week_before_todays() -> None:
+    assert last_complete_week(date(2026, 3, 11), 0) == date(2026, 3, 2)  # a Wednesday
+    assert last_complete_week(date(2026, 3, 9), 0) == date(2026, 3, 2)  # a Monday
+    assert last_complete_week(date(2026, 3, 11), 6) == date(2026, 3, 1)  # weeks start on Sunday
