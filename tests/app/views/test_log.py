@@ -66,6 +66,10 @@ def test_round_trip_spend_leads_buyers_reach_every_metric(
     api = editor_client.get(f"/api/v1/metrics/channels?as_of={AS_OF}", headers=headers)
     row = next(r for r in api.get_json()["channels"] if r["channel_id"] == cid)
     assert (row["cpl"], row["cac"], row["revenue"], row["customers"]) == (200, 500, 600, 2)
+    cohorts = editor_client.get(f"/api/v1/metrics/cohorts?channel_id={cid}&as_of=2026-03-15",
+                                headers=headers).get_json()["cohorts"]  # fmt: skip
+    assert [(c["week"], c["leads"], c["customers_by_age"], c["revenue_by_age"]) for c in cohorts
+            if c["leads"]] == [("2026-03-02", 5, [0, 2], [0, 600])]  # fmt: skip
     # Editing the week to 3 buyers updates every number, with no duplicate record.
     assert post(editor_client, cid, W2, **{"buyers__2026-03-02": "3",
                                            "revenue__2026-03-02": "600"}).status_code == 302
