@@ -28,7 +28,7 @@ from kernel.money import MINOR_PER_UNIT, split_evenly
 from kernel.weeks import DateWindow
 
 LOG_PREFIX = "log:"
-LEADS_MAX = 100_000  # new leads one week's log may create (each is a stored row)
+LEADS_MAX = 10_000  # new leads one week's log may create: each is a stored row (import more)
 
 # (field, message): week, spend, leads, buyers.<week>, revenue.<week>; tag is an edit conflict.
 FieldError = tuple[str, str]

@@ -73,6 +73,7 @@ def test_bad_entries_name_the_field_and_store_nothing(db: Session) -> None:
         (W2, WeekEntry(0, 0, {W1: (3, 100)}), f"buyers.{W1}", "3 buyers in all"),
         (W2, WeekEntry(0, 0, {W1: (0, 100)}), f"revenue.{W1}", "needs at least one buyer"),
         (W2, WeekEntry(0, -1, {}), "leads", "between 0"),
+        (W2, WeekEntry(0, 10_001, {}), "leads", "between 0 and 10,000"),
         (W2, WeekEntry(-5, 0, {}), "spend", "cannot be negative"),
         (W2, WeekEntry(0, 0, {W3: (1, 100)}), f"buyers.{W3}", "later than the week"),
         (W3, WeekEntry(0, 0, {W2: (1, 100)}), f"buyers.{W2}", "no quick-logged leads"),
