@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.views import goals as goal_views
     from app.views import health as health_views
     from app.views import imports as import_views
+    from app.views import log as log_views
     from app.views import segments as segment_views
     from app.views import settings as settings_views
     from app.views import tokens as token_views
@@ -82,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(goal_views.bp)
     app.register_blueprint(health_views.bp)
     app.register_blueprint(import_views.bp)
+    app.register_blueprint(log_views.bp)
     app.register_blueprint(segment_views.bp)
     app.register_blueprint(token_views.bp)
     app.register_blueprint(settings_views.bp)

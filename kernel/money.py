@@ -43,3 +43,16 @@ def format_money(minor: int | None, currency: str = "USD") -> str:
     sign = "-" if minor < 0 else ""
     units, cents = divmod(abs(minor), MINOR_PER_UNIT)
     return f"{sign}{units:,}.{cents:02d} {currency}"
+
+
+def split_evenly(total_minor: int, parts: int) -> list[int]:
+    """Return `total_minor` split into `parts` shares that differ by at most one minor unit.
+
+    The remainder goes one unit each to the first shares, so the shares always add up to the
+    total exactly (a negative total is split the same way with every share ≤ 0). No parts: [].
+    """
+    if parts <= 0:
+        return []
+    sign = -1 if total_minor < 0 else 1
+    base, remainder = divmod(abs(total_minor), parts)
+    return [sign * (base + (1 if i < remainder else 0)) for i in range(parts)]

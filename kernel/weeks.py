@@ -10,6 +10,11 @@ def week_of(day: date, week_start: int = 0) -> date:
     return day - timedelta(days=(day.weekday() - week_start) % 7)
 
 
+def last_complete_week(today: date, week_start: int = 0) -> date:
+    """Return the first day of the last week that ended before `today`'s week."""
+    return week_of(today, week_start) - timedelta(days=7)
+
+
 def local_date(moment: datetime, timezone: str) -> date:
     """Return the calendar date of `moment` in `timezone`; a naive `moment` is taken as UTC."""
     if moment.tzinfo is None:

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kernel.money import MoneyError, format_money, parse_money, to_decimal
-from kernel.weeks import age_in_weeks, local_date, to_utc, week_of
+from kernel.money import MoneyError, format_money, parse_money, split_evenly, to_decimal
+from kernel.weeks import age_in_weeks, last_complete_week, local_date, to_utc, week_of
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,26 @@ def test_to_utc_reads_naive_times_as_local() -> None:
 )
 def test_age_in_weeks(event: date, age: int) -> None:
     assert age_in_weeks(event, date(2026, 11, 23)) == age
+
+
+@pytest.mark.parametrize(
+    ("total", "parts", "shares"),
+    [(60000, 2, [30000, 30000]), (100, 3, [34, 33, 33]), (5, 7, [1, 1, 1, 1, 1, 0, 0]),
+     (-100, 3, [-34, -33, -33]), (0, 2, [0, 0]), (100, 0, [])],
+)
+def test_split_evenly_puts_the_remainder_on_the_first_shares(
+    total: int, parts: int, shares: list[int]
+) -> None:
+    assert split_evenly(total, parts) == shares
+
+
+@given(st.integers(-10**14, 10**14), st.integers(1, 500))
+def test_split_evenly_is_exact(total: int, parts: int) -> None:
+    shares = split_evenly(total, parts)
+    assert sum(shares) == total and max(shares) - min(shares) <= 1
+
+
+def test_last_complete_week_is_the_week_before_todays() -> None:
+    assert last_complete_week(date(2026, 3, 11), 0) == date(2026, 3, 2)  # a Wednesday
+    assert last_complete_week(date(2026, 3, 9), 0) == date(2026, 3, 2)  # a Monday
+    assert last_complete_week(date(2026, 3, 11), 6) == date(2026, 3, 1)  # weeks start on Sunday

@@ -50,6 +50,7 @@ def test_paths_and_parameters_come_from_the_routes(spec: dict[str, Any]) -> None
         "/audit",
         "/channels",
         "/channels/{channel_id}",
+        "/channels/{channel_id}/log/{week}",
         "/channels/{channel_id}/spend",
         "/compare",
         "/goals",
@@ -114,6 +115,7 @@ class Example:
 _SEO = "/channels/{channel_id}"
 _SPEND = "/channels/{channel_id}/spend"
 _LEAD_ONE = "/leads/{external_id}"
+_LOG = "/channels/{channel_id}/log/{week}"
 _LEAD = {"external_id": "api-1", "created_at": "2024-05-07T10:00:00Z", "stage": "lead"}
 _PURCHASE = {"external_id": "inv-1", "lead_external_id": "api-1", "purchased_at": "2024-05-09",
              "amount": 19.99}
@@ -183,6 +185,20 @@ WRITE_EXAMPLES = [
     Example("put", "/goals", lambda ids: "/goals", 422, body=lambda ids: [{"month": "May"}]),
     Example("get", "/goals", lambda ids: "/goals?month=2024-05&as_of=2024-05-20", 200),
     Example("get", "/goals", lambda ids: "/goals?month=May", 400),
+    Example("put", _LOG, lambda ids: f"/channels/{ids['seo']}/log/2024-04-10", 200,
+            body=lambda ids: {"spend": 12.5, "leads": 2}),
+    Example("put", _LOG, lambda ids: f"/channels/{ids['seo']}/log/2024-04-10", 400,
+            body=lambda ids: []),
+    Example("put", _LOG, lambda ids: "/channels/987654/log/2024-04-10", 404,
+            body=lambda ids: {"spend": 1}),
+    Example("put", _LOG, lambda ids: f"/channels/{ids['seo']}/log/2024-04-10", 415),
+    Example("put", _LOG, lambda ids: f"/channels/{ids['seo']}/log/2024-04-10", 422,
+            body=lambda ids: {"spend": 1, "leads": -1}),
+    Example("put", _LOG, lambda ids: "/channels/1/log/2024-04-10", 401, authorised=False),
+    Example("get", _LOG, lambda ids: f"/channels/{ids['seo']}/log/2024-04-10", 200),
+    Example("get", _LOG, lambda ids: "/channels/987654/log/2024-04-10", 404),
+    Example("get", _LOG, lambda ids: f"/channels/{ids['seo']}/log/May", 422),
+    Example("get", _LOG, lambda ids: "/channels/1/log/2024-04-10", 401, authorised=False),
 ]  # fmt: skip
 
 _TEST = "/tests/{test_id}"
