@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from cohorts import aggregates, stage_history
 from ingest.formats import ERROR_LIMIT
-from ingest.staging import stage_table_sql
+from ingest.staging import MIXED_WEEK, stage_table_sql
 from kernel.weeks import utcnow
 
 Problem = tuple[int, str, str, str]
@@ -154,23 +154,6 @@ class SpendPlan(Plan):
             channels = conn.execute(sa.text("SELECT DISTINCT channel_id FROM import_stage"))
             aggregates.bump_version(conn, [int(row[0]) for row in channels])
         return created, updated
-
-
-_LOGGED = "CASE WHEN substr({0}.external_id, 1, 4) = 'log:' THEN 1 ELSE 0 END"
-# A channel-week holds either quick-logged leads (ids log:…, see ingest.quick_log) or imported
-# ones, never both: the log's counts would silently add to or hide the imported leads.
-MIXED_WEEK = (
-    f"SELECT s.row_no, 'created_at', s.external_id, CASE WHEN {_LOGGED.format('s')} = 1 THEN "
-    "'is a quick-logged lead, but its week holds imported leads of the channel' ELSE "
-    "'falls in a week whose leads on this channel were entered in the quick log; set that "
-    "week''s leads to 0 there before importing leads into it' END FROM import_stage s JOIN "
-    f"(SELECT l.channel_id, l.cohort_week, SUM({_LOGGED.format('l')}) AS logged, "
-    f"SUM(1 - {_LOGGED.format('l')}) AS imported FROM lead l JOIN (SELECT DISTINCT "
-    "channel_id, cohort_week FROM import_stage) t ON t.channel_id = l.channel_id AND "
-    "t.cohort_week = l.cohort_week GROUP BY l.channel_id, l.cohort_week) k ON k.channel_id = "
-    f"s.channel_id AND k.cohort_week = s.cohort_week WHERE CASE WHEN {_LOGGED.format('s')} = 1 "
-    f"THEN k.imported ELSE k.logged END > 0 ORDER BY s.row_no LIMIT {ERROR_LIMIT}"
-)
 
 
 class LeadPlan(Plan):

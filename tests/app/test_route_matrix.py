@@ -54,6 +54,8 @@ MATRIX: dict[str, str] = {
     "funnel.index": "read", "funnel.move_lead": "read", "goals.index": "read",
     "goals.save": "read", "api.get_goals": "read", "api.put_goals": "read",
     "api.patch_lead": "read", "api.lead_stages": "read",
+    "log.index": "read", "log.save": "read", "api.get_week_log": "read",
+    "api.put_week_log": "read",
 }
 _PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 DENIED = (401, 403)
