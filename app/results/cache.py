@@ -130,6 +130,21 @@ class MetricsCache:
         with self._lock:
             return key in self._refreshing
 
+    def derived(self, key: Hashable, source: object, compute: Callable[[], T]) -> T:
+        """Return `compute()` (something drawn from `source`, e.g. rendered HTML) for `key`,
+        reused while `source` is the very object it was computed from.
+
+        Cached results are shared objects that change only when their data does, so this
+        keeps a rendering exactly as current as the result it draws.
+        """
+        found, kept = self.lookup(key)
+        if found and kept[0] is source:
+            value: T = kept[1]
+            return value
+        computed = compute()
+        self.store(key, (source, computed))
+        return computed
+
     def get_or_compute(self, version: Hashable, key: Hashable, compute: Callable[[], T]) -> T:
         """Return the value cached for (version, key), computing and storing it if absent."""
         found, value = self.lookup((version, key))

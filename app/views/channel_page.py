@@ -135,13 +135,6 @@ def triangle_html(channel: Channel, report: ChannelReport, as_of: date, metric: 
     settings = load_settings()
     key = ("triangle_html", channel.id, metric, limit, as_of, settings.currency,
            settings.gross_margin, settings.min_customers_total)
-    cache = metrics_cache()
-    found, kept = cache.lookup(key)
-    if found and kept[0] is report:
-        html: Markup = kept[1]
-        return html
-    html = Markup(render_template(
+    return metrics_cache().derived(key, report, lambda: Markup(render_template(
         "channels/_triangle.html", channel=channel, as_of=as_of, metrics=TRIANGLE_METRICS,
-        heatmap=heatmap(report.triangle, metric, limit)))  # type: ignore[arg-type]
-    cache.store(key, (report, html))
-    return html
+        heatmap=heatmap(report.triangle, metric, limit))))  # type: ignore[arg-type]
