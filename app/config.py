@@ -87,6 +87,8 @@ def from_environment() -> dict[str, Any]:
         "FIT_RETRY_SECONDS": int(os.environ.get("FIT_RETRY_SECONDS", "60")),
         "FIT_KEEP_SECONDS": int(os.environ.get("FIT_KEEP_SECONDS", "3600")),
         "FIT_MIN_INTERVAL_SECONDS": int(os.environ.get("FIT_MIN_INTERVAL_SECONDS", "30")),
+        "POOLED_STALE": os.environ.get("POOLED_STALE", "1") != "0",
+        "POOLED_REFRESH_SECONDS": float(os.environ.get("POOLED_REFRESH_SECONDS", "5")),
         **_digest_environment(),
     }
 

@@ -65,11 +65,17 @@ class SpendSaved:
 
 @dataclass(frozen=True)
 class SpendGrid:
-    """The weeks shown for a channel, newest first, and the total over every recorded week."""
+    """The weeks shown for a channel, newest first, and the total over every recorded week.
+
+    `weeks` recent weeks are shown (with or without spend); `everything` adds every other
+    recorded week; `hidden` counts the recorded weeks not shown (they still count in the total).
+    """
 
     rows: tuple[SpendRow, ...]
     weeks: int
     total_minor: int
+    everything: bool = False
+    hidden: int = 0
 
 
 def list_channels(*, session: Session, ring: str = "", status: str = "") -> list[Channel]:
@@ -243,19 +249,22 @@ def spend_total(*, session: Session, channel_id: int) -> int:
 
 
 def spend_grid(
-    *, session: Session, channel_id: int, current_week: date, weeks: int = 26
+    *, session: Session, channel_id: int, current_week: date, weeks: int = 12,
+    everything: bool = False,
 ) -> SpendGrid:
-    """Return the last `weeks` weeks up to `current_week` plus every other recorded week.
+    """Return the last `weeks` weeks up to `current_week` (with `everything`, plus every other
+    recorded week).
 
     Rows are newest first; weeks without a row have amount None. The total covers every
     recorded week, shown or not.
     """
-    query = select(WeeklySpend).where(WeeklySpend.channel_id == channel_id)
-    stored = {
-        r.week: SpendRow(r.week, r.amount_minor, r.impressions, r.clicks, r.version)
-        for r in session.exec(query)
-    }
+    spend = WeeklySpend.__table__.c  # type: ignore[attr-defined]  # plain rows, no ORM objects
+    query = sa.select(spend.week, spend.amount_minor, spend.impressions, spend.clicks,
+                      spend.version).where(spend.channel_id == channel_id)
+    stored = {r[0]: SpendRow(*r) for r in session.connection().execute(query)}
     recent = {current_week - timedelta(weeks=i) for i in range(weeks)}
-    rows = tuple(stored.get(w, SpendRow(w)) for w in sorted(recent | stored.keys(), reverse=True))
+    shown = recent | stored.keys() if everything else recent
+    rows = tuple(stored.get(w, SpendRow(w)) for w in sorted(shown, reverse=True))
     total = sum(r.amount_minor for r in stored.values() if r.amount_minor is not None)
-    return SpendGrid(rows=rows, weeks=weeks, total_minor=total)
+    return SpendGrid(rows=rows, weeks=weeks, total_minor=total, everything=everything,
+                     hidden=len(stored.keys() - shown))

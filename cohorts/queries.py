@@ -7,6 +7,7 @@ the middle of a week ignores the events after it.
 
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -274,7 +275,8 @@ def customer_values(*, session: Session, as_of: AsOf) -> CustomerValues:
         "GROUP BY p.lead_id, l.channel_id",
         {"day": as_of.day, "lowest": as_of.first_week},
     )
-    table = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    table = np.fromiter(chain.from_iterable(rows), dtype=np.int64,  # not Row by Row
+                        count=3 * len(rows)).reshape(-1, 3)
     return CustomerValues(
         channel_id=table[:, 0], revenue_minor=table[:, 1], purchases=table[:, 2]
     )

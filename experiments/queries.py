@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -127,7 +128,11 @@ def group_leads(*, session: Session, spec: GroupSpec, as_of: AsOf,
         .select_from(Lead.__table__.outerjoin(bought, bought.c.lead_id == lead.id))  # type: ignore[attr-defined]
         .where(*_lead_conditions(spec, as_of, last_cohort))
     )
-    table = np.array(connection.execute(query).all(), dtype=np.int64).reshape(-1, 2)
+    # np.array over Row objects probes each row for array attributes (a failed key lookup
+    # each): flattening the values first is ~10x cheaper at 20k leads.
+    rows = connection.execute(query).all()
+    table = np.fromiter(chain.from_iterable(rows), dtype=np.int64,
+                        count=2 * len(rows)).reshape(-1, 2)
     first = connection.execute(sa.select(sa.func.min(lead.cohort_week)).where(
         *_lead_conditions(spec, as_of, last_cohort))).scalar_one()
     return GroupLeads(

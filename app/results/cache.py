@@ -1,24 +1,46 @@
 """A small per-process cache of computed metrics, invalidated by data versions.
 
 Every write bumps the global `data_version` and the per-channel version of each channel it
-touched, in the same transaction (cohorts.aggregates). Results that pool all channels are
-keyed by the global version; results of one channel by that channel's version, so a write
-to channel A keeps channel B's cached results — in this process or any other one sharing
-the database.
+touched, in the same transaction (cohorts.aggregates). Results of one channel are keyed by
+that channel's version, so a write to channel A keeps channel B's cached results — in this
+process or any other one sharing the database — and a channel's own numbers are always
+current.
+
+Results that pool all channels are keyed by the global version, which every write moves.
+They are served stale while recomputed: a request that finds the newest completed result
+older than the data gets that result (and `pooled_computed_at()` says when it was computed),
+and starts one background recomputation of it, unless one is running or the result is
+younger than POOLED_REFRESH_SECONDS. Only the very first request for a result (none
+completed yet in this process) computes it, and requests missing the same one wait for it.
 """
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
-from flask import current_app
+from flask import Flask, current_app, g
 
 from app.db import get_session
 from cohorts.aggregates import channel_versions, data_version
+from kernel.weeks import utcnow
 
 T = TypeVar("T")
 _MAX_ENTRIES = 512  # per-channel entries: channels × as-of dates × settings
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """The newest completed value of a pooled result: the data version it was computed from
+    (at least) and when."""
+
+    version: int
+    computed_at: datetime
+    value: Any
 
 
 class MetricsCache:
@@ -29,6 +51,9 @@ class MetricsCache:
         self._values: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._flights: dict[Hashable, threading.Lock] = {}
+        self._pooled: OrderedDict[Hashable, Pooled] = OrderedDict()
+        self._refreshing: set[Hashable] = set()
+        self.refreshes = 0  # background recomputations started (for tests and diagnostics)
 
     def single_flight(self, full_key: Hashable, compute: Callable[[], T]) -> T:
         """Return the cached value, or compute it while other threads missing the same key
@@ -64,6 +89,62 @@ class MetricsCache:
             while len(self._values) > self.max_entries:
                 self._values.popitem(last=False)
 
+    def newest(self, key: Hashable) -> Pooled | None:
+        """Return the newest completed value of the pooled result `key`, if any."""
+        with self._lock:
+            return self._pooled.get(key)
+
+    def store_pooled(self, key: Hashable, found: Pooled) -> None:
+        """Keep `found` as the newest value of `key` unless a newer version is kept already."""
+        with self._lock:
+            kept = self._pooled.get(key)
+            if kept is None or kept.version <= found.version:
+                self._pooled[key] = found
+                self._pooled.move_to_end(key)
+            while len(self._pooled) > self.max_entries:
+                self._pooled.popitem(last=False)
+
+    def refresh(self, key: Hashable, recompute: Callable[[], Pooled]) -> bool:
+        """Run `recompute` for `key` in a background thread unless one is running already;
+        return whether one was started."""
+        with self._lock:
+            if key in self._refreshing:
+                return False
+            self._refreshing.add(key)
+            self.refreshes += 1
+
+        def work() -> None:
+            try:
+                self.store_pooled(key, recompute())
+            except Exception:  # the stale value stays; the next request tries again
+                log.exception("recomputing the pooled result %r failed", key)
+            finally:
+                with self._lock:
+                    self._refreshing.discard(key)
+
+        threading.Thread(target=work, name="pooled-refresh", daemon=True).start()
+        return True
+
+    def refreshing(self, key: Hashable) -> bool:
+        """Return whether a background recomputation of `key` is running."""
+        with self._lock:
+            return key in self._refreshing
+
+    def derived(self, key: Hashable, source: object, compute: Callable[[], T]) -> T:
+        """Return `compute()` (something drawn from `source`, e.g. rendered HTML) for `key`,
+        reused while `source` is the very object it was computed from.
+
+        Cached results are shared objects that change only when their data does, so this
+        keeps a rendering exactly as current as the result it draws.
+        """
+        found, kept = self.lookup(key)
+        if found and kept[0] is source:
+            value: T = kept[1]
+            return value
+        computed = compute()
+        self.store(key, (source, computed))
+        return computed
+
     def get_or_compute(self, version: Hashable, key: Hashable, compute: Callable[[], T]) -> T:
         """Return the value cached for (version, key), computing and storing it if absent."""
         found, value = self.lookup((version, key))
@@ -79,10 +160,58 @@ def metrics_cache() -> MetricsCache:
     return cache
 
 
-def cached(key: Hashable, compute: Callable[[], T]) -> T:
-    """Return `compute()` for `key`, reusing the value while the global data version holds."""
+def cached(key: Hashable, compute: Callable[[], T], *, stale: bool = True) -> T:
+    """Return `compute()` for `key`, a result pooling every channel's data.
+
+    While the global data version holds, the cached value; once it moved, the newest
+    completed value (stale) while one background thread computes the current one (see the
+    module's docstring). With `stale` false or POOLED_STALE off, or inside a background
+    recomputation, the current value is computed in the request.
+    """
     version = data_version(get_session().connection())
-    return metrics_cache().get_or_compute(version, key, compute)
+    cache = metrics_cache()
+    found, value = cache.lookup((version, key))
+    if found:
+        cached_value: T = value
+        return cached_value
+    newest = cache.newest(key)
+    config = current_app.config
+    inline = not stale or not config.get("POOLED_STALE", True) or g.get("pooled_inline")
+    if newest is None or inline:
+        def compute_and_keep() -> T:
+            computed = compute()
+            cache.store_pooled(key, Pooled(version, utcnow(), computed))
+            return computed
+
+        return cache.get_or_compute(version, key, compute_and_keep)
+    if newest.version >= version:  # computed from this version by another thread meanwhile
+        stale_value: T = newest.value
+        return stale_value
+    age = (utcnow() - newest.computed_at).total_seconds()
+    if age >= config.get("POOLED_REFRESH_SECONDS", 5):
+        app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        cache.refresh(key, lambda: _recompute(app, key, compute))
+    g.pooled_computed_at = min(g.get("pooled_computed_at", newest.computed_at),
+                               newest.computed_at)
+    stale_value = newest.value
+    return stale_value
+
+
+def _recompute(app: Flask, key: Hashable, compute: Callable[[], Any]) -> Pooled:
+    """Compute a pooled result outside any request, from the data version read first."""
+    with app.app_context():
+        g.pooled_inline = True  # results it pools are computed here, not served stale
+        version = data_version(get_session().connection())
+        value = compute()
+        metrics_cache().store((version, key), value)
+        return Pooled(version, utcnow(), value)
+
+
+def pooled_computed_at() -> datetime | None:
+    """Return when the oldest stale pooled result this request used was computed (None if
+    every result it used is current)."""
+    found: datetime | None = g.get("pooled_computed_at")
+    return found
 
 
 def current_channel_versions() -> dict[int, int]:

@@ -90,9 +90,13 @@ def cycles(as_of: AsOf) -> dict[int, SalesCycle]:
 
 
 def outside_window() -> OutsideWindow:
-    """Return the stored rows the metrics leave out (dated outside the window), cached."""
+    """Return the stored rows the metrics leave out (dated outside the window), cached.
+
+    Always current, never served stale: the notice offers to clear those rows, and must
+    show a clear at once; its three counts are range scans of indexed dates.
+    """
     settings = load_settings()
     window = accepted_dates(settings.timezone)
     as_of = AsOf(day=window.earliest, week_start=settings.week_start, earliest=window.earliest)
     return cached(("outside_window", window, as_of.first_week), lambda: stored_outside_window(
-        session=get_session(), window=window, first_week=as_of.first_week))
+        session=get_session(), window=window, first_week=as_of.first_week), stale=False)

@@ -4,7 +4,17 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -13,7 +23,12 @@ from app.db import get_session
 from app.forms import CHANNEL_LABELS, parse_channel, parse_spend
 from app.settings import accepted_dates, load_settings
 from app.views import render_page_or_partial
-from app.views.channel_page import channel_numbers, page_context
+from app.views.channel_page import (
+    channel_numbers,
+    grid_context,
+    page_context,
+    requested_triangle,
+)
 from app.views.edits import form_state, spend_state, store_once_more_on_race
 from channels import queries
 from channels.edits import Conflict, ReadAt, Value, parse_read_at
@@ -52,6 +67,10 @@ def show(channel_id: int) -> Any:
 def triangle(channel_id: int) -> Any:
     """Show the cohort triangle heatmap of one metric (revenue, customers or ROI)."""
     channel = _get_channel(channel_id)
+    if htmx:
+        response = make_response(requested_triangle(channel))
+        response.vary.add("HX-Request")
+        return response
     return render_page_or_partial(
         "channels/show.html", "channels/_triangle.html", **page_context(channel)
     )
@@ -59,8 +78,10 @@ def triangle(channel_id: int) -> Any:
 
 @bp.get("/<int:channel_id>/spend")
 def spend(channel_id: int) -> Any:
-    """Show the weekly spend grid (`weeks` = how many recent weeks, default 26)."""
-    context = page_context(_get_channel(channel_id))
+    """Show the weekly spend grid (`weeks`: how many recent weeks, default 12; `all`: every
+    recorded week too). An htmx request gets the grid alone, without the page's economics."""
+    channel = _get_channel(channel_id)
+    context = grid_context(channel) if htmx else page_context(channel)
     return render_page_or_partial("channels/show.html", "channels/_spend_grid.html", **context)
 
 

@@ -3,8 +3,10 @@
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from markupsafe import Markup
 
 from app.charts.health import Chart, cac_chart, capacity_chart, signal_chart
+from app.results.cache import metrics_cache
 from app.results.health import ChannelHealthReport, health_state, recent_changes
 from app.results.metrics import AsOfError, parse_as_of
 from app.settings import load_settings
@@ -59,6 +61,13 @@ def _charts(report: ChannelHealthReport) -> list[tuple[Chart, str]]:
     return charts
 
 
+def _charts_html(report: ChannelHealthReport) -> Markup:
+    """Return the rendered charts of a stored fit, drawn once per fit (and currency)."""
+    key = ("health_charts_html", report.channel_id, load_settings().currency)
+    return metrics_cache().derived(key, report, lambda: Markup(render_template(
+        "health/_charts.html", charts=_charts(report))))
+
+
 def _capacity_sentence(cap: Capacity) -> str:
     """Return the capacity model's sentence with money in the install's currency."""
     return capacity_sentence(cap.model, cap.modelled_per_month, cap.modelled_interval_per_month,
@@ -77,7 +86,8 @@ def channel(channel_id: int) -> Any:
     if report is None:  # a 200, not a 404: the page loads this partial for every channel
         return render_template("health/_no_data.html", as_of=as_of)
     capacity = report.health.capacity
-    return render_template("health/_channel.html", report=report, charts=_charts(report),
+    return render_template("health/_channel.html", report=report,
+                           charts_html=_charts_html(report),
                            as_of=as_of, labels=STATUS_LABELS, minor=MINOR_PER_UNIT,
                            currency=load_settings().currency,
                            capacity_text=_capacity_sentence(capacity) if capacity else None,

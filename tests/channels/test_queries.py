@@ -125,14 +125,13 @@ def test_spend_grid_shows_recent_weeks_and_older_data(db: Session) -> None:
     factories.spend(db, ch, current, 1_000, impressions=50, clicks=2)
     factories.spend(db, ch, date(2025, 1, 6), 250)  # long before the window
     factories.spend(db, other, current, 999_999)
+    recent = [current - timedelta(weeks=w) for w in range(4)]
     grid = queries.spend_grid(session=db, channel_id=ch.id or 0, current_week=current, weeks=4)
-    assert [r.week for r in grid.rows] == [
-        current,
-        current - timedelta(weeks=1),
-        current - timedelta(weeks=2),
-        current - timedelta(weeks=3),
-        date(2025, 1, 6),
-    ]
+    assert [r.week for r in grid.rows] == recent and grid.hidden == 1  # the older week hidden
+    everything = queries.spend_grid(session=db, channel_id=ch.id or 0, current_week=current,
+                                    weeks=4, everything=True)
+    assert [r.week for r in everything.rows] == [*recent, date(2025, 1, 6)]
+    assert everything.hidden == 0 and everything.total_minor == 1_250
     assert grid.rows[0] == queries.SpendRow(current, 1_000, 50, 2, version=1)
     assert grid.rows[1] == queries.SpendRow(current - timedelta(weeks=1))
     assert grid.total_minor == 1_250

@@ -49,7 +49,10 @@ def test_every_data_write_bumps_the_version(app: Flask, db: Session) -> None:
     assert versions == sorted(versions) and len(set(versions)) == 5
 
 
-def test_cached_in_a_request_sees_writes(app: Flask, db: Session) -> None:
+def test_cached_in_a_request_sees_writes_when_pooled_results_are_not_served_stale(
+    app: Flask, db: Session
+) -> None:
+    app.config["POOLED_STALE"] = False
     with app.test_request_context():
         assert cached("n", lambda: 1) == 1
         assert cached("n", lambda: 2) == 1

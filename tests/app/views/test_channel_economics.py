@@ -1,12 +1,15 @@
 """The channel page's economics: key numbers, cohort triangle, ROI curves, payback, tiers."""
 
 import re
+from datetime import date
 
 import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from tests import views_scenario
+from app.models import Channel
+from app.results.cache import metrics_cache
+from tests import factories, views_scenario
 
 HX = {"HX-Request": "true"}
 
@@ -160,3 +163,25 @@ def test_channel_without_activity_says_so(
     html = viewer_client.get(f"/channels/{world['Podcast ads']}").get_data(as_text=True)
     assert "No cohorts yet" in html and "No customers yet." in html
     assert _stat(html, "CAC") == "—" and _stat(html, "Payback") == "—"
+
+
+def test_the_rendered_triangle_is_reused_until_its_channel_changes(
+    viewer_client: FlaskClient, world: dict[str, int], db: Session
+) -> None:
+    """The triangle is rendered once per report: kept while the channel's data holds, drawn
+    again after a write to that channel, not after a write to another one."""
+    url = f"/channels/{world['Referrals']}/triangle?as_of=2026-01-21&metric=customers"
+    first = viewer_client.get(url, headers=HX).get_data(as_text=True)
+    other = db.get(Channel, next(i for name, i in world.items() if name != "Referrals"))
+    assert other is not None
+    factories.lead(db, other, date(2026, 1, 13))
+    assert viewer_client.get(url, headers=HX).get_data(as_text=True) == first
+    with viewer_client.application.app_context():
+        kept = [v for k, v in metrics_cache()._values.items()
+                if isinstance(k, tuple) and k and k[0] == "triangle_html"]
+    assert len(kept) == 1 and str(kept[0][1]) == first  # not drawn again
+    referrals = db.get(Channel, world["Referrals"])
+    assert referrals is not None
+    factories.lead(db, referrals, date(2026, 1, 13))
+    again = viewer_client.get(url, headers=HX).get_data(as_text=True)
+    assert _triangle(again)[0] == ("2026-01-12", ["50", "2", "1", "1", ""])

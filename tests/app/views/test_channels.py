@@ -217,7 +217,7 @@ def test_channel_page_shows_numbers_history_and_grid(
     assert '<span class="label">Conversion</span><span class="value">50.0 %</span>' in html
     assert editor.email in html
     assert f'id="amount-{week}"' in html and 'value="450.00"' in html
-    assert html.count('<tr id="week-') == 26
+    assert html.count('<tr id="week-') == 12
     assert f'href="/channels/{ch.id}/edit"' in html
 
 
@@ -240,9 +240,42 @@ def test_spend_partial_shows_more_weeks_and_older_data(
     response = editor_client.get(f"/channels/{ch.id}/spend?weeks=52", headers=HX)
     html = response.get_data(as_text=True)
     assert "<html" not in html
-    assert html.count('<tr id="week-') == 53
-    assert f'id="week-{old}"' in html
-    assert "?weeks=78" in html
+    assert html.count('<tr id="week-') == 52
+    assert f'id="week-{old}"' not in html
+    assert "?weeks=78" in html and "1 earlier week with spend hidden" in html
+    html = editor_client.get(f"/channels/{ch.id}/spend?weeks=all", headers=HX).get_data(
+        as_text=True)
+    assert html.count('<tr id="week-') == 13 and f'id="week-{old}"' in html
+    assert "weeks=all" not in html  # nothing left to show
+
+
+def _grid_links(html: str) -> dict[str, str]:
+    """Return the spend grid's htmx links by their text."""
+    found = re.findall(r'hx-get="([^"]+)"\s+hx-target="#spend-grid"[^>]*>([^<]+)</a>', html)
+    return {text: url.replace("&amp;", "&") for url, text in found}
+
+
+def test_show_more_weeks_grows_a_grid_with_spend_in_every_week(
+    editor_client: FlaskClient, db: Session
+) -> None:
+    """Issue 19, defect 4: with spend in every one of 104 weeks, "Show 26 more weeks" showed
+    105 rows before and after the click. The grid starts at the last 12 weeks."""
+    ch = factories.channel(db)
+    for w in range(104):
+        factories.spend(db, ch, _this_week() - timedelta(weeks=w), 100 + w)
+    html = editor_client.get(f"/channels/{ch.id}").get_data(as_text=True)
+    assert html.count('<tr id="week-') == 12
+    assert 'id="spend-grid-total">' + f"{sum(100 + w for w in range(104)) / 100:,.2f}" in html
+    assert "92 earlier weeks with spend hidden" in html
+    html = editor_client.get(_grid_links(html)["Show 26 more weeks"], headers=HX).get_data(
+        as_text=True)
+    assert html.count('<tr id="week-') == 38
+    oldest = _this_week() - timedelta(weeks=37)
+    assert f'id="week-{oldest}"' in html
+    assert f'id="week-{oldest - timedelta(weeks=1)}"' not in html
+    html = editor_client.get(_grid_links(html)["Show all"], headers=HX).get_data(as_text=True)
+    assert html.count('<tr id="week-') == 104
+    assert "Show all" not in html
 
 
 # Spend grid writes

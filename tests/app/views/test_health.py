@@ -150,6 +150,26 @@ def test_channel_partial_draws_accessible_svg_charts(
     assert "Capacity (observed)</dt><dd class=\"value\">" in html and "customers / month" in html
 
 
+def test_channel_partial_draws_the_charts_once_per_stored_fit(
+    app: Flask, db: Session, viewer_client: FlaskClient, channels: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.views import health
+
+    drawn: list[int] = []
+    original = health._charts
+    monkeypatch.setattr(health, "_charts", lambda report: drawn.append(1) or original(report))
+    url = f"/health/channels/{channels['burning']}?as_of={AS_OF}"
+    first = viewer_client.get(url).get_data(as_text=True)
+    assert viewer_client.get(url).get_data(as_text=True) == first and drawn == [1]
+    factories.lead(db, db.get(Channel, channels["steady"]), MON)  # another channel's data
+    compute_fits(app, date.fromisoformat(AS_OF))
+    assert viewer_client.get(url).get_data(as_text=True) == first and drawn == [1]
+    factories.lead(db, db.get(Channel, channels["burning"]), MON)  # this channel's: a new fit
+    compute_fits(app, date.fromisoformat(AS_OF))
+    assert viewer_client.get(url).status_code == 200 and drawn == [1, 1]
+
+
 def test_channel_partial_says_not_enough_data_for_a_channel_without_data(
     app: Flask, viewer_client: FlaskClient, db: Session
 ) -> None:
