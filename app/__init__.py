@@ -47,21 +47,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     htmx.init_app(app)
     csrf.init_app(app)
 
-    from app import audit, auth, cli, errors, headers, templating
+    from app import auth, cli, errors, templating
+    from app.accounts import audit, headers
     from app.api import bp as api_bp
-    from app.views import account, bullseye, channel_tests, channels, dashboard
-    from app.views import audit as audit_views
+    from app.views import bullseye, channel_tests, channels, dashboard
     from app.views import cohorts as cohort_views
     from app.views import compare as compare_views
-    from app.views import digest as digest_views
     from app.views import funnel as funnel_views
     from app.views import goals as goal_views
     from app.views import health as health_views
-    from app.views import imports as import_views
-    from app.views import log as log_views
     from app.views import segments as segment_views
-    from app.views import settings as settings_views
-    from app.views import tokens as token_views
+    from app.views.admin import account
+    from app.views.admin import audit as audit_views
+    from app.views.admin import digest as digest_views
+    from app.views.admin import settings as settings_views
+    from app.views.admin import tokens as token_views
+    from app.views.entry import imports as import_views
+    from app.views.entry import log as log_views
 
     headers.init_app(app)
     audit.install()

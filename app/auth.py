@@ -25,10 +25,10 @@ from flask import (
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
-from app import access
+from app.accounts import access
+from app.accounts.security import verify_password, verify_unknown_user
 from app.db import get_session
 from app.models import User
-from app.security import verify_password, verify_unknown_user
 from kernel.weeks import utcnow
 
 bp = Blueprint("auth", __name__)

@@ -21,9 +21,9 @@ from flask import Flask
 from sqlmodel import Session, col, select
 
 from app import create_app
+from app.accounts.users import create_token, create_user
 from app.db import get_engine
 from app.models import Channel, Lead, Purchase, User
-from app.users import create_token, create_user
 
 PAGES = ["/", "/channels/{id}", "/cohorts/", "/api/v1/metrics/channels",
          "/imports/export/metrics.csv"]  # fmt: skip

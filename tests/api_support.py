@@ -6,8 +6,8 @@ from typing import Any
 from flask import Flask
 from sqlmodel import Session
 
+from app.accounts.users import create_token
 from app.models import User
-from app.users import create_token
 
 
 def bearer(db: Session, user: User, *, name: str = "test") -> dict[str, str]:

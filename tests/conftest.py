@@ -16,7 +16,8 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, SQLModel
 
 import app.models  # noqa: F401  (registers tables)
-from app import access, create_app
+from app import create_app
+from app.accounts import access
 from app.db import make_engine, upgrade
 from app.models import User
 from tests import factories

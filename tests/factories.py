@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.accounts.security import hash_password
 from app.models import Channel, Lead, Purchase, User, WeeklySpend
-from app.security import hash_password
 from experiments.models import Experiment
 from kernel.weeks import week_of
 

@@ -9,19 +9,16 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # The modules register their views and hooks on `bp`, so they are imported after it exists.
 from app.api import (  # noqa: E402, F401
-    audit,
     auth,
     channels,
     compare,
-    goals,
     health,
-    leads,
-    log,
     metrics,
     openapi,
     segments,
-    settings,
     tests,
     write_batches,
     write_channels,
 )
+from app.api.admin import audit, settings  # noqa: E402, F401
+from app.api.sales import goals, leads, log  # noqa: E402, F401

@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from flask import g, request
 from sqlmodel import col, select
 
+from app.accounts.security import token_digest
 from app.api import bp
 from app.db import get_session
 from app.errors import BEARER_CHALLENGE, api_error
 from app.models import ApiToken, User
-from app.security import token_digest
 from kernel.weeks import utcnow
 
 PUBLIC_ENDPOINTS = {"api.openapi_document"}

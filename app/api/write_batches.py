@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import request
 
-from app import audit
+from app.accounts import audit
 from app.api import bp
 from app.api.openapi import add_schema, error_response, json_response, object_schema, operation
 from app.db import get_session

@@ -10,9 +10,7 @@ from flask.cli import AppGroup
 from sqlmodel import select
 
 from app import db as database
-from app.models import ROLES, User
-from app.settings import ensure_settings
-from app.users import (
+from app.accounts.users import (
     UserError,
     change_password,
     create_token,
@@ -20,6 +18,8 @@ from app.users import (
     set_active,
     set_role,
 )
+from app.models import ROLES, User
+from app.settings import ensure_settings
 
 db_cli = AppGroup("db", help="Database schema.")
 users_cli = AppGroup("users", help="Users who sign in.")
@@ -110,8 +110,8 @@ def users_reset_password(email: str, password_stdin: bool) -> None:
     """Set a new password, or print a one-time link (24 hours) the user opens to set theirs."""
     from flask import url_for
 
-    from app.access import new_reset_link
-    from app.views.account import RESET_LIFETIME
+    from app.accounts.access import new_reset_link
+    from app.views.admin.account import RESET_LIFETIME
 
     try:
         with database.session_scope(database.get_engine()) as session:

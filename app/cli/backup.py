@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from app import db as database
-from app.backup import BackupError, backup, restore
+from app.accounts.backup import BackupError, backup, restore
 
 
 @click.command("backup")

@@ -12,8 +12,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import Session
 
-from app import audit
 from app import db as database
+from app.accounts import audit
 from app.results.metrics import economics_settings
 from app.settings import accepted_dates, ensure_settings
 from cohorts.queries import AsOf

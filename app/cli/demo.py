@@ -11,8 +11,8 @@ from flask.cli import with_appcontext
 from sqlmodel import Session
 
 from app import db as database
+from app.accounts.users import create_user
 from app.settings import accepted_dates, ensure_settings
-from app.users import create_user
 from demo.generator import generate
 from demo.loader import clear_data, write_dataset
 from kernel.weeks import local_date, utcnow, week_of

@@ -25,7 +25,7 @@ from typing import IO
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from app import audit
+from app.accounts import audit
 from app.db import session_scope
 from ingest.formats import COLUMNS_MAX, RowError, report_csv
 from ingest.importer import ImportResult, Progress, import_file

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlmodel import SQLModel
 
-from app.backup import BackupError, backup, holds_data, restore
+from app.accounts.backup import BackupError, backup, holds_data, restore
 from app.db import make_engine, upgrade
 from tests.ingest.test_roundtrip import engine_of
 

@@ -5,8 +5,8 @@ import re
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from app.accounts.headers import CONTENT_SECURITY_POLICY
 from app.config import ROOT
-from app.headers import CONTENT_SECURITY_POLICY
 from app.models import User
 from tests.conftest import sign_in
 

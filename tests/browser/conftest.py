@@ -13,9 +13,9 @@ from sqlmodel import Session
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.accounts.users import create_user
 from app.db import make_engine, upgrade
 from app.settings import ensure_settings
-from app.users import create_user
 from tests.conftest import missing
 
 EMAIL = "owner@example.com"

@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
+from app.accounts.users import create_token
 from app.models import Channel, ChannelHistory, User
-from app.users import create_token
 from kernel.weeks import utcnow, week_of
 from tests.browser.conftest import EMAIL, PASSWORD, LiveServer
 

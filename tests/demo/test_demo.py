@@ -12,6 +12,8 @@ from click.testing import Result
 from flask import Flask
 from sqlmodel import Session, col, select
 
+from app.accounts.security import verify_password
+from app.accounts.users import create_token
 from app.models import (
     ApiToken,
     Channel,
@@ -23,8 +25,6 @@ from app.models import (
     User,
     WeeklySpend,
 )
-from app.security import verify_password
-from app.users import create_token
 from demo.generator import (
     BURNOUT_CHANNEL,
     CHEAP_CHANNEL,

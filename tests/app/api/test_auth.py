@@ -11,11 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
+from app.accounts.security import token_digest
+from app.accounts.users import create_token
 from app.api.auth import current_api_user
 from app.config import ROOT
 from app.models import ApiToken, User
-from app.security import token_digest
-from app.users import create_token
 from kernel.weeks import utcnow
 from tests.api_support import add_api_route, bearer
 from tests.conftest import sign_in

@@ -4,9 +4,9 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlmodel import Session, select
 
+from app.accounts.security import token_digest, verify_password
 from app.db import get_engine
 from app.models import ApiToken, Settings, User
-from app.security import token_digest, verify_password
 
 
 def test_db_upgrade_is_idempotent(app: Flask, db: Session) -> None:

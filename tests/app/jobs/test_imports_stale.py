@@ -56,7 +56,7 @@ def saved_upload(app: Flask, job: ImportJob) -> Path:
 def queued_upload(client: FlaskClient, db: Session, monkeypatch: pytest.MonkeyPatch) -> int:
     """Upload a spend file through the page without starting its job; return the job id."""
     factories.channel(db, name="Google Ads")
-    monkeypatch.setattr("app.views.imports.start_job", lambda *args, **kwargs: None)
+    monkeypatch.setattr("app.views.entry.imports.start_job", lambda *args, **kwargs: None)
     data = {"kind": "spend", "file": (io.BytesIO(SPEND.encode()), "spend.csv")}
     response = client.post("/imports/", data=data, content_type="multipart/form-data")
     return int(response.headers["Location"].rsplit("/", 1)[1])

@@ -5,8 +5,8 @@ import re
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
+from app.accounts.users import create_token
 from app.models import ApiToken, User
-from app.users import create_token
 from tests import factories
 from tests.conftest import sign_in
 

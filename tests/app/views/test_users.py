@@ -6,8 +6,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
+from app.accounts.users import create_token
 from app.models import ApiToken, User
-from app.users import create_token
 from tests import factories
 from tests.conftest import sign_in
 

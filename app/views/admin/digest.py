@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, g, make_response, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from app.accounts.headers import CONTENT_SECURITY_POLICY
 from app.db import get_session
 from app.digest.content import DigestWeekError, digest_for, digest_week, last_complete_week
 from app.digest.delivery import Outcome, deliver_week, recipients, send_copy
 from app.digest.runs import recent_runs
 from app.digest.schedule import next_run
 from app.digest.scheduler import current_schedule
-from app.headers import CONTENT_SECURITY_POLICY
 from app.models import DigestRun
 from app.views import render_page_or_partial
 from kernel.weeks import utcnow

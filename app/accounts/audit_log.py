@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.audit import AUDITED
+from app.accounts.audit import AUDITED
 from app.models import AuditEntry
 from ingest.formats import neutralise
 

@@ -13,7 +13,14 @@ from flask import (
     url_for,
 )
 
-from app.audit_log import ACTIONS, ENTITIES, AuditFilter, AuditFilterError, csv_chunks, page
+from app.accounts.audit_log import (
+    ACTIONS,
+    ENTITIES,
+    AuditFilter,
+    AuditFilterError,
+    csv_chunks,
+    page,
+)
 from app.db import get_session
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")

@@ -6,9 +6,9 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from sqlmodel import col, select
 from werkzeug.wrappers import Response
 
+from app.accounts.users import create_token
 from app.db import get_session
 from app.models import ApiToken, User
-from app.users import create_token
 from app.views import render_page_or_partial
 from kernel.weeks import utcnow
 

@@ -2,9 +2,9 @@
 
 from sqlmodel import Session, col, select
 
-from app import access
+from app.accounts import access
+from app.accounts.security import hash_password, new_api_token, token_digest
 from app.models import ROLES, ApiToken, User
-from app.security import hash_password, new_api_token, token_digest
 
 
 class UserError(ValueError):

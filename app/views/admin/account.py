@@ -8,12 +8,9 @@ from flask import session as cookie
 from sqlmodel import col, select
 from werkzeug.wrappers import Response
 
-from app import access
-from app.auth import sign_in
-from app.db import get_session
-from app.models import ROLES, User
-from app.security import verify_password
-from app.users import (
+from app.accounts import access
+from app.accounts.security import verify_password
+from app.accounts.users import (
     UserError,
     change_password,
     create_user,
@@ -21,6 +18,9 @@ from app.users import (
     set_active,
     set_role,
 )
+from app.auth import sign_in
+from app.db import get_session
+from app.models import ROLES, User
 from kernel.weeks import utcnow
 
 bp = Blueprint("account", __name__)

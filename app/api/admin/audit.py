@@ -4,11 +4,18 @@ from typing import Any
 
 from flask import request
 
+from app.accounts.audit_log import (
+    ACTIONS,
+    ENTITIES,
+    PAGE_SIZE,
+    AuditFilter,
+    AuditFilterError,
+    entry_json,
+)
+from app.accounts.audit_log import page as audit_page
 from app.api import bp
 from app.api.auth import current_api_user
 from app.api.openapi import add_schema, error_response, json_response, object_schema, operation
-from app.audit_log import ACTIONS, ENTITIES, PAGE_SIZE, AuditFilter, AuditFilterError, entry_json
-from app.audit_log import page as audit_page
 from app.db import get_session
 from app.errors import ApiError
 

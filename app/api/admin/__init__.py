@@ -1,0 +1,1 @@
+"""Install administration in the API: settings and the audit log."""

@@ -1,0 +1,1 @@
+"""The sales side of the API: leads moved between stages, the quick log and goals."""

@@ -1,0 +1,1 @@
+"""Pages where data comes in: the quick log and CSV imports (and the spend sheet)."""
