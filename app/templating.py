@@ -7,6 +7,7 @@ from flask import Flask
 from app.results.metrics import outside_window
 from app.settings import load_settings
 from kernel.money import format_money, to_decimal
+from kernel.numbers import format_chance, format_p
 from kernel.vocabulary import CHANNEL_KINDS, RINGS, STATUSES
 from kernel.weeks import utcnow
 
@@ -67,5 +68,5 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         CHANNEL_KINDS=CHANNEL_KINDS, RINGS=RINGS, STATUSES=STATUSES, settings=load_settings,
-        outside_window=outside_window,
+        outside_window=outside_window, format_p=format_p, format_chance=format_chance,
     )

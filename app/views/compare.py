@@ -24,7 +24,7 @@ from app.views.pickers import (
     values_of,
 )
 from experiments.stats import METRICS, SEQUENTIAL_METRICS, Comparison, show
-from experiments.verdict import OBSERVATIONAL_CAVEAT, TEST_LABELS, format_p
+from experiments.verdict import OBSERVATIONAL_CAVEAT, TEST_LABELS, show_difference
 
 bp = Blueprint("compare", __name__, url_prefix="/compare")
 
@@ -130,7 +130,8 @@ def index() -> Any:
         age=age or "", metric_label=metric_label(metric, age), sequential=bool(sequential),
         sequential_metrics=SEQUENTIAL_METRICS,
         as_of_error=as_of_error, result=result, error=error,
-        chart=interval_chart(result) if result else [], show=show, format_p=format_p,
+        chart=interval_chart(result) if result else [], show=show,
+        show_difference=show_difference,
         test_labels=TEST_LABELS, lift_text=lift_text, caveat=OBSERVATIONAL_CAVEAT,
         **_form_context(a, b),
     )
@@ -156,6 +157,6 @@ def matrix() -> Any:
     return render_page_or_partial(
         "compare/matrix.html", "compare/_matrix.html",
         matrix=channel_matrix(as_of, method), method=method, as_of=as_of.day,
-        as_of_error=as_of_error, format_p=format_p, caveat=OBSERVATIONAL_CAVEAT,
+        as_of_error=as_of_error, caveat=OBSERVATIONAL_CAVEAT,
         methods=ADJUSTMENT_LABELS,
     )

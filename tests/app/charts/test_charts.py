@@ -63,9 +63,10 @@ def test_line_path_breaks_at_nan_and_draws_a_lone_point_as_a_dot() -> None:
 def test_line_chart_layout() -> None:
     chart = line_chart([Series("pooled", [-0.4, 0.0, 0.2], "#000", True)], width=640, height=260)
     box = chart.box
-    assert (box.left, box.top, box.right, box.bottom) == (52, 12, 626, 226)
+    # left: the longest y label "-40 %" (5 × 6.6 px), an 8 px gap and 16 px for the y title
+    assert (box.left, box.top, box.right, box.bottom) == (57, 12, 626, 226)
     assert [(t.value, t.at, t.label) for t in chart.x_ticks] == [
-        (0, 52, "0"), (1, 339, "1"), (2, 626, "2"),
+        (0, 57, "0"), (1, 341.5, "1"), (2, 626, "2"),
     ]  # fmt: skip
     # y from -0.4 (bottom, 226) to 0.2 (top, 12): 0 lies 2/3 of 214 px above the bottom
     assert [(t.at, t.label) for t in chart.y_ticks] == [
@@ -73,9 +74,19 @@ def test_line_chart_layout() -> None:
     ]  # fmt: skip
     assert chart.zero == 83.3
     [line] = chart.lines
-    assert line.path == "M52,226 L339,83.3 L626,12"
+    assert line.path == "M57,226 L341.5,83.3 L626,12"
     assert line.end == (626, 12)
     assert chart.has_data
+
+
+@pytest.mark.parametrize("peak", [19.51, 3000.0, 1_234_567.0])
+def test_plot_margin_fits_the_longest_y_label(peak: float) -> None:
+    chart = line_chart([Series("x", [0.0, peak], "#000")], y_label=lambda v: f"{v:,.0f}")
+    longest = max(len(t.label) for t in chart.y_ticks)
+    # right-aligned 6 px before the axis, at most 6.6 px a character, after a 16 px title
+    assert chart.box.left - 6 - 16 >= longest * 6.6
+    bars = bar_chart(["a", "b"], [0, 1_234_567])
+    assert bars.box.left - 6 - 16 >= max(len(t.label) for t in bars.y_ticks) * 6.6
 
 
 def test_line_chart_always_shows_zero_and_handles_no_data() -> None:
@@ -89,7 +100,7 @@ def test_line_chart_always_shows_zero_and_handles_no_data() -> None:
 def test_line_chart_x_axis_ends_at_the_last_age() -> None:
     chart = line_chart([Series("a", [0.0] * 53, "#000")])
     assert [t.value for t in chart.x_ticks] == [0, 10, 20, 30, 40, 50]
-    assert chart.x_ticks[-1].at == 603.9  # 52 + 50 / 52 × (626 − 52) = 603.92
+    assert chart.x_ticks[-1].at == 604.1  # 57 + 50 / 52 × (626 − 57) = 604.12
     assert chart.lines[0].end == (626, chart.zero)
 
 
@@ -102,7 +113,7 @@ def test_outlier_cap_keeps_other_lines_readable() -> None:
     assert chart.y_ticks[-1].value == 2.0 and chart.capped
     # y from -1 (226) to 2 (12) in ticks of 1: 9.0 lies far above the top, the SVG clips it
     assert [t.value for t in chart.y_ticks] == [-1, 0, 1, 2]
-    assert chart.lines[2].path == "M52,190.3 L339,-487.3"
+    assert chart.lines[2].path == "M64,190.3 L345,-487.3"  # left 64: "-100 %" is 6 characters
     assert outlier_cap(lines[:2] + [Series("c", [5.9], "#000")]) is None
     assert not line_chart(lines[:2]).capped
 
@@ -130,12 +141,12 @@ def test_bar_chart() -> None:
     chart = bar_chart(
         ["0", "1", "not yet"], [0, 1, 1], muted=[False, False, True], width=420, height=240
     )
-    # plot 52..406 wide (354 px, 3 bands of 118 px), 12..206 high; counts 0..1
+    # plot 40..406 wide (366 px, 3 bands of 122 px), 12..206 high; counts 0..1
     assert [(t.value, t.at) for t in chart.y_ticks] == [(0, 206), (1, 12)]
     assert [(b.label, b.x, b.y, b.width, b.height, b.muted) for b in chart.bars] == [
-        ("0", 69.7, 206, 82.6, 0, False),
-        ("1", 187.7, 12, 82.6, 194, False),
-        ("not yet", 305.7, 12, 82.6, 194, True),
+        ("0", 58.3, 206, 85.4, 0, False),
+        ("1", 180.3, 12, 85.4, 194, False),
+        ("not yet", 302.3, 12, 85.4, 194, True),
     ]
     assert all(b.labelled for b in chart.bars)
 
