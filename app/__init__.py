@@ -49,7 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from app import auth, cli, errors, templating
     from app.api import bp as api_bp
-    from app.views import bullseye, channels, dashboard
+    from app.views import bullseye, channels, dashboard, spend_sheet
     from app.views import cohorts as cohort_views
     from app.views import compare as compare_views
     from app.views import health as health_views
@@ -70,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_views.bp)
     app.register_blueprint(import_views.bp)
     app.register_blueprint(segment_views.bp)
+    app.register_blueprint(spend_sheet.bp)
     app.register_blueprint(token_views.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
