@@ -34,6 +34,8 @@ bp = Blueprint("auth", __name__)
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
 VIEWER_WRITABLE_ENDPOINTS = {"auth.logout", "tokens.create", "tokens.revoke"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Pages that are nothing but a form to change data: a viewer is refused them even on GET.
+EDIT_FORM_ENDPOINTS = {"channels.new", "channels.edit"}
 
 
 def _load_user() -> None:
@@ -50,7 +52,7 @@ def _enforce_access() -> Response | None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         abort(401)
     if (
-        request.method not in SAFE_METHODS
+        (request.method not in SAFE_METHODS or endpoint in EDIT_FORM_ENDPOINTS)
         and not g.user.can_edit
         and endpoint not in VIEWER_WRITABLE_ENDPOINTS
     ):
