@@ -285,3 +285,18 @@ def test_result_names_the_groups_and_reads_rate_differences_in_points(
                        html)
     assert chance is not None and re.fullmatch(r"\d{1,2}\.\d %", chance.group(1))
     assert "p = 0.000" not in html and "100.0 %" not in html
+
+
+def test_intervals_share_one_labelled_axis_with_zero_marked(
+    viewer_client: FlaskClient, scenario: dict[str, Any]  # noqa: F811
+) -> None:
+    html = viewer_client.get(url(scenario)).get_data(as_text=True)
+    chart = html[html.index('<svg class="interval-chart"'):html.index("</svg>", html.index(
+        '<svg class="interval-chart"'))]
+    assert '<line class="zero" x1="110.0"' in chart  # the axis starts at 0 %: zero at the left
+    assert "Conversion rate (95 % interval; dashed line: zero)" in chart
+    ticks = re.findall(r'text-anchor="middle">([^<]*%)</text>', chart)
+    assert ticks[0] == "0.0 %" and len(ticks) >= 3
+    low, high = proportion_confint(12, 50, method="wilson")
+    assert f"<title>Referrals: 24.0 % (95 % interval {low * 100:.1f} % to {high * 100:.1f} %)" \
+        in chart
