@@ -172,6 +172,7 @@ def line_chart(
     height: int = 260,
     y_label: Callable[[float], str] = percent_label,
     y_cap: float | None = None,
+    y_values: Sequence[float] | None = None,
 ) -> LineChart:
     """Lay out `series` against x = 0..longest−1 with a y range that always includes 0.
 
@@ -182,7 +183,7 @@ def line_chart(
     last_x = max(max((len(s.values) for s in series), default=1) - 1, 1)
     x_values = [v for v in nice_ticks(0, last_x, 6, integer=True) if v <= last_x]
     top = max(values) if y_cap is None else min(max(values), y_cap)
-    y_values = nice_ticks(min(values), top, 4)
+    y_values = list(y_values or nice_ticks(min(values), top, 4))  # given: e.g. a log scale
     box = plot_box(width, height, [y_label(v) for v in y_values])
     x = Scale(0, last_x, box.left, box.right)
     y = Scale(y_values[0], y_values[-1], box.bottom, box.top)

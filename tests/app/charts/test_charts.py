@@ -1,6 +1,7 @@
 """SVG chart geometry (app.charts.svg, app.charts.cohorts): exact coordinates, hand-computed."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from app.charts.cohorts import (
     VOLUME_RGB,
     heat_colour,
     heatmap,
+    log_roi_chart,
     payback_counts,
 )
 from app.charts.svg import (
@@ -212,3 +214,23 @@ def test_payback_counts() -> None:
     counts = payback_counts(_triangle())
     # 2026-01-05: ROI -0.6 at age 0, +0.2 at age 1 → week 1; 2026-01-19: not yet
     assert counts.by_week == (0, 1) and counts.not_yet == 1 and counts.cohorts == 2
+
+
+def test_log_roi_chart_keeps_every_curve_inside_the_plot() -> None:
+    # one channel at +3,000 % (a 31× return), the others between −40 % and +80 %
+    lines = [Series("far", [-0.9, 5.0, 30.0], "#000"), Series("a", [-0.4, 0.2, 0.8], "#111"),
+             Series("b", [-0.3, 0.0, NAN], "#222"), Series("c", [-1.0, -0.5, 0.1], "#333")]
+    chart = log_roi_chart(lines, width=640, height=260)
+    labels = [t.label for t in chart.y_ticks]
+    # ticks at return multiples 0.01 … 50 (every other step kept), labelled as ROI, with 0 %
+    assert labels[0] == "-99 %" and "0 %" in labels and labels[-1] == "4900 %"
+    assert not chart.capped
+    top, bottom = chart.box.top, chart.box.bottom
+    for line in chart.lines:
+        ys = [float(p.split(",")[1]) for p in re.findall(r"-?[\d.]+,-?[\d.]+", line.path)]
+        assert ys and all(top - 0.1 <= y <= bottom + 0.1 for y in ys)
+    # break-even (ROI 0 %, multiple 1) sits where log10(1) = 0 maps: the zero line
+    zero_tick = next(t for t in chart.y_ticks if t.label == "0 %")
+    assert zero_tick.at == chart.zero
+    # ROI −100 % (nothing back) is drawn at the −99 % floor, not dropped
+    assert chart.lines[3].path.startswith(f"M{chart.box.left},{bottom}")
