@@ -206,3 +206,19 @@ def test_every_page_fits_works_and_is_accessible(
         if found := _problems(page, server.url + path, size, heard):
             report[path] = found
     assert report == {}, json.dumps(report, indent=1, ensure_ascii=False)
+
+
+def test_customer_mix_card_has_no_large_empty_area(
+    demo_server: tuple[LiveServer, Flask], browser_page: Page
+) -> None:
+    server, _ = demo_server
+    page = browser_page
+    page.set_viewport_size({"width": 1440, "height": 900})
+    _sign_in(page, server)
+    page.goto(server.url + "/cohorts/")
+    card = page.locator("section.card", has=page.get_by_role("heading", name="Customer mix"))
+    empty = card.evaluate("""card => {
+      const last = card.lastElementChild.getBoundingClientRect();
+      return card.getBoundingClientRect().bottom - last.bottom;
+    }""")
+    assert empty < 40  # the card ends after its padding, not at the height of its neighbour
