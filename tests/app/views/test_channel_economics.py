@@ -160,3 +160,15 @@ def test_channel_without_activity_says_so(
     html = viewer_client.get(f"/channels/{world['Podcast ads']}").get_data(as_text=True)
     assert "No cohorts yet" in html and "No customers yet." in html
     assert _stat(html, "CAC") == "—" and _stat(html, "Payback") == "—"
+
+
+def test_channel_page_answers_is_it_working_first(
+    viewer_client: FlaskClient, world: dict[str, int]
+) -> None:
+    html = viewer_client.get(f"/channels/{world['Referrals']}?as_of=2026-01-25").get_data(
+        as_text=True)
+    order = [html.index(marker) for marker in (
+        'class="rules-line"', f'hx-get="/health/channels/{world["Referrals"]}',
+        "<h2>ROI by cohort age</h2>", "<h2>Payback</h2>", "<h2>Customer value</h2>",
+        "<h2>Cohort triangle</h2>", "<h2>Ranking</h2>")]
+    assert order == sorted(order)
