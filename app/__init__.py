@@ -64,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.views.admin import tokens as token_views
     from app.views.entry import imports as import_views
     from app.views.entry import log as log_views
+    from app.views.entry import spend_sheet
 
     headers.init_app(app)
     audit.install()
@@ -87,6 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(import_views.bp)
     app.register_blueprint(log_views.bp)
     app.register_blueprint(segment_views.bp)
+    app.register_blueprint(spend_sheet.bp)
     app.register_blueprint(token_views.bp)
     app.register_blueprint(settings_views.bp)
     app.register_blueprint(api_bp)

@@ -42,6 +42,8 @@ VIEWER_WRITABLE_ENDPOINTS = {
     "account.sign_out_everywhere",
 }
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Pages that are nothing but a form to change data: a viewer is refused them even on GET.
+EDIT_FORM_ENDPOINTS = {"channels.new", "channels.edit"}
 
 
 def _load_user() -> None:
@@ -60,7 +62,7 @@ def _enforce_access() -> Response | None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         abort(401)
     if (
-        request.method not in SAFE_METHODS
+        (request.method not in SAFE_METHODS or endpoint in EDIT_FORM_ENDPOINTS)
         and not g.user.can_edit
         and endpoint not in VIEWER_WRITABLE_ENDPOINTS
     ):

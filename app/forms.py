@@ -6,8 +6,8 @@ Every parser takes a mapping of submitted text and returns `(value, errors)`: `v
 None exactly when `errors` (field name → message for the person typing) is non-empty.
 """
 
-import re
 from collections.abc import Mapping
+from datetime import date
 
 from channels.inputs import (
     AMOUNT_MAX_MINOR,
@@ -15,10 +15,11 @@ from channels.inputs import (
     ICE_FIELDS,
     LAUNCH_DAYS_MAX,
     NAME_MAX,
+    CellEdit,
     ChannelInput,
     SpendInput,
 )
-from kernel.money import MoneyError, parse_money
+from ingest import values
 from kernel.text import NOTES_MAX, unstorable
 from kernel.vocabulary import CHANNEL_KINDS, RINGS, STATUSES
 
@@ -41,9 +42,6 @@ CHANNEL_LABELS: dict[str, str] = {
     "ice_ease": "Ease",
     "notes": "Notes",
 }
-_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
-_INTEGER = re.compile(r"^\d+$")
-
 Errors = dict[str, str]
 
 
@@ -51,33 +49,29 @@ def _text(form: Mapping[str, str], field: str) -> str:
     return (form.get(field) or "").strip()
 
 
-def _ungroup(text: str) -> str:
-    """Drop thousands separators from "1,234.50"; leave anything else for the parser to judge."""
-    return text.replace(",", "") if _GROUPED.match(text) else text
-
-
 def parse_count(text: str, *, low: int = 0, high: int = COUNT_MAX) -> int:
-    """Return the whole number in `text` (thousands separators allowed); raise ValueError."""
-    raw = _ungroup(text.replace(" ", ""))
-    if raw.startswith("-") and _INTEGER.match(raw[1:]):
+    """Return the whole number in `text`, read as the CSV import reads it; raise ValueError."""
+    if text.strip().startswith("-"):
         raise ValueError(f"must be {low} or more")
-    if not _INTEGER.match(raw):
-        raise ValueError("must be a whole number")
-    value = int(raw)
+    try:
+        value = values.parse_count(text.strip())
+    except values.CellError:
+        raise ValueError("must be a whole number") from None
     if not low <= value <= high:
         raise ValueError(f"must be between {low} and {high:,}")
     return value
 
 
 def parse_amount(text: str) -> int:
-    """Return minor units for a non-negative amount with at most 2 decimals; raise ValueError."""
-    raw = _ungroup(text.replace(" ", ""))
-    if raw.startswith("-"):
-        raise ValueError("cannot be negative")
+    """Return minor units for an amount ≥ 0, read as the CSV import reads it; raise ValueError.
+
+    One parser serves the spend grid, the spend sheet and the import (`ingest.values`), so
+    "1 250,50" and "1,234.50" are read alike and "1,234" is refused as ambiguous everywhere.
+    """
     try:
-        minor = parse_money(raw)
-    except MoneyError:
-        raise ValueError("must be a number with at most 2 decimals, like 1234.50") from None
+        minor = values.parse_amount(text.strip())
+    except values.CellError as exc:
+        raise ValueError(str(exc)) from None
     if minor > AMOUNT_MAX_MINOR:
         raise ValueError("is too large")
     return minor
@@ -158,3 +152,39 @@ def parse_spend(form: Mapping[str, str], *, row_exists: bool) -> tuple[SpendInpu
     if amount is None:
         return SpendInput(None, None, None), {}
     return SpendInput(amount, impressions, clicks), {}
+
+
+def sheet_input(channel_id: int, week: date) -> str:
+    """Return the name of the spend sheet's amount input of one channel and week."""
+    return f"amount-{channel_id}-{week.isoformat()}"
+
+
+def _read_minor(text: str | None) -> int | None:
+    """Return the amount a sheet cell was read with (minor units; None when blank or odd)."""
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
+def parse_sheet(
+    form: Mapping[str, str], cells: Mapping[str, tuple[int, date]]
+) -> tuple[list[CellEdit], Errors]:
+    """Return the amounts changed on the spend sheet and every cell's error (by input name).
+
+    `cells` maps each input name of the sheet to its (channel id, week); other fields are
+    ignored. A blank amount clears the week; `read-<input>` holds the minor units it showed.
+    """
+    edits: list[CellEdit] = []
+    errors: Errors = {}
+    for name, (channel_id, week) in cells.items():
+        if name not in form:
+            continue
+        text = _text(form, name)
+        read = _read_minor(form.get(f"read-{name}"))
+        try:
+            amount = parse_amount(text) if text else None
+        except ValueError as exc:
+            errors[name] = f"Amount {exc}."
+            continue
+        if amount != read:
+            edits.append(CellEdit(channel_id, week, read, amount))
+    return edits, errors

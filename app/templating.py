@@ -8,6 +8,7 @@ from app.results.cache import pooled_computed_at
 from app.results.metrics import outside_window
 from app.settings import load_settings
 from kernel.money import format_money, to_decimal
+from kernel.numbers import format_chance, format_p
 from kernel.vocabulary import CHANNEL_KINDS, RINGS, STATUSES
 from kernel.weeks import utcnow
 
@@ -69,4 +70,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         CHANNEL_KINDS=CHANNEL_KINDS, RINGS=RINGS, STATUSES=STATUSES, settings=load_settings,
         outside_window=outside_window, pooled_computed_at=pooled_computed_at,
+        format_p=format_p, format_chance=format_chance,
     )

@@ -1,17 +1,13 @@
 """One-sentence reasons with numbers for channel health statuses (SPEC §5)."""
 
 from channels.trends import BinomialTrend
+from kernel.numbers import format_p
 
 
 def percent(rate: float) -> str:
     """Return a rate as a percentage with enough digits to read small rates ("1.3 %")."""
     value = 100 * rate
     return f"{value:.2f} %" if abs(value) < 1 else f"{value:.1f} %"
-
-
-def p_text(p: float) -> str:
-    """Return a p-value as text: three decimals, or "p < 0.001"."""
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def too_little_data(name: str, weeks: int, needed: int) -> str:
@@ -39,10 +35,10 @@ def signal_reason(name: str, status: str, trend: BinomialTrend,
     start, end = float(trend.fitted[0]), float(trend.fitted[-1])
     verb = "fell" if trend.slope < 0 else "rose"
     sentence = (f"{name} {verb} from {percent(start)} to {percent(end)} over {weeks} weeks, "
-                f"{p_text(trend.p_value)}")
+                f"{format_p(trend.p_value)}")
     if status == "healthy" and trend.p_value >= 0.10:
         sentence = (f"{name} went from {percent(start)} to {percent(end)} over {weeks} weeks, "
-                    f"no clear trend ({p_text(trend.p_value)})")
+                    f"no clear trend ({format_p(trend.p_value)})")
     if trend.uses_spend:
         sentence += " (adjusted for spend)"
     if levels and status in ("watch", "burned_out"):
@@ -58,7 +54,7 @@ def capacity_sentence(model: str, per_month: float | None,
     `up_to` and `linear_cac` are preformatted money (largest weekly spend, spend/customers);
     `interval` is the 90 % interval per month (upper None: no upper end).
     """
-    p = p_text(1.0 if p_value is None else p_value)
+    p = format_p(1.0 if p_value is None else p_value)
     if model == "saturating" and per_month is not None:
         band = ""
         if interval is not None:
@@ -73,3 +69,27 @@ def capacity_sentence(model: str, per_month: float | None,
                 f"than a straight line, {p})")
     return ("capacity model: not enough data (needs ≥ 6 mature weeks with spend varying by "
             "more than 25 % and customers that follow spend)")
+
+
+def capacity_disagreement(observed: float | None, modelled: float | None,
+                          interval: tuple[float, float | None] | None) -> str | None:
+    """Return which capacity to believe when the fit and the best 4 weeks differ by > 15 %.
+
+    Both figures are customers per month; None when either is missing or they agree.
+    """
+    if observed is None or modelled is None or modelled <= 0:
+        return None
+    if abs(observed - modelled) <= 0.15 * modelled:
+        return None
+    seen, fitted = f"{observed:.1f}", f"{modelled:.1f}"
+    high = None if interval is None else interval[1]
+    if observed > modelled and high is not None and observed > high:
+        return (f"the best 4 weeks observed ({seen} per month) lie above the model's 90 % "
+                f"interval, so the curve underestimates this channel: believe the observed "
+                f"{seen} until a refit with more weeks catches up")
+    if observed > modelled:
+        return (f"believe the modelled {fitted} per month for planning: the observed {seen} is "
+                "the best of many noisy 4-week windows, which runs above the level customers "
+                "settle at")
+    return (f"believe the observed {seen} per month: the modelled {fitted} extrapolates the "
+            "curve beyond the spend tried so far, which no week has confirmed yet")

@@ -1,6 +1,7 @@
 """What a channel edit or a spend-grid save stores once its input is valid, and the limits."""
 
 from dataclasses import dataclass
+from datetime import date
 
 NAME_MAX = 120
 LAUNCH_DAYS_MAX = 3650
@@ -31,3 +32,14 @@ class SpendInput:
     amount_minor: int | None
     impressions: int | None
     clicks: int | None
+
+
+@dataclass(frozen=True)
+class CellEdit:
+    """One spend-sheet amount the editor changed: what it showed and what was typed (None:
+    clear the week)."""
+
+    channel_id: int
+    week: date
+    read_minor: int | None
+    amount_minor: int | None

@@ -123,6 +123,8 @@ class Comparison:
     kind: str = "fixed_horizon"  # or "sequential": always-valid p-value and interval
     lift: Lift | None = None  # (B − A)/A, conversion and revenue per lead only
     since: date | None = None  # sequential: the first week the groups were looked at
+    name_a: str = "A"  # the groups' names, as the verdict says them
+    name_b: str = "B"
 
 
 @dataclass(frozen=True)
@@ -282,7 +284,7 @@ def compare(metric: str, a: Group, b: Group, guard: Guard = Guard(),
         significant=significant, enough_data=enough, leads_needed=needed,
         verdict=verdict(facts), robustness=parts.robustness,
         kind="fixed_horizon" if sequential_leads is None else "sequential",
-        lift=_lift(metric, a, b, sequential_leads, guard.alpha),
+        lift=_lift(metric, a, b, sequential_leads, guard.alpha), name_a=a.name, name_b=b.name,
     )
 
 

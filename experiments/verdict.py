@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from kernel.numbers import format_p
+
 # How a metric reads when B beats A; CAC is better when lower.
 METRIC_PHRASES: dict[str, str] = {
     "conversion": "converts better than",
@@ -40,11 +42,6 @@ class VerdictFacts:
     enough_data: bool
     leads_needed: int | None
     shortfall: str = ""
-
-
-def format_p(p: float) -> str:
-    """Return a p-value as people read it: 'p < 0.001' or two significant digits."""
-    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
 
 
 def about(n: int) -> str:
@@ -94,3 +91,14 @@ def show(metric: str, value: float | None) -> str:
     if metric == "roi":
         return f"{value * 100:+.0f} %"
     return f"{value:,.2f}"
+
+
+def show_difference(metric: str, value: float | None) -> str:
+    """Return a difference B − A: rates (conversion, ROI) in signed percentage points ("pp")."""
+    if value is None:
+        return "—"
+    if metric in ("conversion", "roi"):
+        digits = 1 if metric == "conversion" else 0
+        shown = round(value * 100, digits)
+        return f"{shown:+.{digits}f} pp" if shown != 0 else f"{0:.{digits}f} pp"
+    return f"{value:+,.2f}"

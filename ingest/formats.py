@@ -94,9 +94,11 @@ class ErrorReport:
 class FileError(Exception):
     """A problem that stops reading the file (encoding, separator, header)."""
 
-    def __init__(self, row: int, column: str, value: str, message: str) -> None:
+    def __init__(self, row: int, column: str, value: str, message: str,
+                 also: tuple[RowError, ...] = ()) -> None:
         super().__init__(message)
         self.error = RowError(row, column, value, message)
+        self.errors = (self.error, *also)  # a header can have several problems at once
 
 
 def normalise_header(name: str) -> str:
@@ -140,6 +142,7 @@ def map_header(header: list[str], fmt: Format, max_columns: int = COLUMNS_MAX) -
     known = set(fmt.required) | set(fmt.optional)
     positions: dict[str, int] = {}
     attributes: dict[str, int] = {}  # name as written → position (a set keeps this linear)
+    wrong: list[RowError] = []  # unknown and missing columns, all reported together
     for index, raw in enumerate(header):
         name = normalise_header(raw)
         if not name:
@@ -156,10 +159,12 @@ def map_header(header: list[str], fmt: Format, max_columns: int = COLUMNS_MAX) -
             attributes[raw.strip()] = index
         else:
             expected = ", ".join(fmt.required + fmt.optional)
-            raise FileError(1, raw.strip(), raw, f"unknown column; expected {expected}")
-    missing = [name for name in fmt.required if name not in positions]
-    if missing:
-        raise FileError(1, missing[0], "", f"required column {missing[0]!r} is missing")
+            wrong.append(RowError(1, raw.strip(), raw, f"unknown column; expected {expected}"))
+    wrong += [RowError(1, name, "", f"required column {name!r} is missing")
+              for name in fmt.required if name not in positions]
+    if wrong:
+        first = wrong[0]
+        raise FileError(first.row, first.column, first.value, first.message, also=tuple(wrong[1:]))
     if len(attributes) > ATTRIBUTES_MAX:
         raise FileError(
             1, "", f"{len(attributes)} attribute columns",

@@ -99,7 +99,8 @@ def import_file(
             if result.ok and before_commit is not None:
                 before_commit(conn, result)
         except FileError as exc:
-            result.report.add(**exc.error.__dict__)
+            for error in exc.errors:
+                result.report.add(**error.__dict__)
         except BaseException:
             transaction.rollback()
             stage.drop()  # a rollback would undo a DROP made inside the transaction

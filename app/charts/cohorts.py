@@ -11,7 +11,15 @@ from typing import Literal
 
 import numpy as np
 
-from app.charts.svg import BarChart, LineChart, Series, bar_chart, colour, line_chart
+from app.charts.svg import (
+    BarChart,
+    LineChart,
+    Series,
+    bar_chart,
+    colour,
+    line_chart,
+    percent_label,
+)
 from cohorts.report import ChannelReport
 from cohorts.triangle import CohortTriangle
 
@@ -169,3 +177,29 @@ def payback_chart(counts: PaybackCounts) -> BarChart:
     values = [*counts.by_week, counts.not_yet]
     muted = [False] * len(counts.by_week) + [True]
     return bar_chart(labels, values, muted=muted, width=420, height=240)
+
+
+# Return multiples (revenue ÷ spend = 1 + ROI) that label a log ROI axis: 1 is break-even.
+_MULTIPLES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0,
+              500.0, 1000.0)
+_FLOOR = 0.01  # a multiple below 1 % of spend back (ROI < −99 %) is drawn at −99 %
+
+
+def log_roi_chart(series: Sequence[Series], *, width: int = 860, height: int = 320) -> LineChart:
+    """Return ROI curves on a log scale of the return multiple 1 + ROI, so a channel at
+    +3,000 % and one at −40 % are both readable; ticks are labelled in ROI %.
+
+    NaN (an age not reached) stays a gap; the ticks span every value and always 0 %.
+    """
+    logged = [Series(s.label, [math.log10(max(1 + v, _FLOOR)) if not math.isnan(v) else v
+                               for v in s.values], s.colour, s.emphasis) for s in series]
+    seen = [0.0] + [v for s in logged for v in s.values if not math.isnan(v)]
+    lo, hi = min(seen), max(seen)
+    steps = [math.log10(m) for m in _MULTIPLES]
+    below = max([t for t in steps if t <= lo + 1e-9], default=steps[0])
+    above = min([t for t in steps if t >= hi - 1e-9], default=steps[-1])
+    ticks = [t for t in steps if below - 1e-9 <= t <= above + 1e-9]
+    if len(ticks) > 7:  # keep every other step, always with break-even (0 %) and both ends
+        ticks = sorted({*ticks[::2], 0.0, ticks[0], ticks[-1]})
+    return line_chart(logged, width=width, height=height, y_values=ticks,
+                      y_label=lambda v: percent_label(10**v - 1))

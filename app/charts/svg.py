@@ -115,9 +115,11 @@ class Box:
     bottom: int
 
 
-def plot_box(width: int, height: int) -> Box:
-    """Return the plot area inside a chart, leaving room for axis labels."""
-    return Box(width, height, left=52, top=12, right=width - 14, bottom=height - 34)
+def plot_box(width: int, height: int, y_labels: Sequence[str] = ()) -> Box:
+    """Return the plot area, its left margin fitting the longest y label and the y axis title."""
+    longest = max((len(label) for label in y_labels), default=0)
+    left = max(40, math.ceil(longest * 6.6) + 8 + 16)  # 11 px digits ≈ 6.2 px; title 16 px
+    return Box(width, height, left=left, top=12, right=width - 14, bottom=height - 34)
 
 
 @dataclass(frozen=True)
@@ -170,18 +172,19 @@ def line_chart(
     height: int = 260,
     y_label: Callable[[float], str] = percent_label,
     y_cap: float | None = None,
+    y_values: Sequence[float] | None = None,
 ) -> LineChart:
     """Lay out `series` against x = 0..longest−1 with a y range that always includes 0.
 
     With `y_cap`, the y range stops there; higher values run off the top of the plot
     (the template clips them), so one outlier does not flatten every other line.
     """
-    box = plot_box(width, height)
     values = _finite(series)
     last_x = max(max((len(s.values) for s in series), default=1) - 1, 1)
     x_values = [v for v in nice_ticks(0, last_x, 6, integer=True) if v <= last_x]
     top = max(values) if y_cap is None else min(max(values), y_cap)
-    y_values = nice_ticks(min(values), top, 4)
+    y_values = list(y_values or nice_ticks(min(values), top, 4))  # given: e.g. a log scale
+    box = plot_box(width, height, [y_label(v) for v in y_values])
     x = Scale(0, last_x, box.left, box.right)
     y = Scale(y_values[0], y_values[-1], box.bottom, box.top)
     lines = tuple(_line(s, x, y) for s in series)
@@ -291,8 +294,8 @@ def bar_chart(
 
     With many bars only every k-th x label (and the last, alone) is drawn so none overlap.
     """
-    box = plot_box(width, height)
     y_values = nice_ticks(0, max(values, default=0), 4, integer=True)
+    box = plot_box(width, height, [count_label(v) for v in y_values])
     y = Scale(y_values[0], y_values[-1], box.bottom, box.top)
     band = (box.right - box.left) / max(len(values), 1)
     flags = muted if muted is not None else [False] * len(values)

@@ -20,10 +20,10 @@ from kernel.weeks import local_date, utcnow, week_of
 DEMO_OWNER_EMAIL = "demo@bullseye.local"
 
 
-def default_end(timezone: str, week_start: int) -> date:
-    """Return the last day of the last complete week before today (in `timezone`)."""
-    today = local_date(utcnow(), timezone)
-    return week_of(today, week_start) - timedelta(days=1)
+def default_end(timezone: str) -> date:
+    """Return today (in `timezone`): the demo's calendar ends in the week still running, so
+    its last week is drawn as partial instead of a finished week of zeros."""
+    return local_date(utcnow(), timezone)
 
 
 def _row_counts(conn: sa.Connection) -> dict[str, int]:
@@ -81,7 +81,7 @@ def demo_command(
     with engine.connect() as conn:
         if not _may_load(_row_counts(conn), if_empty, replace):
             return
-    last_day = end.date() if end else default_end(timezone, week_start)
+    last_day = end.date() if end else default_end(timezone)
     if last_day > local_date(utcnow(), timezone):
         raise click.ClickException("--end must not be after today")
     window = accepted_dates(timezone)

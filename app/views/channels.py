@@ -254,8 +254,9 @@ def _save_channel(channel: Channel | None) -> Response:
     read = parse_read_at(request.form, queries.CHANNEL_FIELDS)
     data, errors = parse_channel(request.form)
     exclude_id = channel.id if channel else None
-    if data is not None and queries.name_taken(session=db, name=data.name, exclude_id=exclude_id):
-        errors = {"name": f"A channel named “{data.name}” already exists (names ignore case)."}
+    name = " ".join((request.form.get("name") or "").split())
+    if "name" not in errors and queries.name_taken(session=db, name=name, exclude_id=exclude_id):
+        errors = {**errors, "name": f"A channel named “{name}” already exists (names ignore case)."}
     if data is None or errors:
         state = form_state(read=read, shown=request.form, submitted={}, errors=errors)
         return _render_form(channel, request.form, errors, 422, state if channel else None)

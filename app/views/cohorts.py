@@ -4,8 +4,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from flask import Blueprint
+from flask import Blueprint, request
 
+from app.charts.cohorts import log_roi_chart
 from app.charts.svg import Series, colour, line_chart, outlier_cap
 from app.db import get_session
 from app.results.cache import cached
@@ -82,6 +83,15 @@ def roi_curves(channel_reports: list[ChannelReport]) -> list[Series]:
     ]
 
 
+def _scale(series: list[Series]) -> str:
+    """Return the ROI chart's scale: `scale=log|linear`; by default log when one channel's
+    curve peaks far above every other's (a linear axis would squash them near zero)."""
+    asked = request.args.get("scale")
+    if asked in ("log", "linear"):
+        return asked
+    return "log" if outlier_cap(series) is not None else "linear"
+
+
 @bp.get("/")
 def index() -> Any:
     """Compare channels' pooled ROI-by-age curves and show the customer mix vs the healthy mix."""
@@ -89,6 +99,7 @@ def index() -> Any:
     channel_reports = reports(as_of)
     series = roi_curves(channel_reports)
     longest = max((len(s.values) for s in series), default=0)
+    scale = _scale(series)
     return render_page_or_partial(
         "cohorts/index.html",
         "cohorts/_content.html",
@@ -96,7 +107,9 @@ def index() -> Any:
         today=today(),
         as_of_error=as_of_error,
         reports=channel_reports,
-        chart=line_chart(series, width=860, height=320, y_cap=outlier_cap(series)),
+        chart=(log_roi_chart(series, width=860, height=320) if scale == "log"
+               else line_chart(series, width=860, height=320)),
+        scale=scale,
         series=series,
         ages=[a for a in CURVE_AGES if a < longest],
         tiers=tier_summary(as_of),

@@ -6,6 +6,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from app import htmx
+from app.charts.svg import nice_ticks
 from app.results.comparisons import (
     CompareInputError,
     adjustment,
@@ -24,7 +25,7 @@ from app.views.pickers import (
     values_of,
 )
 from experiments.stats import METRICS, SEQUENTIAL_METRICS, Comparison, show
-from experiments.verdict import OBSERVATIONAL_CAVEAT, TEST_LABELS, format_p
+from experiments.verdict import OBSERVATIONAL_CAVEAT, TEST_LABELS, show_difference
 
 bp = Blueprint("compare", __name__, url_prefix="/compare")
 
@@ -32,7 +33,7 @@ METRIC_LABELS = {"conversion": "Conversion rate", "revenue_per_lead": "Revenue p
                  "cac": "CAC", "roi": "ROI"}
 ADJUSTMENT_LABELS = {"holm": "Holm (family-wise error)",
                      "bh": "Benjamini–Hochberg (false discovery rate)"}
-_LEFT, _RIGHT = 20.0, 460.0
+_LEFT, _RIGHT = 110.0, 460.0
 
 
 @dataclass(frozen=True)
@@ -44,22 +45,37 @@ class IntervalMark:
     high_x: float
     value_x: float
     y: float
+    text: str = ""  # the value and interval as hover text
 
 
-def interval_chart(result: Comparison) -> list[IntervalMark]:
-    """Return the interval chart's rows (A, B); empty when a group has no interval."""
-    rows = [(label, g.ci, g.value) for label, g in (("A", result.a), ("B", result.b))]
+@dataclass(frozen=True)
+class IntervalAxis:
+    """The chart's one value axis: tick positions and labels, and where zero lies (if shown)."""
+
+    ticks: tuple[tuple[float, str], ...]
+    zero_x: float | None
+
+
+def interval_chart(result: Comparison) -> tuple[list[IntervalMark], IntervalAxis | None]:
+    """Return both groups' 95 % intervals on one axis that always includes zero, with ticks."""
+    rows = [(name, g.ci, g.value) for name, g in ((result.name_a, result.a),
+                                                  (result.name_b, result.b))]
     known = [(label, ci, value) for label, ci, value in rows if ci and value is not None]
     if len(known) < 2:
-        return []
-    low = min(ci[0] for _, ci, _ in known)
-    span = (max(ci[1] for _, ci, _ in known) - low) or 1.0
+        return [], None
+    ticks = nice_ticks(min(0.0, *(ci[0] for _, ci, _ in known)),
+                       max(0.0, *(ci[1] for _, ci, _ in known)), 4)
+    low, span = ticks[0], (ticks[-1] - ticks[0]) or 1.0
 
     def x(v: float) -> float:
         return round(_LEFT + (v - low) / span * (_RIGHT - _LEFT), 1)
 
-    return [IntervalMark(label, x(ci[0]), x(ci[1]), x(value), 20.0 + 30 * i)
-            for i, (label, ci, value) in enumerate(known)]
+    marks = [IntervalMark(label[:18], x(ci[0]), x(ci[1]), x(value), 20.0 + 30 * i,
+                          f"{label}: {show(result.metric, value)} (95 % interval "
+                          f"{show(result.metric, ci[0])} to {show(result.metric, ci[1])})")
+             for i, (label, ci, value) in enumerate(known)]
+    axis = IntervalAxis(tuple((x(t), show(result.metric, t)) for t in ticks), x(0.0))
+    return marks, axis
 
 
 def _form_context(a: str, b: str) -> dict[str, Any]:
@@ -130,7 +146,8 @@ def index() -> Any:
         age=age or "", metric_label=metric_label(metric, age), sequential=bool(sequential),
         sequential_metrics=SEQUENTIAL_METRICS,
         as_of_error=as_of_error, result=result, error=error,
-        chart=interval_chart(result) if result else [], show=show, format_p=format_p,
+        chart=interval_chart(result) if result else ([], None), show=show,
+        show_difference=show_difference,
         test_labels=TEST_LABELS, lift_text=lift_text, caveat=OBSERVATIONAL_CAVEAT,
         **_form_context(a, b),
     )
@@ -156,6 +173,6 @@ def matrix() -> Any:
     return render_page_or_partial(
         "compare/matrix.html", "compare/_matrix.html",
         matrix=channel_matrix(as_of, method), method=method, as_of=as_of.day,
-        as_of_error=as_of_error, format_p=format_p, caveat=OBSERVATIONAL_CAVEAT,
+        as_of_error=as_of_error, caveat=OBSERVATIONAL_CAVEAT,
         methods=ADJUSTMENT_LABELS,
     )

@@ -11,9 +11,10 @@ from app.results.health import ChannelHealthReport, health_state, recent_changes
 from app.results.metrics import AsOfError, parse_as_of
 from app.settings import load_settings
 from channels.health import Capacity
-from channels.health_text import capacity_sentence, p_text
+from channels.health_text import capacity_disagreement, capacity_sentence
 from cohorts.queries import AsOf
 from kernel.money import MINOR_PER_UNIT, format_money
+from kernel.numbers import format_p
 
 bp = Blueprint("health", __name__, url_prefix="/health")
 
@@ -48,8 +49,8 @@ def _charts(report: ChannelHealthReport) -> list[tuple[Chart, str]]:
     if h.ctr is not None:
         charts.append((signal_chart(h.ctr), h.ctr.reason))
     cac = (f"CAC changes by {_money(h.cac_trend.slope)} per week (Theil–Sen), "
-           f"Mann–Kendall {p_text(h.cac_trend.p_value)}" if h.cac_trend else "no CAC trend yet")
-    charts.append((cac_chart(h, MINOR_PER_UNIT), cac))
+           f"Mann–Kendall {format_p(h.cac_trend.p_value)}" if h.cac_trend else "no CAC trend yet")
+    charts.append((cac_chart(h, MINOR_PER_UNIT, load_settings().currency), cac))
     cap = h.capacity
     if cap is not None:
         observed = (f"{cap.observed_per_month:.1f} customers per month observed"
@@ -57,7 +58,8 @@ def _charts(report: ChannelHealthReport) -> list[tuple[Chart, str]]:
         model = _capacity_sentence(cap)
         text = (f"{model[:1].upper()}{model[1:]}; {observed}; "
                 f"marginal CAC {_money(cap.marginal_cac_minor)}")
-        charts.append((capacity_chart(report.series, cap, MINOR_PER_UNIT), text))
+        charts.append((capacity_chart(report.series, cap, MINOR_PER_UNIT, load_settings().currency),
+                       text))
     return charts
 
 
@@ -73,6 +75,14 @@ def _capacity_sentence(cap: Capacity) -> str:
     return capacity_sentence(cap.model, cap.modelled_per_month, cap.modelled_interval_per_month,
                              cap.saturation_p_value, _money(cap.no_limit_up_to_weekly_spend_minor),
                              _money(cap.linear_cac_minor))
+
+
+def _capacity_advice(cap: Capacity) -> str | None:
+    """Return which capacity figure to believe when the fit and the best 4 weeks disagree."""
+    if cap.model != "saturating":
+        return None
+    return capacity_disagreement(cap.observed_per_month, cap.modelled_per_month,
+                                 cap.modelled_interval_per_month)
 
 
 @bp.get("/channels/<int:channel_id>")
@@ -91,4 +101,5 @@ def channel(channel_id: int) -> Any:
                            as_of=as_of, labels=STATUS_LABELS, minor=MINOR_PER_UNIT,
                            currency=load_settings().currency,
                            capacity_text=_capacity_sentence(capacity) if capacity else None,
+                           capacity_advice=_capacity_advice(capacity) if capacity else None,
                            computed_at=state.notice(channel_id))

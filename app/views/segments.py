@@ -10,7 +10,7 @@ from app.views.compare import ADJUSTMENT_LABELS
 from app.views.dashboard import requested_as_of
 from app.views.pickers import choices
 from experiments.segments.insights import top_finding
-from experiments.verdict import OBSERVATIONAL_CAVEAT, TEST_LABELS, format_p
+from experiments.verdict import OBSERVATIONAL_CAVEAT, TEST_LABELS
 
 bp = Blueprint("segments", __name__, url_prefix="/segments")
 
@@ -34,6 +34,6 @@ def index() -> Any:
         insights=report.insights, finding=top_finding(report.insights, report.rule),
         rule=report.rule, plan=report.plan, limits=report.limits, test_labels=TEST_LABELS,
         channels=channels, channel_id=channel_id, method=method, methods=ADJUSTMENT_LABELS,
-        as_of=as_of.day, as_of_error=as_of_error, format_p=format_p,
+        as_of=as_of.day, as_of_error=as_of_error,
         caveat=OBSERVATIONAL_CAVEAT,
     )

@@ -11,8 +11,8 @@ from typing import NamedTuple
 
 from experiments.families import adjust_p_values
 from experiments.proportions import TestResult, exact_test, expected_cells_ok, z_test
-from experiments.verdict import format_p
 from kernel.money import MINOR_PER_UNIT
+from kernel.numbers import format_p
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,13 @@
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from playwright.sync_api import Page, sync_playwright
 from sqlmodel import Session
 from werkzeug.serving import make_server
@@ -37,19 +39,21 @@ class LiveServer:
     engine: sa.Engine
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """Serve the app on 127.0.0.1 (random free port) from a background thread; one owner exists."""
-    database_url = f"sqlite:///{tmp_path / 'live.db'}"
+def prepare_database(folder: Path) -> tuple[str, sa.Engine]:
+    """Create a migrated SQLite database in `folder` with settings and one owner."""
+    database_url = f"sqlite:///{folder / 'live.db'}"
     engine = make_engine(database_url)
     upgrade(engine)
     with Session(engine) as session:
         ensure_settings(session)
         create_user(session, email=EMAIL, password=PASSWORD, role="owner")
         session.commit()
-    app = create_app(
-        {"DATABASE_URL": database_url, "SECRET_KEY": "browser-test", "INSTANCE_DIR": str(tmp_path)}
-    )
+    return database_url, engine
+
+
+@contextmanager
+def serving(app: Flask, engine: sa.Engine) -> Iterator[LiveServer]:
+    """Serve `app` on 127.0.0.1 (random free port) from a background thread until exit."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -59,6 +63,21 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         server.shutdown()
         thread.join(timeout=10)
         engine.dispose()
+
+
+def served_app(database_url: str, folder: Path) -> Flask:
+    """Return the app the browser tests serve, on `database_url`."""
+    return create_app(
+        {"DATABASE_URL": database_url, "SECRET_KEY": "browser-test", "INSTANCE_DIR": str(folder)}
+    )
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """Serve the app on 127.0.0.1 (random free port) from a background thread; one owner exists."""
+    database_url, engine = prepare_database(tmp_path)
+    with serving(served_app(database_url, tmp_path), engine) as server:
+        yield server
 
 
 @pytest.fixture

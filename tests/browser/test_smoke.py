@@ -55,7 +55,8 @@ def test_edit_spend_in_place(live_server: LiveServer, browser_page: Page, tmp_pa
     bad.fill("1.234")
     bad.press("Tab")
     expect(page.locator(f"#amount-{last_week.isoformat()}-error")).to_have_text(
-        "Amount must be a number with at most 2 decimals, like 1234.50."
+        "Amount is ambiguous: '.' may be a thousands separator or a decimal mark; "
+        "write 1234 or 1234.00."
     )
     expect(spend_total).to_have_text("1,250.50 USD")
     assert page.evaluate("window.noReloadMarker") == "still here"

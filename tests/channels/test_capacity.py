@@ -10,7 +10,7 @@ from scipy import optimize, stats
 
 from channels.capacity import WEEKS_PER_MONTH, fit_saturation
 from channels.health import HealthSeries, HealthSettings, assess
-from channels.health_text import capacity_sentence
+from channels.health_text import capacity_disagreement, capacity_sentence
 from channels.saturation import fit_curve
 
 
@@ -175,10 +175,33 @@ def test_health_reports_a_capacity_per_month_with_its_interval() -> None:
 def test_capacity_sentences() -> None:
     assert capacity_sentence("no_limit_seen", None, None, 0.4213, "1,200.00", "35.50") == (
         "no limit seen yet up to a weekly spend of 1,200.00: customers grew in step with spend, "
-        "at about 35.50 each (a saturating curve fits no better than a straight line, p = 0.421)")
+        "at about 35.50 each (a saturating curve fits no better than a straight line, p = 0.42)")
     assert capacity_sentence("saturating", 120.04, (95.0, 180.26), 0.0004, "", "").startswith(
         "customers level off at about 120.0 per month (90 % interval 95.0–180.3); the "
         "saturating curve fits better than a straight line (p < 0.001)")
     assert "no upper end" in capacity_sentence("saturating", 50.0, (40.0, None), 0.04, "", "")
     assert capacity_sentence("not_enough_data", None, None, None, "", "").startswith(
         "capacity model: not enough data")
+
+
+@pytest.mark.parametrize(
+    ("observed", "modelled", "interval", "believe"),
+    [
+        (31.4, 22.8, (18.0, 40.0), "believe the modelled 22.8 per month for planning"),
+        (31.4, 22.8, (18.0, 27.0), "lie above the model's 90 % interval"),
+        (31.4, 22.8, (18.0, None), "believe the modelled 22.8"),
+        (12.0, 22.8, (15.0, 30.0), "believe the observed 12.0 per month"),
+    ],
+)
+def test_capacity_disagreement_says_which_figure_to_believe(
+    observed: float, modelled: float, interval: tuple[float, float | None], believe: str
+) -> None:
+    sentence = capacity_disagreement(observed, modelled, interval)
+    assert sentence is not None and believe in sentence and "." not in sentence[-1:]
+
+
+@pytest.mark.parametrize(("observed", "modelled"), [(25.0, 22.8), (20.0, 22.8), (None, 22.8),
+                                                    (22.8, None)])
+def test_capacity_figures_that_agree_need_no_word(observed: float | None,
+                                                  modelled: float | None) -> None:
+    assert capacity_disagreement(observed, modelled, (10.0, 40.0)) is None

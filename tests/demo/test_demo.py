@@ -292,3 +292,12 @@ def test_generator_follows_the_time_zone_and_week_start() -> None:
     assert all(bought[i] > created[int(j)] for i, j in enumerate(data.purchase_lead))
     assert max(on) <= date(2025, 3, 30)
     assert int(data.lead_channel.size) == 3000
+
+
+def test_default_calendar_ends_in_the_running_week(app: Flask, db: Session) -> None:
+    loaded(app, "--leads", "300", "--weeks", "8")
+    today = local_date(datetime.now(UTC), "UTC")
+    last_spend = db.exec(select(sa.func.max(WeeklySpend.week))).one()
+    assert last_spend == week_of(today, 0)
+    running = db.exec(select(WeeklySpend).where(WeeklySpend.week == last_spend)).all()
+    assert running and all(row.amount_minor > 0 for row in running)

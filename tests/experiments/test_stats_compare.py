@@ -7,7 +7,8 @@ from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from experiments.means import leads_needed_for_means, mean_interval, welch_interval
 from experiments.stats import Group, Guard, compare
-from experiments.verdict import about, format_p
+from experiments.verdict import about
+from kernel.numbers import format_p
 
 
 def group(name: str, leads: int, customers: int, value: float = 100.0,

@@ -16,6 +16,7 @@ from cohorts.aggregates import data_version
 from ingest.formats import template
 from ingest.importer import ImportResult, Progress, import_file
 from tests import factories
+from tests.number_inputs import AMOUNTS_READ, AMOUNTS_REFUSED
 
 
 def run(app: Flask, kind: str, text: str, encoding: str = "utf-8") -> ImportResult:
@@ -421,3 +422,23 @@ def test_two_imports_at_once_are_stored_one_after_the_other(
     with engine.connect() as conn:
         sizes = sum(n for (n,) in conn.execute(sa.text("SELECT leads FROM cohort_size")))
     assert sizes == 50
+
+
+@pytest.mark.parametrize(("text", "minor"), AMOUNTS_READ)
+def test_spend_import_reads_amounts_as_the_spend_form_does(
+    app: Flask, db: Session, ads: Channel, text: str, minor: int
+) -> None:
+    result = run(app, "spend", f'channel,week,amount\nGoogle Ads,2024-03-04,"{text}"\n')
+    assert result.ok, problems(result)
+    assert db.exec(select(WeeklySpend)).one().amount_minor == minor
+
+
+@pytest.mark.parametrize(("text", "message"), AMOUNTS_REFUSED)
+def test_spend_import_refuses_amounts_as_the_spend_form_does(
+    app: Flask, db: Session, ads: Channel, text: str, message: str
+) -> None:
+    result = run(app, "spend", f'channel,week,amount\nGoogle Ads,2024-03-04,"{text}"\n')
+    assert not result.ok
+    [(row, column, value, said)] = problems(result)
+    assert (row, column, value) == (2, "amount", text) and message in said
+    assert counts(db) == (0, 0, 0)

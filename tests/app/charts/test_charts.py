@@ -1,6 +1,7 @@
 """SVG chart geometry (app.charts.svg, app.charts.cohorts): exact coordinates, hand-computed."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from app.charts.cohorts import (
     VOLUME_RGB,
     heat_colour,
     heatmap,
+    log_roi_chart,
     payback_counts,
 )
 from app.charts.svg import (
@@ -63,9 +65,10 @@ def test_line_path_breaks_at_nan_and_draws_a_lone_point_as_a_dot() -> None:
 def test_line_chart_layout() -> None:
     chart = line_chart([Series("pooled", [-0.4, 0.0, 0.2], "#000", True)], width=640, height=260)
     box = chart.box
-    assert (box.left, box.top, box.right, box.bottom) == (52, 12, 626, 226)
+    # left: the longest y label "-40 %" (5 × 6.6 px), an 8 px gap and 16 px for the y title
+    assert (box.left, box.top, box.right, box.bottom) == (57, 12, 626, 226)
     assert [(t.value, t.at, t.label) for t in chart.x_ticks] == [
-        (0, 52, "0"), (1, 339, "1"), (2, 626, "2"),
+        (0, 57, "0"), (1, 341.5, "1"), (2, 626, "2"),
     ]  # fmt: skip
     # y from -0.4 (bottom, 226) to 0.2 (top, 12): 0 lies 2/3 of 214 px above the bottom
     assert [(t.at, t.label) for t in chart.y_ticks] == [
@@ -73,9 +76,19 @@ def test_line_chart_layout() -> None:
     ]  # fmt: skip
     assert chart.zero == 83.3
     [line] = chart.lines
-    assert line.path == "M52,226 L339,83.3 L626,12"
+    assert line.path == "M57,226 L341.5,83.3 L626,12"
     assert line.end == (626, 12)
     assert chart.has_data
+
+
+@pytest.mark.parametrize("peak", [19.51, 3000.0, 1_234_567.0])
+def test_plot_margin_fits_the_longest_y_label(peak: float) -> None:
+    chart = line_chart([Series("x", [0.0, peak], "#000")], y_label=lambda v: f"{v:,.0f}")
+    longest = max(len(t.label) for t in chart.y_ticks)
+    # right-aligned 6 px before the axis, at most 6.6 px a character, after a 16 px title
+    assert chart.box.left - 6 - 16 >= longest * 6.6
+    bars = bar_chart(["a", "b"], [0, 1_234_567])
+    assert bars.box.left - 6 - 16 >= max(len(t.label) for t in bars.y_ticks) * 6.6
 
 
 def test_line_chart_always_shows_zero_and_handles_no_data() -> None:
@@ -89,7 +102,7 @@ def test_line_chart_always_shows_zero_and_handles_no_data() -> None:
 def test_line_chart_x_axis_ends_at_the_last_age() -> None:
     chart = line_chart([Series("a", [0.0] * 53, "#000")])
     assert [t.value for t in chart.x_ticks] == [0, 10, 20, 30, 40, 50]
-    assert chart.x_ticks[-1].at == 603.9  # 52 + 50 / 52 × (626 − 52) = 603.92
+    assert chart.x_ticks[-1].at == 604.1  # 57 + 50 / 52 × (626 − 57) = 604.12
     assert chart.lines[0].end == (626, chart.zero)
 
 
@@ -102,7 +115,7 @@ def test_outlier_cap_keeps_other_lines_readable() -> None:
     assert chart.y_ticks[-1].value == 2.0 and chart.capped
     # y from -1 (226) to 2 (12) in ticks of 1: 9.0 lies far above the top, the SVG clips it
     assert [t.value for t in chart.y_ticks] == [-1, 0, 1, 2]
-    assert chart.lines[2].path == "M52,190.3 L339,-487.3"
+    assert chart.lines[2].path == "M64,190.3 L345,-487.3"  # left 64: "-100 %" is 6 characters
     assert outlier_cap(lines[:2] + [Series("c", [5.9], "#000")]) is None
     assert not line_chart(lines[:2]).capped
 
@@ -130,12 +143,12 @@ def test_bar_chart() -> None:
     chart = bar_chart(
         ["0", "1", "not yet"], [0, 1, 1], muted=[False, False, True], width=420, height=240
     )
-    # plot 52..406 wide (354 px, 3 bands of 118 px), 12..206 high; counts 0..1
+    # plot 40..406 wide (366 px, 3 bands of 122 px), 12..206 high; counts 0..1
     assert [(t.value, t.at) for t in chart.y_ticks] == [(0, 206), (1, 12)]
     assert [(b.label, b.x, b.y, b.width, b.height, b.muted) for b in chart.bars] == [
-        ("0", 69.7, 206, 82.6, 0, False),
-        ("1", 187.7, 12, 82.6, 194, False),
-        ("not yet", 305.7, 12, 82.6, 194, True),
+        ("0", 58.3, 206, 85.4, 0, False),
+        ("1", 180.3, 12, 85.4, 194, False),
+        ("not yet", 302.3, 12, 85.4, 194, True),
     ]
     assert all(b.labelled for b in chart.bars)
 
@@ -201,3 +214,23 @@ def test_payback_counts() -> None:
     counts = payback_counts(_triangle())
     # 2026-01-05: ROI -0.6 at age 0, +0.2 at age 1 → week 1; 2026-01-19: not yet
     assert counts.by_week == (0, 1) and counts.not_yet == 1 and counts.cohorts == 2
+
+
+def test_log_roi_chart_keeps_every_curve_inside_the_plot() -> None:
+    # one channel at +3,000 % (a 31× return), the others between −40 % and +80 %
+    lines = [Series("far", [-0.9, 5.0, 30.0], "#000"), Series("a", [-0.4, 0.2, 0.8], "#111"),
+             Series("b", [-0.3, 0.0, NAN], "#222"), Series("c", [-1.0, -0.5, 0.1], "#333")]
+    chart = log_roi_chart(lines, width=640, height=260)
+    labels = [t.label for t in chart.y_ticks]
+    # ticks at return multiples 0.01 … 50 (every other step kept), labelled as ROI, with 0 %
+    assert labels[0] == "-99 %" and "0 %" in labels and labels[-1] == "4900 %"
+    assert not chart.capped
+    top, bottom = chart.box.top, chart.box.bottom
+    for line in chart.lines:
+        ys = [float(p.split(",")[1]) for p in re.findall(r"-?[\d.]+,-?[\d.]+", line.path)]
+        assert ys and all(top - 0.1 <= y <= bottom + 0.1 for y in ys)
+    # break-even (ROI 0 %, multiple 1) sits where log10(1) = 0 maps: the zero line
+    zero_tick = next(t for t in chart.y_ticks if t.label == "0 %")
+    assert zero_tick.at == chart.zero
+    # ROI −100 % (nothing back) is drawn at the −99 % floor, not dropped
+    assert chart.lines[3].path.startswith(f"M{chart.box.left},{bottom}")

@@ -185,3 +185,13 @@ def test_the_rendered_triangle_is_reused_until_its_channel_changes(
     factories.lead(db, referrals, date(2026, 1, 13))
     again = viewer_client.get(url, headers=HX).get_data(as_text=True)
     assert _triangle(again)[0] == ("2026-01-12", ["50", "2", "1", "1", ""])
+def test_channel_page_answers_is_it_working_first(
+    viewer_client: FlaskClient, world: dict[str, int]
+) -> None:
+    html = viewer_client.get(f"/channels/{world['Referrals']}?as_of=2026-01-25").get_data(
+        as_text=True)
+    order = [html.index(marker) for marker in (
+        'class="rules-line"', f'hx-get="/health/channels/{world["Referrals"]}',
+        "<h2>ROI by cohort age</h2>", "<h2>Payback</h2>", "<h2>Customer value</h2>",
+        "<h2>Cohort triangle</h2>", "<h2>Ranking</h2>")]
+    assert order == sorted(order)

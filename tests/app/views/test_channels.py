@@ -128,6 +128,21 @@ def test_duplicate_name_is_refused_ignoring_case(editor_client: FlaskClient, db:
     assert len(_channels(db)) == 1
 
 
+def test_duplicate_name_is_reported_with_every_other_field_error(
+    editor_client: FlaskClient, db: Session
+) -> None:
+    factories.channel(db, name="Google Ads — Long Tail")
+    bad = FORM | {"launch_days": "2.5", "ice_ease": "11", "kind": "carrier_pigeon"}
+    response = editor_client.post("/channels/new", data=bad, headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "A channel named “Google Ads — long tail” already exists" in html
+    assert "Launch days must be a whole number." in html
+    assert "Ease must be between 1 and 10." in html
+    assert "Choose a kind from the list." in html
+    assert len(_channels(db)) == 1
+
+
 def test_a_duplicate_created_concurrently_is_caught_by_the_database(
     editor_client: FlaskClient, db: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -323,9 +338,9 @@ def test_clearing_the_amount_deletes_the_week(editor_client: FlaskClient, db: Se
     ("cells", "field", "message"),
     [
         ({"amount": "-5"}, "amount", "Amount cannot be negative."),
-        ({"amount": "abc"}, "amount", "Amount must be a number with at most 2 decimals"),
-        ({"amount": "1.234"}, "amount", "Amount must be a number with at most 2 decimals"),
-        ({"amount": "1e5"}, "amount", "Amount must be a number with at most 2 decimals"),
+        ({"amount": "abc"}, "amount", "Amount is not a number."),
+        ({"amount": "1.234"}, "amount", "Amount is ambiguous: &#39;.&#39; may be a thousands"),
+        ({"amount": "1e5"}, "amount", "Amount is not a number."),
         ({"amount": "5", "impressions": "-1"}, "impressions", "Impressions must be 0 or more."),
         ({"amount": "5", "clicks": "two"}, "clicks", "Clicks must be a whole number."),
         (
@@ -397,6 +412,10 @@ def test_viewer_cannot_create_edit_or_change_spend(viewer_client: FlaskClient, d
     factories.spend(db, ch, week, 3_000)
     history_before = _history(db)
     assert viewer_client.post("/channels/new", data=FORM).status_code == 403
+    # the forms themselves are not shown to a viewer: nothing to fill in and lose on submit
+    assert viewer_client.get("/channels/new").status_code == 403
+    assert viewer_client.get(f"/channels/{ch.id}/edit").status_code == 403
+    assert "/channels/new" not in viewer_client.get("/channels/").get_data(as_text=True)
     edit = FORM | {"ring": "inner"}
     assert viewer_client.post(f"/channels/{ch.id}/edit", data=edit, headers=HX).status_code == 403
     cell_url = f"/channels/{ch.id}/spend/{week}"

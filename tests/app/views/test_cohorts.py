@@ -49,6 +49,19 @@ def test_pooled_curves_of_every_channel_with_spend(
     assert '<a href="/cohorts/" aria-current="page">Cohorts</a>' in html
 
 
+def test_roi_chart_offers_a_log_scale_that_keeps_every_line_inside(
+    viewer_client: FlaskClient, world: dict[str, int]
+) -> None:
+    linear = viewer_client.get("/cohorts/?as_of=2026-01-25").get_data(as_text=True)
+    assert 'data-scale="linear"' in linear  # three close curves: no need for a log scale
+    assert 'href="/cohorts/?scale=log&amp;as_of=2026-01-25"' in linear
+    logged = viewer_client.get("/cohorts/?as_of=2026-01-25&scale=log").get_data(as_text=True)
+    assert 'data-scale="log"' in logged and "log scale of revenue ÷ spend" in logged
+    ticks = re.findall(r'class="y-tick"[^>]*>([^<]*)</text>', logged)
+    assert "0 %" in ticks and ticks[0].startswith("-")  # ROI labels on the log axis
+    assert ">Pooled ROI</text>" in logged  # the y axis title
+
+
 def test_customer_mix_and_share_of_a(viewer_client: FlaskClient, world: dict[str, int]) -> None:
     html = viewer_client.get("/cohorts/?as_of=2026-01-25").get_data(as_text=True)
     # revenue per customer: 400 (Events), 80, 40, 20 (Referrals), 10 (Search, one purchase)

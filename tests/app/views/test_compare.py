@@ -209,16 +209,18 @@ def test_matrix_corrects_pairwise_p_values(
     expected_p = pairwise_reference(reference)
     assert min(expected_p.values()) < 0.05 < max(expected_p.values())
     for (a, b), expected in expected_p.items():
-        for row, column in ((a, b), (b, a)):
-            text = cell(html, channels[row], channels[column])
-            value = float(text.split('data-adjusted-p="')[1].split('"')[0])
-            np.testing.assert_allclose(value, expected, rtol=1e-9)
-            assert ("significant" in text.split(">")[0]) == (
-                expected < 0.05 and "Delta" not in (a, b))
-    beta_alpha = cell(html, channels["Beta"], channels["Alpha"])
-    assert "+12.0 pp" in beta_alpha and "better" in beta_alpha
-    assert (f'href="/compare/?a=channel:{channels["Alpha"]}&amp;b=channel:{channels["Beta"]}'
-            in beta_alpha)
+        shown = [(row, column) for row, column in ((a, b), (b, a))
+                 if f'data-pair="{channels[row]}-{channels[column]}"' in html]
+        assert len(shown) == 1  # each pair once, above the diagonal
+        text = cell(html, channels[shown[0][0]], channels[shown[0][1]])
+        value = float(text.split('data-adjusted-p="')[1].split('"')[0])
+        np.testing.assert_allclose(value, expected, rtol=1e-9)
+        assert ("significant" in text.split(">")[0]) == (
+            expected < 0.05 and "Delta" not in (a, b))
+    alpha_beta = cell(html, channels["Alpha"], channels["Beta"])
+    assert "-12.0 pp" in alpha_beta and "worse" in alpha_beta
+    assert (f'href="/compare/?a=channel:{channels["Beta"]}&amp;b=channel:{channels["Alpha"]}'
+            in alpha_beta)
     assert '<th scope="row" class="below-minimum">\n          Delta' in html
     assert '<th scope="row">\n          Alpha' in html
 
@@ -245,7 +247,7 @@ def test_roi_at_age_on_the_page(viewer_client: FlaskClient, aged: dict[str, Any]
     # By hand (see tests/test_api_compare.py): Ads 220.00 × margin on 200.00 of spend from its
     # 2 and 16 Feb cohorts; Referrals 150.00 × margin on 50.00; the younger cohorts are out.
     ads, refs = (220 * MARGIN - 200) / 200, (150 * MARGIN - 50) / 50
-    assert (f'<th>A</th><td class="num">3</td><td class="num">3</td>'
+    assert (f'<th scope="row">Ads</th><td class="num">3</td><td class="num">3</td>'
             f'\n        <td class="num">{ads * 100:+.0f} %</td>') in html
     assert f'<td class="num">{refs * 100:+.0f} %</td>' in html
     young = viewer_client.get(roi_url(aged, "52"), headers=HX).get_data(as_text=True)
@@ -269,3 +271,32 @@ def test_bad_age_is_named_on_the_page(viewer_client: FlaskClient, aged: dict[str
     response = viewer_client.get(roi_url(aged, "-3"))
     assert response.status_code == 400
     assert "Age: use a whole number of weeks" in response.get_data(as_text=True)
+
+
+def test_result_names_the_groups_and_reads_rate_differences_in_points(
+    viewer_client: FlaskClient, scenario: dict[str, Any]  # noqa: F811
+) -> None:
+    html = viewer_client.get(url(scenario)).get_data(as_text=True)
+    assert '<tr data-group="A">\n        <th scope="row">Ads</th>' in html
+    assert '<tr data-group="B">\n        <th scope="row">Referrals</th>' in html
+    # 12/50 − 4/40 = +14.0 percentage points, not "+14.0 %"
+    assert '<dt>Difference (Referrals − Ads)</dt><dd data-stat="difference">+14.0 pp (' in html
+    chance = re.search(r'<dt>Chance Referrals beats Ads</dt><dd data-stat="bayes">([^<]*)</dd>',
+                       html)
+    assert chance is not None and re.fullmatch(r"\d{1,2}\.\d %", chance.group(1))
+    assert "p = 0.000" not in html and "100.0 %" not in html
+
+
+def test_intervals_share_one_labelled_axis_with_zero_marked(
+    viewer_client: FlaskClient, scenario: dict[str, Any]  # noqa: F811
+) -> None:
+    html = viewer_client.get(url(scenario)).get_data(as_text=True)
+    chart = html[html.index('<svg class="interval-chart"'):html.index("</svg>", html.index(
+        '<svg class="interval-chart"'))]
+    assert '<line class="zero" x1="110.0"' in chart  # the axis starts at 0 %: zero at the left
+    assert "Conversion rate (95 % interval; dashed line: zero)" in chart
+    ticks = re.findall(r'text-anchor="middle">([^<]*%)</text>', chart)
+    assert ticks[0] == "0.0 %" and len(ticks) >= 3
+    low, high = proportion_confint(12, 50, method="wilson")
+    assert f"<title>Referrals: 24.0 % (95 % interval {low * 100:.1f} % to {high * 100:.1f} %)" \
+        in chart

@@ -98,6 +98,32 @@ def test_bad_file_reports_problems_and_stores_nothing(
     ]
 
 
+def test_outcomes_are_coloured_and_counted_in_words(
+    sync_app: Flask, editor_client: FlaskClient, db: Session, ads: Channel
+) -> None:
+    good = upload(editor_client, "spend", SPEND)
+    page = editor_client.get(f"/imports/{good}").get_data(as_text=True)
+    assert 'data-status="succeeded"' in page and 'class="flash flash-ok"' in page
+    one = upload(editor_client, "leads", "external_id,channel,created_at\ncrm-1,Nope,2024-03-05\n")
+    listing = editor_client.get("/imports/").get_data(as_text=True)
+    assert "(1 problem)" in listing and "(1 problems)" not in listing
+    assert f'href="/imports/{one}"' in listing
+    css = editor_client.get("/static/app.css").get_data(as_text=True)
+    assert '.import-job[data-status="succeeded"] progress { accent-color: var(--ok); }' in css
+
+
+def test_a_leads_file_uploaded_as_spend_names_every_header_problem(
+    sync_app: Flask, editor_client: FlaskClient, db: Session, ads: Channel
+) -> None:
+    leads = "external_id,channel,created_at\ncrm-1,Google Ads,2024-03-05\n"
+    job_id = upload(editor_client, "spend", leads)
+    report = editor_client.get(f"/imports/{job_id}/report.csv").get_data(as_text=True)
+    rows = [line.split(",")[:2] for line in report.splitlines()[1:]]
+    assert ["1", "external_id"] in rows and ["1", "created_at"] in rows
+    assert ["1", "week"] in rows and ["1", "amount"] in rows
+    assert job_row(db, job_id).error_count == 4
+
+
 def test_upload_needs_a_kind_and_a_file(
     sync_app: Flask, editor_client: FlaskClient, db: Session
 ) -> None:

@@ -1,9 +1,11 @@
 """Segment insights page on a factory-built dataset, numbers checked against scipy/statsmodels."""
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import unescape
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
@@ -202,3 +204,20 @@ def test_differences_of_rates_read_in_signed_points(
     app: Flask, difference: float | None, shown: str
 ) -> None:
     assert app.jinja_env.filters["points"](difference) == shown
+
+
+def test_each_segment_links_to_compare_and_cac_is_explained(
+    viewer_client: FlaskClient, dataset: dict[str, Any]
+) -> None:
+    ads = dataset["ads"]
+    html = viewer_client.get(f"/segments/?as_of={AS_OF}&channel={ads}").get_data(as_text=True)
+    row = html[html.index('data-segment="industry=saas"'):]
+    row = row[:row.index("</tr>")]
+    link = re.search(r'class="compare-link" href="([^"]+)"', row)
+    assert link is not None
+    query = parse_qs(urlsplit(unescape(link.group(1))).query)
+    assert query == {"a": [f"channel:{ads}"], "b": [f"channel:{ads}+segment:industry=saas"],
+                     "as_of": [AS_OF]}
+    compare = viewer_client.get(unescape(link.group(1))).get_data(as_text=True)
+    assert '<tr data-group="B">\n        <th scope="row">' in compare  # the page runs it
+    assert 'id="segment-cac"' in html and "cannot be split between the segments" in html
