@@ -1,0 +1,223 @@
+"""Projected LTV per channel from the pooled, shrunk BG/NBD + Gamma-Gamma fits (SPEC §3).
+
+The pooled model is fitted on every customer. Each channel's model maximises its own
+likelihood plus a Gaussian prior on the log parameters centred on the pooled fit, whose
+precision is the pooled fit's curvature scaled down to `PRIOR_CUSTOMERS` customers (a
+penalised likelihood: the Laplace approximation of the pooled likelihood as a power prior worth
+that many customers). A channel of n customers thus weighs n / (n + PRIOR_CUSTOMERS) against
+the pooled model.
+
+A channel's projected revenue at the horizon is its observed revenue at ages below the horizon
+plus, per customer, expected purchases in the weeks left to the horizon times expected spend per
+purchase. Its 80 % interval comes from the curvature: parameters drawn from the normal
+approximation of each fit, the 10th and 90th percentiles of the resulting projections.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from cohorts.ltv import bgnbd, gamma_gamma
+from cohorts.ltv.bgnbd import Fit, Prior
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+PRIOR_CUSTOMERS = 100
+MIN_CUSTOMERS = 20
+MIN_SPENDERS = 5
+INTERVAL_DRAWS = 200
+INTERVAL = (10.0, 90.0)
+SEED = 16
+
+
+@dataclass(frozen=True)
+class CustomerSummaries:
+    """One entry per customer; days counted from the cohort week's first day, money in minor
+    units."""
+
+    channel_id: IntArray
+    as_of_day: IntArray  # the as-of date
+    first_day: IntArray  # the first purchase's date
+    frequency: IntArray  # distinct later days with a positive purchase
+    recency_days: IntArray  # last such day − first day (0 without one)
+    observed_minor: IntArray  # net revenue at ages below the horizon
+    repeat_minor: IntArray  # net revenue after the first day
+
+    def only(self, keep: npt.NDArray[np.bool_]) -> "CustomerSummaries":
+        """Return the customers where `keep` is True."""
+        return CustomerSummaries(*(getattr(self, name)[keep] for name in SUMMARY_FIELDS))
+
+    @property
+    def age(self) -> FloatArray:
+        """Return each customer's age T in weeks: from the first purchase to the as-of date."""
+        return (self.as_of_day - self.first_day) / 7.0
+
+    @property
+    def recency(self) -> FloatArray:
+        """Return each customer's recency t_x in weeks: from the first to the last purchase."""
+        return self.recency_days / 7.0
+
+    def weeks_left(self, horizon_weeks: int) -> FloatArray:
+        """Return the weeks from the as-of date to each customer's cohort horizon (≥ 0)."""
+        return np.maximum(7 * horizon_weeks - 1 - self.as_of_day, 0) / 7.0
+
+    @property
+    def mean_spend(self) -> FloatArray:
+        """Return each customer's mean repeat spend, max(repeat revenue, 0) / x (0 if x = 0)."""
+        repeat = np.maximum(self.repeat_minor, 0).astype(np.float64)
+        return np.divide(repeat, self.frequency, out=np.zeros(len(repeat)),
+                         where=self.frequency > 0)
+
+
+SUMMARY_FIELDS = ("channel_id", "as_of_day", "first_day", "frequency", "recency_days",
+                  "observed_minor", "repeat_minor")
+
+
+@dataclass(frozen=True)
+class Model:
+    """A fitted pair: purchases (BG/NBD) and spend per purchase (Gamma-Gamma, in minor units)."""
+
+    purchases: Fit
+    spend: Fit
+    customers: int
+
+    def priors(self) -> tuple[Prior, Prior]:
+        """Return this (pooled) model's fits as priors worth `PRIOR_CUSTOMERS` customers."""
+        def prior(found: Fit) -> Prior:
+            precision = np.asarray(np.linalg.inv(found.covariance) * PRIOR_CUSTOMERS
+                                   / found.customers, np.float64)
+            return Prior(mean=found.log_params, precision=precision)
+        return prior(self.purchases), prior(self.spend)
+
+
+def _triples(customers: CustomerSummaries) -> bgnbd.Triples:
+    return bgnbd.triples_of(customers.frequency, customers.recency, customers.age)
+
+
+def _spends(customers: CustomerSummaries) -> gamma_gamma.Spends:
+    mean = customers.mean_spend
+    keep = mean > 0
+    return gamma_gamma.Spends(customers.frequency[keep].astype(np.float64), mean[keep],
+                              np.ones(int(keep.sum())))
+
+
+def not_enough_data(customers: CustomerSummaries) -> str | None:
+    """Return why `customers` cannot support a pooled fit, or None when they can."""
+    if len(customers.frequency) < MIN_CUSTOMERS:
+        return f"fewer than {MIN_CUSTOMERS} customers"
+    if not (customers.frequency > 0).any():
+        return "no customer has bought again on a later day"
+    spenders = customers.mean_spend > 0
+    if spenders.sum() < MIN_SPENDERS:
+        return f"fewer than {MIN_SPENDERS} customers with repeat purchases worth more than refunds"
+    if np.unique(customers.mean_spend[spenders]).size < 2:
+        return "every repeat customer spent the same"
+    return None
+
+
+def fit_pooled(customers: CustomerSummaries) -> Model | str:
+    """Return the model fitted on every customer, or the reason there is not enough data."""
+    reason = not_enough_data(customers)
+    if reason is not None:
+        return reason
+    purchases = bgnbd.fit(_triples(customers))
+    spend = gamma_gamma.fit(_spends(customers))
+    if purchases is None or spend is None:
+        return "the repeat-purchase model could not be fitted to these purchases"
+    if spend.params[1] <= 1:
+        return "spend per purchase varies too much for a finite mean (Gamma-Gamma q ≤ 1)"
+    return Model(purchases=purchases, spend=spend, customers=len(customers.frequency))
+
+
+def fit_channel(customers: CustomerSummaries, pooled: Model) -> Model:
+    """Return a channel's model shrunk toward `pooled` (the pooled model where a part of it
+    cannot be fitted, e.g. a channel without repeat purchases keeps the pooled spend model)."""
+    purchase_prior, spend_prior = pooled.priors()
+    purchases = bgnbd.fit(_triples(customers), purchase_prior) if len(customers.frequency) else None
+    spends = _spends(customers)
+    spend = gamma_gamma.fit(spends, spend_prior) if spends.customers else None
+    return Model(purchases=purchases or _as_prior(pooled.purchases, purchase_prior),
+                 spend=spend or _as_prior(pooled.spend, spend_prior),
+                 customers=len(customers.frequency))
+
+
+def _as_prior(found: Fit, prior: Prior) -> Fit:
+    """Return the pooled fit with the prior's spread (what a channel without data knows)."""
+    return Fit(found.log_params, np.asarray(np.linalg.inv(prior.precision), np.float64),
+               found.log_likelihood, 0.0)
+
+
+def weight(customers: int) -> float:
+    """Return the weight of a channel's own customers against the pooled model."""
+    return customers / (customers + PRIOR_CUSTOMERS)
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Customers grouped by (x, t_x, T, weeks left): counts and summed mean repeat spend."""
+
+    triples: bgnbd.Triples
+    weeks_left: FloatArray
+    spend_sum: FloatArray
+
+
+def group(customers: CustomerSummaries, weeks_left: FloatArray) -> Groups:
+    """Return `customers` grouped for projection with their weeks left to the horizon."""
+    keys = np.column_stack([customers.frequency, customers.recency, customers.age,
+                            np.maximum(weeks_left, 0)]).astype(np.float64)
+    unique, inverse, count = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    spend_sum = np.bincount(inverse.ravel(), weights=customers.mean_spend,
+                            minlength=len(unique)).astype(np.float64)
+    triples = bgnbd.Triples(unique[:, 0], unique[:, 1], unique[:, 2], count.astype(np.float64))
+    return Groups(triples=triples, weeks_left=unique[:, 3], spend_sum=spend_sum)
+
+
+def future_revenue(purchase_params: FloatArray, spend_params: FloatArray,
+                   groups: Groups) -> float:
+    """Return the expected revenue (minor units) of the grouped customers in their weeks left."""
+    live = groups.weeks_left > 0
+    if not live.any():
+        return 0.0
+    triples = bgnbd.Triples(*(getattr(groups.triples, name)[live]
+                              for name in ("frequency", "recency", "age", "count")))
+    per_customer = bgnbd.expected_purchases(purchase_params, triples, groups.weeks_left[live])
+    spend = gamma_gamma.expected_spend(spend_params, triples.frequency,
+                                       groups.spend_sum[live], triples.count)
+    return float(per_customer @ spend)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A channel's projected revenue at the horizon (minor units) with its 80 % interval."""
+
+    revenue_minor: float
+    low_minor: float | None
+    high_minor: float | None
+    observed_minor: int
+    customers: int
+    weight: float  # of the channel's own customers against the pooled model
+
+
+def project(model: Model, customers: CustomerSummaries, weeks_left: FloatArray,
+            draws: int = INTERVAL_DRAWS) -> Projection:
+    """Return the projection of `customers` under `model` with its curvature interval."""
+    groups = group(customers, weeks_left)
+    observed = int(customers.observed_minor.sum())
+    point = observed + future_revenue(model.purchases.params, model.spend.params, groups)
+    rng = np.random.default_rng(SEED)
+    purchase_draws = rng.multivariate_normal(model.purchases.log_params,
+                                             model.purchases.covariance, draws)
+    spend_draws = rng.multivariate_normal(model.spend.log_params, model.spend.covariance, draws)
+    with np.errstate(all="ignore"):
+        values = np.array([
+            future_revenue(np.exp(p), np.exp(s), groups) if np.exp(s[1]) > 1 else np.nan
+            for p, s in zip(purchase_draws, spend_draws, strict=True)])
+    values = values[np.isfinite(values) & (values >= 0)]
+    low: float | None = None
+    high: float | None = None
+    if len(values) and len(values) >= draws // 2:
+        low, high = (float(v) + observed for v in np.percentile(values, INTERVAL))
+    return Projection(revenue_minor=point, low_minor=low, high_minor=high, observed_minor=observed,
+                      customers=len(customers.frequency),
+                      weight=weight(len(customers.frequency)))
