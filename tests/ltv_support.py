@@ -8,11 +8,15 @@ are taken at day resolution as `cohorts.ltv.summaries` takes them from the datab
 """
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
+from sqlmodel import Session
 
+from app.models import Lead, Purchase
 from cohorts.ltv.projection import CustomerSummaries
 
+MON = date(2025, 1, 6)  # a Monday: week 0 of the simulation
 COHORT_WEEKS = 12
 AS_OF_WEEK = 20
 CDNOW_PURCHASES = (0.243, 4.414, 0.793, 2.426)  # r, α, a, b
@@ -65,3 +69,30 @@ def simulate(n: int, seed: int, *, horizon: int = 52, channel: int = 1,
     customers = CustomerSummaries(*(table[:, k] for k in range(table.shape[1])))
     return Synthetic(customers=customers, weeks_left=customers.weeks_left(horizon),
                      truth_minor=truth)
+
+
+def store_customers(db: Session, channel_id: int, n: int, seed: int) -> None:
+    """Store simulated customers as leads and purchases (one purchase per summary event)."""
+    synthetic = simulate(n, seed=seed, channel=channel_id).customers
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        cohort = MON + timedelta(days=7 * (146 - int(synthetic.as_of_day[i])) // 7)
+        lead = Lead(external_id=f"s{seed}-{i}", channel_id=channel_id, cohort_week=cohort,
+                    created_at=datetime(cohort.year, cohort.month, cohort.day, tzinfo=UTC))
+        db.add(lead)
+        db.flush()
+        first = cohort + timedelta(days=int(synthetic.first_day[i]))
+        days = [first]
+        x, span = int(synthetic.frequency[i]), int(synthetic.recency_days[i])
+        if x:
+            middle = sorted(rng.choice(np.arange(1, span), x - 1, replace=False)) if x > 1 else []
+            days += [first + timedelta(days=int(d)) for d in middle] + [
+                first + timedelta(days=span)]
+        repeat = int(synthetic.repeat_minor[i])
+        amounts = [int(synthetic.observed_minor[i]) - repeat] + (
+            [repeat // x] * (x - 1) + [repeat - repeat // x * (x - 1)] if x else [])
+        for k, (day, amount) in enumerate(zip(days, amounts, strict=True)):
+            db.add(Purchase(external_id=f"s{seed}-{i}-{k}", lead_id=lead.id, amount_minor=amount,
+                            purchased_at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC),
+                            purchased_on=day))
+    db.commit()

@@ -15,9 +15,9 @@ from cohorts.as_of import AsOf
 from cohorts.ltv.projection import (
     CustomerSummaries,
     Model,
-    Projection,
     fit_channel,
     fit_pooled,
+    future_by_age,
     project,
 )
 from cohorts.ltv.summaries import customer_summaries, revenue_since, weeks_earlier
@@ -37,6 +37,7 @@ class ChannelLtv:
     weight: float
     pooled_customers: int
     horizon_weeks: int
+    future_by_age_minor: tuple[float, ...]  # expected revenue from the as-of date to ages 1 … H
 
     @property
     def basis(self) -> str:
@@ -60,27 +61,22 @@ def _per_channel(customers: CustomerSummaries) -> dict[int, CustomerSummaries]:
             for c in np.unique(customers.channel_id)}
 
 
-def _projections(customers: CustomerSummaries, weeks_left: dict[int, np.ndarray],
-                 draws: int | None = None) -> tuple[dict[int, Projection], str | None]:
+def _models(customers: CustomerSummaries) -> tuple[dict[int, Model], str | None]:
     pooled = fit_pooled(customers)
     if not isinstance(pooled, Model):
         return {}, pooled
-    result = {}
-    for channel, own in _per_channel(customers).items():
-        model = fit_channel(own, pooled)
-        extra = {} if draws is None else {"draws": draws}
-        result[channel] = project(model, own, weeks_left[channel], **extra)
-    return result, None
+    return {c: fit_channel(own, pooled) for c, own in _per_channel(customers).items()}, None
 
 
 def channel_ltvs(*, session: Session, as_of: AsOf, horizon_weeks: int,
                  margin: float = 1.0) -> LtvProjections:
     """Return each channel's projected LTV at `horizon_weeks` with its 80 % interval."""
     customers = customer_summaries(session=session, as_of=as_of, horizon_weeks=horizon_weeks)
-    weeks_left = {c: own.weeks_left(horizon_weeks)
-                  for c, own in _per_channel(customers).items()}
-    found, reason = _projections(customers, weeks_left)
+    models, reason = _models(customers)
     pooled = len(customers.channel_id)
+    own = _per_channel(customers)
+    found = {c: project(model, own[c], own[c].weeks_left(horizon_weeks))
+             for c, model in models.items()}
 
     def per_customer(value: float | None, count: int) -> float | None:
         return None if value is None else value * margin / count
@@ -90,7 +86,9 @@ def channel_ltvs(*, session: Session, as_of: AsOf, horizon_weeks: int,
         low_minor=per_customer(p.low_minor, p.customers),
         high_minor=per_customer(p.high_minor, p.customers),
         customers=p.customers, weight=p.weight, pooled_customers=pooled,
-        horizon_weeks=horizon_weeks) for c, p in found.items()}
+        horizon_weeks=horizon_weeks,
+        future_by_age_minor=tuple(future_by_age(models[c], own[c], horizon_weeks).tolist()))
+        for c, p in found.items()}
     return LtvProjections(channels=channels, reason=reason, pooled_customers=pooled)
 
 
@@ -131,9 +129,10 @@ def backtest(*, session: Session, as_of: AsOf, weeks: int = BACKTEST_WEEKS) -> B
     past = weeks_earlier(as_of, weeks)
     # Horizon 0: no observed revenue counts, the projection is of the weeks after `past` only.
     customers = customer_summaries(session=session, as_of=past, horizon_weeks=0)
-    weeks_left = {c: np.full(len(own.channel_id), float(weeks))
-                  for c, own in _per_channel(customers).items()}
-    found, reason = _projections(customers, weeks_left, draws=0)
+    models, reason = _models(customers)
+    own = _per_channel(customers)
+    found = {c: project(model, own[c], np.full(len(own[c].channel_id), float(weeks)), draws=0)
+             for c, model in models.items()}
     actual = revenue_since(session=session, as_of=as_of, weeks=weeks)
     rows = {c: BacktestRow(projected_minor=p.revenue_minor, actual_minor=actual.get(c, 0),
                            customers=p.customers) for c, p in found.items()}

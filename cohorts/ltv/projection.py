@@ -201,7 +201,8 @@ class Projection:
 
 def project(model: Model, customers: CustomerSummaries, weeks_left: FloatArray,
             draws: int = INTERVAL_DRAWS) -> Projection:
-    """Return the projection of `customers` under `model` with its curvature interval."""
+    """Return the projection of `customers` under `model` with its curvature interval (from
+    `draws` parameter draws; none with 0)."""
     groups = group(customers, weeks_left)
     observed = int(customers.observed_minor.sum())
     point = observed + future_revenue(model.purchases.params, model.spend.params, groups)
@@ -221,3 +222,46 @@ def project(model: Model, customers: CustomerSummaries, weeks_left: FloatArray,
     return Projection(revenue_minor=point, low_minor=low, high_minor=high, observed_minor=observed,
                       customers=len(customers.frequency),
                       weight=weight(len(customers.frequency)))
+
+
+def future_by_age(model: Model, customers: CustomerSummaries, horizon_weeks: int) -> FloatArray:
+    """Return the expected revenue (minor units) of `customers` from the as-of date to each
+    cohort age 1 … `horizon_weeks` (entry k − 1: up to age k; 0 for ages already passed)."""
+    by_day = group(customers, customers.as_of_day.astype(np.float64))  # 4th key: the as-of day
+    days = by_day.weeks_left
+    return np.array([
+        future_revenue(model.purchases.params, model.spend.params,
+                       Groups(by_day.triples, np.maximum(7 * age - 1 - days, 0) / 7.0,
+                              by_day.spend_sum))
+        for age in range(1, horizon_weeks + 1)])
+
+
+def interval_rule(low: float | None, high: float | None, bound: float) -> str | None:
+    """Return "pass" when the whole interval is ≥ `bound`, "fail" when it is all below, and
+    "undecided" when it straddles it; None without an interval."""
+    if low is None or high is None:
+        return None
+    return "pass" if low >= bound else "fail" if high < bound else "undecided"
+
+
+def projected_payback_week(revenue_by_age: FloatArray, current_age: IntArray,
+                           spend_minor: int, margin: float,
+                           future_by_age: FloatArray) -> int | None:
+    """Return the first age k whose projected revenue through age k, times `margin`, covers
+    `spend_minor`; None when none within the horizon (or no spend).
+
+    `revenue_by_age` is the channel's cumulative triangle (cohorts × ages, NaN past a cohort's
+    current age); a cohort's revenue through age k is its observed value at min(k, current age),
+    and `future_by_age[k]` adds the expected revenue from the as-of date through age k.
+    """
+    if spend_minor <= 0 or not len(future_by_age):
+        return None
+    ages = np.arange(len(future_by_age))
+    observed = np.zeros(len(ages))
+    for row, age in enumerate(current_age):
+        if revenue_by_age.shape[1] == 0:
+            break
+        upto = np.minimum(ages, min(int(age), revenue_by_age.shape[1] - 1))
+        observed += np.nan_to_num(revenue_by_age[row, upto])
+    pays = (observed + future_by_age) * margin >= spend_minor
+    return int(np.argmax(pays)) if pays.any() else None

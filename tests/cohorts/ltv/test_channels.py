@@ -1,54 +1,23 @@
 """Per-channel projections and the backtest read from the database (both backends)."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
-import numpy as np
 import pytest
 from sqlmodel import Session
 
-from app.models import Lead, Purchase
 from cohorts.aggregates import refresh_all
 from cohorts.as_of import AsOf
 from cohorts.ltv.channels import backtest, channel_ltvs
 from cohorts.ltv.projection import PRIOR_CUSTOMERS, fit_channel, fit_pooled, project
 from cohorts.ltv.summaries import customer_summaries
 from tests import factories
-from tests.ltv_support import simulate
-
-MON = date(2025, 1, 6)  # a Monday: week 0 of the simulation
-
-
-def _store(db: Session, channel_id: int, n: int, seed: int) -> None:
-    """Store simulated customers as leads and purchases (one purchase per summary event)."""
-    synthetic = simulate(n, seed=seed, channel=channel_id).customers
-    rng = np.random.default_rng(seed)
-    for i in range(n):
-        cohort = MON + timedelta(days=7 * (146 - int(synthetic.as_of_day[i])) // 7)
-        lead = Lead(external_id=f"s{seed}-{i}", channel_id=channel_id, cohort_week=cohort,
-                    created_at=datetime(cohort.year, cohort.month, cohort.day, tzinfo=UTC))
-        db.add(lead)
-        db.flush()
-        first = cohort + timedelta(days=int(synthetic.first_day[i]))
-        days = [first]
-        x, span = int(synthetic.frequency[i]), int(synthetic.recency_days[i])
-        if x:
-            middle = sorted(rng.choice(np.arange(1, span), x - 1, replace=False)) if x > 1 else []
-            days += [first + timedelta(days=int(d)) for d in middle] + [
-                first + timedelta(days=span)]
-        repeat = int(synthetic.repeat_minor[i])
-        amounts = [int(synthetic.observed_minor[i]) - repeat] + (
-            [repeat // x] * (x - 1) + [repeat - repeat // x * (x - 1)] if x else [])
-        for k, (day, amount) in enumerate(zip(days, amounts, strict=True)):
-            db.add(Purchase(external_id=f"s{seed}-{i}-{k}", lead_id=lead.id, amount_minor=amount,
-                            purchased_at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC),
-                            purchased_on=day))
-    db.commit()
+from tests.ltv_support import MON, store_customers
 
 
 def test_channels_are_projected_from_the_database_as_from_their_summaries(db: Session) -> None:
     big, small = factories.channel(db), factories.channel(db)
-    _store(db, big.id, 400, seed=3)
-    _store(db, small.id, 30, seed=4)
+    store_customers(db, big.id, 400, seed=3)
+    store_customers(db, small.id, 30, seed=4)
     refresh_all(db.connection())
     as_of = AsOf(MON + timedelta(days=146))
     found = channel_ltvs(session=db, as_of=as_of, horizon_weeks=52, margin=0.5)
