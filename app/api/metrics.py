@@ -14,11 +14,10 @@ from flask import request
 from app.api import bp
 from app.api.openapi import add_schema, error_response, json_response, object_schema, operation
 from app.errors import ApiError
-from app.results.ltv import LtvState, ltv_state
+from app.results.ltv import LtvState, ltv_state, ltv_view
 from app.results.metrics import AsOfError, cycles, outside_window, parse_as_of, reports, today
 from app.settings import load_settings
 from cohorts.ltv.channels import BACKTEST_WEEKS, METHOD
-from cohorts.ltv.projection import interval_rule, projected_payback_week
 from cohorts.queries import AsOf
 from cohorts.report import ChannelReport
 from kernel.money import MINOR_PER_UNIT, to_decimal
@@ -120,53 +119,32 @@ def _interval(low: float | None, high: float | None,
 def _projection_json(report: ChannelReport, state: LtvState) -> dict[str, Any]:
     """Return the projection fields: the model's when fitted, else the chain-ladder's."""
     e = report.economics
-    ltv = None if state.result is None else state.result.projections.channels.get(
-        report.channel.id or 0)
+    view = ltv_view(state, report, load_settings())
     chain = {"ltv": money(e.ltv_projected_minor), "horizon_weeks": e.projection_horizon,
              "supporting_cohorts": e.projection_support}
-    status = ("computing" if state.result is None
-              else "fitted" if ltv is not None else "not_enough_data")
-    reason = None if state.result is None or ltv is not None else (
-        state.result.projections.reason or "no customers")
-    if ltv is None:
-        return {"ltv_projected": money(e.ltv_projected_minor), "ltv_projected_interval": None,
-                "ltv_to_cac_projected": None, "ltv_to_cac_projected_interval": None,
-                "ltv_projection": {"method": "chain_ladder", "status": status, "reason": reason,
-                                   "basis": None, "horizon_weeks": e.projection_horizon,
-                                   "supporting_cohorts": e.projection_support,
-                                   "chain_ladder": chain, "payback_weeks_projected": None}}
-    cac = e.cac_minor or None
-    settings = load_settings()
-    payback = projected_payback_week(
-        report.triangle.revenue_minor, report.triangle.current_age, e.spend_minor,
-        settings.gross_margin, np.array(ltv.future_by_age_minor))
+    ltv = view.ltv
     return {
-        "ltv_projected": money(ltv.ltv_minor),
-        "ltv_projected_interval": _interval(ltv.low_minor, ltv.high_minor),
-        "ltv_to_cac_projected": None if cac is None else ltv.ltv_minor / cac,
-        "ltv_to_cac_projected_interval": None if cac is None else _interval(
-            None if ltv.low_minor is None else ltv.low_minor / cac,
-            None if ltv.high_minor is None else ltv.high_minor / cac, lambda v: v),
-        "ltv_projection": {"method": METHOD, "status": status, "reason": None,
-                           "basis": ltv.basis, "horizon_weeks": ltv.horizon_weeks,
-                           "supporting_cohorts": e.projection_support, "chain_ladder": chain,
-                           "payback_weeks_projected": payback},
+        "ltv_projected": money(e.ltv_projected_minor if ltv is None else ltv.ltv_minor),
+        "ltv_projected_interval": None if ltv is None else _interval(ltv.low_minor,
+                                                                     ltv.high_minor),
+        "ltv_to_cac_projected": view.ltv_to_cac,
+        "ltv_to_cac_projected_interval": _interval(view.ltv_to_cac_low, view.ltv_to_cac_high,
+                                                   lambda v: v),
+        "ltv_projection": {
+            "method": "chain_ladder" if ltv is None else METHOD, "status": view.status,
+            "reason": view.reason, "basis": None if ltv is None else ltv.basis,
+            "horizon_weeks": e.projection_horizon if ltv is None else ltv.horizon_weeks,
+            "supporting_cohorts": e.projection_support, "chain_ladder": chain,
+            "payback_weeks_projected": view.payback_week},
+        "_rule": view.rule,
     }
-
-
-def _ltv_rule(report: ChannelReport, projected: dict[str, Any]) -> str:
-    """Return the LTV:CAC rule on the projection's interval when there is one."""
-    interval = projected["ltv_to_cac_projected_interval"]
-    if report.rules.ltv_to_cac == "not_enough_data" or interval is None:
-        return report.rules.ltv_to_cac
-    return interval_rule(interval["low"], interval["high"],
-                         load_settings().ltv_to_cac_min) or report.rules.ltv_to_cac
 
 
 def _channel_json(report: ChannelReport, as_of: AsOf, state: LtvState) -> dict[str, Any]:
     e, channel = report.economics, report.channel
     cycle = cycles(as_of).get(channel.id or 0)
     projected = _projection_json(report, state)
+    rule = projected.pop("_rule")
     return {
         "channel_id": channel.id, "name": channel.name, "kind": channel.kind,
         "spend": money(e.spend_minor), "leads": e.leads, "customers": e.customers,
@@ -177,7 +155,7 @@ def _channel_json(report: ChannelReport, as_of: AsOf, state: LtvState) -> dict[s
         "program_cost_share": e.program_cost_share,
         "sales_cycle_days": {"median": cycle.median_days if cycle else None,
                              "p75": cycle.p75_days if cycle else None},
-        "rules": {"ltv_to_cac": _ltv_rule(report, projected), "payback": report.rules.payback},
+        "rules": {"ltv_to_cac": rule, "payback": report.rules.payback},
     }
 
 

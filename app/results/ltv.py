@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import cast
 
+import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session
 
@@ -25,6 +26,8 @@ from cohorts.aggregates import data_version
 from cohorts.as_of import AsOf
 from cohorts.ltv.channels import BACKTEST_WEEKS, Backtest, ChannelLtv, LtvProjections, backtest
 from cohorts.ltv.channels import channel_ltvs as compute_channel_ltvs
+from cohorts.ltv.projection import interval_rule, projected_payback_week
+from cohorts.report import ChannelReport
 from kernel.weeks import utcnow
 
 TABLE = cast(sa.Table, LtvFit.__table__)  # type: ignore[attr-defined]
@@ -138,3 +141,42 @@ def channel_projected_ltv(as_of: AsOf, today: date, channel_id: int) -> ChannelL
     basis, or None while there is none (not enough data, or not computed yet)."""
     result = ltv_state(as_of, today).result
     return None if result is None else result.projections.channels.get(channel_id)
+
+
+@dataclass(frozen=True)
+class LtvView:
+    """A channel's projection as pages and the API show it (money in minor units)."""
+
+    status: str  # fitted | not_enough_data | computing
+    reason: str | None
+    ltv: ChannelLtv | None
+    ltv_to_cac: float | None
+    ltv_to_cac_low: float | None
+    ltv_to_cac_high: float | None
+    rule: str  # LTV ≥ k × CAC: on the interval when fitted (pass, fail, undecided)
+    payback_week: int | None  # projected; None: not within the horizon
+
+
+def ltv_view(state: LtvState, report: ChannelReport, settings: Settings) -> LtvView:
+    """Return how `report`'s channel reads under the stored LTV fit `state`."""
+    ltv = None if state.result is None else state.result.projections.channels.get(
+        report.channel.id or 0)
+    e = report.economics
+    if ltv is None:
+        reason = None if state.result is None else state.result.projections.reason
+        return LtvView("computing" if state.result is None else "not_enough_data",
+                       reason or (None if state.result is None else "no customers"), None, None,
+                       None, None, report.rules.ltv_to_cac, None)
+    cac = e.cac_minor or None
+
+    def per_cac(value: float | None) -> float | None:
+        return None if value is None or cac is None else value / cac
+
+    low, high = per_cac(ltv.low_minor), per_cac(ltv.high_minor)
+    rule: str = report.rules.ltv_to_cac
+    if rule != "not_enough_data":
+        rule = interval_rule(low, high, settings.ltv_to_cac_min) or rule
+    payback = projected_payback_week(
+        report.triangle.revenue_minor, report.triangle.current_age, e.spend_minor,
+        settings.gross_margin, np.array(ltv.future_by_age_minor))
+    return LtvView("fitted", None, ltv, per_cac(ltv.ltv_minor), low, high, rule, payback)

@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 
 FloatArray = npt.NDArray[np.float64]
 LOG_BOUNDS = (-9.0, 9.0)
+FLAT_INFORMATION = 1.0  # least curvature kept: a standard deviation of at most 1 in log space
 
 
 @dataclass(frozen=True)
@@ -137,9 +138,10 @@ def maximise(objective: Objective, start: FloatArray, customers: float) -> Fit |
     if not np.all(np.isfinite(information)):
         return None
     eigenvalues, vectors = np.linalg.eigh(information)
-    # A flat direction (parameter at its bound, weakly identified) gets a wide but finite spread.
-    floor = max(1e-6, 1e-9 * float(np.abs(eigenvalues).max()))
-    covariance = (vectors / np.maximum(eigenvalues, floor)) @ vectors.T
+    # A direction the data leaves flat (e.g. a and b growing together toward a constant dropout
+    # probability) barely moves the predictions; its spread is capped at one unit of log
+    # parameter so draws stay meaningful.
+    covariance = (vectors / np.maximum(eigenvalues, FLAT_INFORMATION)) @ vectors.T
     return Fit(log_params=found.x, covariance=covariance, log_likelihood=-float(found.fun),
                customers=customers)
 
