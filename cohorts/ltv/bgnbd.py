@@ -140,7 +140,7 @@ def maximise(objective: Objective, start: FloatArray, customers: float) -> Fit |
     eigenvalues, vectors = np.linalg.eigh(information)
     # A direction the data leaves flat (e.g. a and b growing together toward a constant dropout
     # probability) barely moves the predictions; its spread is capped at one unit of log
-    # parameter so draws stay meaningful.
+    # parameter so intervals stay finite.
     covariance = (vectors / np.maximum(eigenvalues, FLAT_INFORMATION)) @ vectors.T
     return Fit(log_params=found.x, covariance=covariance, log_likelihood=-float(found.fun),
                customers=customers)

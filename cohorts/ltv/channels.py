@@ -131,7 +131,8 @@ def backtest(*, session: Session, as_of: AsOf, weeks: int = BACKTEST_WEEKS) -> B
     customers = customer_summaries(session=session, as_of=past, horizon_weeks=0)
     models, reason = _models(customers)
     own = _per_channel(customers)
-    found = {c: project(model, own[c], np.full(len(own[c].channel_id), float(weeks)), draws=0)
+    found = {c: project(model, own[c], np.full(len(own[c].channel_id), float(weeks)),
+                        interval=False)
              for c, model in models.items()}
     actual = revenue_since(session=session, as_of=as_of, weeks=weeks)
     rows = {c: BacktestRow(projected_minor=p.revenue_minor, actual_minor=actual.get(c, 0),

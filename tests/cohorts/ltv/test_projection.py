@@ -40,7 +40,7 @@ def _joined(*parts: CustomerSummaries) -> CustomerSummaries:
 
 
 def _per_customer(customers: CustomerSummaries, model: projection.Model) -> float:
-    found = project(model, customers, customers.weeks_left(52), draws=0)
+    found = project(model, customers, customers.weeks_left(52), interval=False)
     return found.revenue_minor / found.customers
 
 
