@@ -86,3 +86,22 @@ def _customers(rows: list[tuple[int, ...]]) -> CustomerSummaries:
 def test_degenerate_data_is_not_enough_data(rows: list[tuple[int, ...]], reason: str) -> None:
     found = fit_pooled(_customers(rows))
     assert isinstance(found, str) and reason in found
+
+
+@pytest.mark.parametrize(("low", "high", "rule"), [
+    (3.0, 4.0, "pass"), (2.0, 2.9, "fail"), (2.5, 3.5, "undecided"), (None, 4.0, None)])
+def test_the_rule_reads_the_interval(low: float | None, high: float | None,
+                                     rule: str | None) -> None:
+    assert projection.interval_rule(low, high, 3.0) == rule
+
+
+def test_projected_payback_adds_the_projection_to_the_observed_triangle() -> None:
+    # Cohort 0 is 2 weeks old (cumulative 100, 150, 170), cohort 1 is 1 week old (50, 80).
+    revenue = np.array([[100.0, 150.0, 170.0], [50.0, 80.0, np.nan]])
+    ages = np.array([2, 1])
+    future = np.array([0.0, 0.0, 30.0, 60.0, 90.0])
+    # Through age k: 150, 230, 250 + 30, 250 + 60, 250 + 90; × margin 0.5: 75, 115, 140, 155, 170.
+    assert projection.projected_payback_week(revenue, ages, 150, 0.5, future) == 3
+    assert projection.projected_payback_week(revenue, ages, 115, 0.5, future) == 1
+    assert projection.projected_payback_week(revenue, ages, 200, 0.5, future) is None
+    assert projection.projected_payback_week(revenue, ages, 0, 0.5, future) is None
