@@ -92,8 +92,25 @@ class Model:
         return prior(self.purchases), prior(self.spend)
 
 
+def distinct_rows(columns: list[npt.NDArray[np.int64]]) -> tuple[IntArray, IntArray, IntArray]:
+    """Return the distinct rows of integer `columns` (≥ 0), each row's index among them and
+    their counts: one sort of a mixed-radix int64 key, much faster than np.unique(axis=0)."""
+    key = np.zeros(len(columns[0]), np.int64)
+    radices = [int(column.max(initial=0)) + 1 for column in columns]
+    for column, radix in zip(columns, radices, strict=True):
+        key = key * radix + column
+    unique, inverse, count = np.unique(key, return_inverse=True, return_counts=True)
+    rows = np.empty((len(unique), len(columns)), np.int64)
+    for i in range(len(columns) - 1, -1, -1):
+        unique, rows[:, i] = np.divmod(unique, radices[i])
+    return rows, inverse.ravel(), count
+
+
 def _triples(customers: CustomerSummaries) -> bgnbd.Triples:
-    return bgnbd.triples_of(customers.frequency, customers.recency, customers.age)
+    rows, _, count = distinct_rows([customers.frequency, customers.recency.astype(np.int64),
+                                    customers.age.astype(np.int64)])
+    columns = rows.astype(np.float64)
+    return bgnbd.Triples(columns[:, 0], columns[:, 1], columns[:, 2], count.astype(np.float64))
 
 
 def _spends(customers: CustomerSummaries) -> gamma_gamma.Spends:
@@ -102,10 +119,10 @@ def _spends(customers: CustomerSummaries) -> gamma_gamma.Spends:
     mean = customers.mean_spend
     keep = mean > 0
     frequency, log_mean = customers.frequency[keep], np.log(mean[keep])
-    keys = np.column_stack([frequency, np.floor(log_mean / SPEND_BIN)])
-    unique, inverse, count = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
-    centre = np.bincount(inverse.ravel(), weights=log_mean, minlength=len(unique)) / count
-    return gamma_gamma.Spends(unique[:, 0].astype(np.float64), np.exp(centre),
+    bins = np.floor(log_mean / SPEND_BIN).astype(np.int64)
+    rows, inverse, count = distinct_rows([frequency, bins - bins.min(initial=0)])
+    centre = np.bincount(inverse, weights=log_mean, minlength=len(rows)) / count
+    return gamma_gamma.Spends(rows[:, 0].astype(np.float64), np.exp(centre),
                               count.astype(np.float64))
 
 
@@ -170,14 +187,16 @@ class Groups:
 
 
 def group(customers: CustomerSummaries, weeks_left: FloatArray) -> Groups:
-    """Return `customers` grouped for projection with their weeks left to the horizon."""
-    keys = np.column_stack([customers.frequency, customers.recency, customers.age,
-                            np.maximum(weeks_left, 0)]).astype(np.float64)
-    unique, inverse, count = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
-    spend_sum = np.bincount(inverse.ravel(), weights=customers.mean_spend,
-                            minlength=len(unique)).astype(np.float64)
-    triples = bgnbd.Triples(unique[:, 0], unique[:, 1], unique[:, 2], count.astype(np.float64))
-    return Groups(triples=triples, weeks_left=unique[:, 3], spend_sum=spend_sum)
+    """Return `customers` grouped for projection with their weeks left to the horizon (at day
+    resolution)."""
+    days_left = np.round(np.maximum(weeks_left, 0) * 7).astype(np.int64)
+    rows, inverse, count = distinct_rows([customers.frequency, customers.recency.astype(np.int64),
+                                          customers.age.astype(np.int64), days_left])
+    spend_sum = np.bincount(inverse, weights=customers.mean_spend,
+                            minlength=len(rows)).astype(np.float64)
+    columns = rows.astype(np.float64)
+    triples = bgnbd.Triples(columns[:, 0], columns[:, 1], columns[:, 2], count.astype(np.float64))
+    return Groups(triples=triples, weeks_left=rows[:, 3] / 7.0, spend_sum=spend_sum)
 
 
 def future_revenue(purchase_params: FloatArray, spend_params: FloatArray,
@@ -246,8 +265,8 @@ def _log_variance(model: Model, groups: Groups, future: float, step: float = 1e-
 def future_by_age(model: Model, customers: CustomerSummaries, horizon_weeks: int) -> FloatArray:
     """Return the expected revenue (minor units) of `customers` from the as-of date to each
     cohort age 1 … `horizon_weeks` (entry k − 1: up to age k; 0 for ages already passed)."""
-    by_day = group(customers, customers.as_of_day.astype(np.float64))  # 4th key: the as-of day
-    days = by_day.weeks_left
+    by_day = group(customers, customers.as_of_day / 7.0)  # 4th key: the as-of day
+    days = np.round(by_day.weeks_left * 7)
     return np.array([
         future_revenue(model.purchases.params, model.spend.params,
                        Groups(by_day.triples, np.maximum(7 * age - 1 - days, 0) / 7.0,
