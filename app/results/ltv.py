@@ -110,15 +110,20 @@ def ltv_state(as_of: AsOf, today: date) -> LtvState:
     missing); ask the worker for a missing or outdated one."""
     session = get_session()
     key = ltv_key(load_settings())
+    connection = session.connection()
     query = sa.select(TABLE.c.id, TABLE.c.as_of, TABLE.c.data_version, TABLE.c.computed_at).where(
-        TABLE.c.settings_key == key, TABLE.c.data_version.is_not(None))
+        TABLE.c.settings_key == key, TABLE.c.payload.is_not(None))
     query = (query.where(TABLE.c.as_of <= as_of.day) if as_of.day == today
              else query.where(TABLE.c.as_of == as_of.day))
-    newest = session.connection().execute(query.order_by(TABLE.c.as_of.desc()).limit(1)).first()
-    version = data_version(session.connection())
-    outdated = newest is None or newest[1] != as_of.day or int(newest[2]) < version
+    newest = connection.execute(query.order_by(TABLE.c.as_of.desc()).limit(1)).first()
+    outdated = (newest is None or newest[1] != as_of.day
+                or int(newest[2]) < data_version(connection))
     if outdated:
-        request(session, as_of=as_of.day, key=key)
+        asked = newest is not None and newest[1] == as_of.day or connection.execute(
+            sa.select(TABLE.c.id).where(TABLE.c.settings_key == key,
+                                        TABLE.c.as_of == as_of.day)).first() is not None
+        if not asked:  # a page writes only the first time it asks for a day
+            request(session, as_of=as_of.day, key=key)
         wake_worker()
     if newest is None:
         return LtvState(None, None, True)
