@@ -80,7 +80,7 @@ def run_once(app: Flask, owner: str) -> int:
             as_of = AsOf(day=day, week_start=today.week_start, timezone=today.timezone)
             done += _compute_row(app, row_id, channel_id, as_of, owner)
         forget_old(session, today=today.day, before=utcnow() - FORGET_AFTER)
-        refresh_stale(session, today=today, keep=keep)  # the install-wide LTV fit
+        refresh_stale(session, today=today, keep=keep, min_interval=interval)  # install-wide LTV
     return done
 
 

@@ -68,9 +68,12 @@ def request(session: Session, *, as_of: date, key: str) -> None:
     session.commit()
 
 
-def refresh_stale(session: Session, *, today: AsOf, keep: timedelta) -> int:
+def refresh_stale(session: Session, *, today: AsOf, keep: timedelta,
+                  min_interval: timedelta = timedelta(0)) -> int:
     """Compute every row for today's key that is older than the data (today's always, other
-    days' while a page asked for them within `keep`); return how many were stored."""
+    days' while a page asked for them within `keep`; none computed less than `min_interval`
+    ago, so data written every few seconds is refitted at most that often); return how many
+    were stored."""
     settings = load_settings()
     key = ltv_key(settings)
     request(session, as_of=today.day, key=key)
@@ -79,6 +82,7 @@ def refresh_stale(session: Session, *, today: AsOf, keep: timedelta) -> int:
         sa.select(TABLE.c.id, TABLE.c.as_of).where(
             TABLE.c.settings_key == key,
             sa.or_(TABLE.c.data_version.is_(None), TABLE.c.data_version < version),
+            sa.or_(TABLE.c.computed_at.is_(None), TABLE.c.computed_at <= utcnow() - min_interval),
             sa.or_(TABLE.c.as_of == today.day, TABLE.c.requested_at > utcnow() - keep))).all()
     session.rollback()
     for row_id, day in rows:
