@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, special
 from threadpoolctl import threadpool_limits
 
 FloatArray = npt.NDArray[np.float64]
@@ -85,6 +84,7 @@ Objective = Callable[[FloatArray], tuple[float, FloatArray]]
 def log_likelihood(log_params: FloatArray, data: Triples) -> tuple[float, FloatArray]:
     """Return the BG/NBD log-likelihood of `data` at log (r, α, a, b) and its gradient in the
     log parameters."""
+    from scipy import special  # here, not at import: the app starts without scipy
     r, alpha, a, b = np.exp(log_params)
     x, t_x, age, count = data.frequency, data.recency, data.age, data.count
     a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
@@ -123,6 +123,7 @@ def curvature(objective: Objective, at: FloatArray, step: float = 1e-4) -> Float
 def maximise(objective: Objective, start: FloatArray, customers: float) -> Fit | None:
     """Return the bounded maximum of `objective` (value and gradient over log parameters) with
     its curvature, or None when the optimiser fails."""
+    from scipy import optimize  # here, not at import: the app starts without scipy
     def negative(log_params: FloatArray) -> tuple[float, FloatArray]:
         value, gradient = objective(log_params)
         if not np.isfinite(value) or not np.all(np.isfinite(gradient)):
@@ -161,6 +162,7 @@ def fit(data: Triples, prior: Prior | None = None) -> Fit | None:
 def expected_purchases(params: FloatArray, data: Triples, horizon: FloatArray) -> FloatArray:
     """Return, per triple, a customer's expected purchases in (T, T + horizon] given its
     history (Fader, Hardie & Lee 2005, eq. 10); 0 where the horizon is 0."""
+    from scipy import special  # here, not at import: the app starts without scipy
     r, alpha, a, b = params
     x, t_x, age = data.frequency, data.recency, data.age
     horizon = np.broadcast_to(np.asarray(horizon, np.float64), x.shape)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from cohorts.ltv.bgnbd import Fit, Prior, maximise
 
@@ -35,6 +34,7 @@ class Spends:
 def log_likelihood(log_params: FloatArray, data: Spends) -> tuple[float, FloatArray]:
     """Return the Gamma-Gamma log-likelihood of `data` at log (p, q, γ) and its gradient in the
     log parameters."""
+    from scipy import special  # here, not at import: the app starts without scipy
     p, q, gamma = np.exp(log_params)
     x, m, count = data.frequency, data.mean_spend, data.count
     px = p * x
