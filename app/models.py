@@ -231,6 +231,26 @@ class DigestRun(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None)
 
 
+class LtvFit(SQLModel, table=True):
+    """The install's projected-LTV fit (pooled, per channel, backtest) as of a day.
+
+    One row per as-of day and settings key; `data_version` is the global data version the
+    `payload` was computed from (None: not yet). The fit pools every channel, so any write
+    makes it stale; the fit worker recomputes it, pages only read it.
+    """
+
+    __tablename__ = "ltv_fit"
+    __table_args__ = (sa.UniqueConstraint("as_of", "settings_key", name="uq_ltv_fit_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    as_of: date = Field(nullable=False)
+    settings_key: str = Field(max_length=64, nullable=False)
+    data_version: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
+    computed_at: datetime | None = Field(default=None)
+    payload: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary))
+    requested_at: datetime = Field(default_factory=utcnow, nullable=False)
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
 __all__ = [
     "DigestRun",
     "ChannelFit",
@@ -241,6 +261,7 @@ __all__ = [
     "Goal",
     "Lead",
     "LeadStageChange",
+    "LtvFit",
     "Purchase",
     "Settings",
     "User",

@@ -18,6 +18,7 @@ from flask import Flask
 from app.db import get_session
 from app.results.fits import claim, forget_old, release_failed, stale_rows, store
 from app.results.health import compute_channel, fit_key, health_settings
+from app.results.ltv import refresh_stale
 from app.results.metrics import parse_as_of
 from app.settings import load_settings
 from cohorts.aggregates import channel_versions
@@ -55,7 +56,8 @@ def _compute_row(app: Flask, row_id: int, channel_id: int, as_of: AsOf, owner: s
 
 
 def run_once(app: Flask, owner: str) -> int:
-    """Compute every stale fit this worker can claim; return how many it stored."""
+    """Compute every stale fit this worker can claim, then the LTV fit if the data moved;
+    return how many channel fits it stored."""
     lease = timedelta(seconds=app.config["FIT_LEASE_SECONDS"])
     keep = timedelta(seconds=app.config["FIT_KEEP_SECONDS"])
     done = 0
@@ -78,6 +80,7 @@ def run_once(app: Flask, owner: str) -> int:
             as_of = AsOf(day=day, week_start=today.week_start, timezone=today.timezone)
             done += _compute_row(app, row_id, channel_id, as_of, owner)
         forget_old(session, today=today.day, before=utcnow() - FORGET_AFTER)
+        refresh_stale(session, today=today, keep=keep, min_interval=interval)  # install-wide LTV
     return done
 
 

@@ -43,7 +43,7 @@ def request_fits(session: Session, *, channel_ids: list[int], as_of: date, key: 
     if not missing:
         return 0
     now = utcnow()
-    insert = _insert_ignoring_duplicates(session)
+    insert = insert_ignoring_duplicates(session)
     session.connection().execute(insert, [
         {"channel_id": c, "as_of": as_of, "settings_key": key, "requested_at": now}
         for c in missing])
@@ -51,13 +51,13 @@ def request_fits(session: Session, *, channel_ids: list[int], as_of: date, key: 
     return len(missing)
 
 
-def _insert_ignoring_duplicates(session: Session) -> Any:
-    """Return an INSERT into channel_fit that skips rows another process added first."""
+def insert_ignoring_duplicates(session: Session, table: sa.Table = FIT) -> Any:
+    """Return an INSERT into `table` (channel_fit) that skips rows another process added first."""
     if session.connection().dialect.name == "postgresql":
         from sqlalchemy.dialects import postgresql
-        return postgresql.insert(FIT).on_conflict_do_nothing()
+        return postgresql.insert(table).on_conflict_do_nothing()
     from sqlalchemy.dialects import sqlite
-    return sqlite.insert(FIT).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
 
 
 def mark_wanted(session: Session, *, row_ids: list[int]) -> None:

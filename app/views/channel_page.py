@@ -17,6 +17,7 @@ from app.charts.cohorts import (
 )
 from app.db import get_session
 from app.results.cache import metrics_cache
+from app.results.ltv import ltv_state, ltv_view
 from app.results.metrics import cycles, parse_as_of, reports
 from app.settings import load_settings
 from app.views.cohorts import MIX_LABELS, tier_summary
@@ -108,8 +109,13 @@ def _economics_context(channel: Channel) -> dict[str, Any]:
     report = _report(channel, as_of)
     curves = roi_curves(report)
     payback = payback_counts(report.triangle)
+    state = ltv_state(as_of, today())
+    past = None if state.result is None else state.result.backtest
     return {
         "report": report,
+        "ltv": ltv_view(state, report, load_settings()),
+        "backtest": past,
+        "backtest_row": None if past is None else past.channels.get(channel.id or 0),
         "numbers": report.economics,
         "as_of": as_of.day,
         "as_of_error": as_of_error,

@@ -7,6 +7,7 @@ from flask import Blueprint, request
 
 from app.charts.svg import Sparkline, sparkline
 from app.results.decisions import dashboard_health
+from app.results.ltv import ltv_state, ltv_view
 from app.results.metrics import AsOfError, economics_settings, parse_as_of, reports, today
 from app.settings import load_settings
 from app.views import render_page_or_partial
@@ -49,6 +50,7 @@ def index() -> Any:
     settings = load_settings()
     totals = all_channels(ranked, economics_settings(settings)) if ranked else None
     running = as_of.day < as_of.week + timedelta(days=6)  # the as-of week has days to come
+    state = ltv_state(as_of, today())
     return render_page_or_partial(
         "dashboard/index.html",
         "dashboard/_table.html",
@@ -56,6 +58,7 @@ def index() -> Any:
         positions={r.channel.id: i for i, r in enumerate(ranked, start=1)},
         totals=totals,
         trends={r.channel.id: trends(r, running) for r in ranked},
+        ltv={r.channel.id: ltv_view(state, r, settings) for r in ranked},
         totals_trends=trends(totals, running) if totals else None,
         ranking=ranking,
         rankings=RANKINGS,

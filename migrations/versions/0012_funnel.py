@@ -1,7 +1,7 @@
 """lead stage history and more goal kinds
 
 Revision ID: 0012_funnel
-Revises: 0009_digest
+Revises: 0010_ltv
 Create Date: 2026-11-29 04:30:00
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0012_funnel'
-down_revision: str | None = '0009_digest'
+down_revision: str | None = '0010_ltv'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

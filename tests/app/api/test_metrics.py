@@ -47,7 +47,15 @@ def test_channel_metrics(
         # chain-ladder: revenue factors 12000/8000, 12000/10000 → 120 + 20 × 1.2 = 144;
         # customer factors 3/2, 2/2 → 2 + 1 = 3 customers; 144 / 3 = 48
         "ltv_projected": 48,
-        "ltv_projection": {"horizon_weeks": 2, "supporting_cohorts": 1},
+        # The repeat-purchase model has not been fitted (no worker pass): the chain-ladder,
+        # labelled as such.
+        "ltv_projected_interval": None, "ltv_to_cac_projected": None,
+        "ltv_to_cac_projected_interval": None,
+        "ltv_projection": {"method": "chain_ladder", "status": "computing", "reason": None,
+                           "basis": None, "horizon_weeks": 2, "supporting_cohorts": 1,
+                           "chain_ladder": {"ltv": 48, "horizon_weeks": 2,
+                                            "supporting_cohorts": 1},
+                           "payback_weeks_projected": None},
         "roi": pytest.approx(-10 / 150), "payback_weeks": 2,
         "ltv_to_cac": pytest.approx((14000 / 3) / 5000),
         "program_cost_share": pytest.approx(150 / 140),

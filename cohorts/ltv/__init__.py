@@ -1,0 +1,1 @@
+"""Projected LTV: BG/NBD and Gamma-Gamma repeat-purchase models, pooled and shrunk per channel."""
