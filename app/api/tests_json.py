@@ -44,6 +44,10 @@ EVALUATION = add_schema("TestEvaluation", object_schema({
     "cac": MONEY, "cac_interval": _INTERVAL, "conversion": RATIO,
     "conversion_interval": _INTERVAL, "ltv": MONEY, "ltv_to_cac": RATIO,
     "ltv_to_cac_interval": _INTERVAL, "paid_back_on": _NULL_DATE,
+    "ltv_basis": {"type": "string", "enum": ["projected", "observed"], "description":
+                  "projected: ltv is the channel's projected LTV per customer at the install's "
+                  "horizon (repeat-purchase model) and ltv_to_cac_interval its 80 % interval; "
+                  "observed: margin × revenue to date ÷ customers, with a 95 % interval."},
     "days_left": {"type": ["integer", "null"]}, "past_end": {"type": "boolean"},
     "criteria": {"type": "array", "items": object_schema({
         "key": {"type": "string"}, "label": {"type": "string"},
@@ -89,6 +93,7 @@ def evaluation_json(e: Evaluation) -> dict[str, Any]:
         "conversion": e.conversion, "conversion_interval": _interval(e.conversion_interval),
         "ltv": money(e.ltv_minor), "ltv_to_cac": e.ltv_to_cac,
         "ltv_to_cac_interval": _interval(e.ltv_to_cac_interval),
+        "ltv_basis": "projected" if e.ltv_projected else "observed",
         "paid_back_on": e.paid_back_on.isoformat() if e.paid_back_on else None,
         "days_left": e.days_left, "past_end": e.past_end,
         "criteria": [vars(c) for c in e.criteria], "verdict": e.verdict,
@@ -100,7 +105,7 @@ def channel_test_json(test: Experiment, as_of: AsOf) -> dict[str, Any]:
     session = get_session()
     channel = session.get(Channel, test.channel_id)
     evaluation = queries.evaluate_test(session=session, test=test, as_of=as_of,
-                                       rules=rules_for_tests(load_settings()))
+                                       rules=rules_for_tests(load_settings(), as_of))
     return {
         "id": test.id, "name": test.name, "channel_id": test.channel_id,
         "channel_name": channel.name if channel else "", "audience": test.audience,

@@ -2,6 +2,8 @@
 
 from app.db import get_session
 from app.models import Settings
+from app.results.ltv import ltv_state
+from app.results.metrics import today
 from channels.next_tests import PendingIteration
 from cohorts.queries import AsOf
 from experiments.channel_tests.evaluation import Rules
@@ -9,16 +11,24 @@ from experiments.channel_tests.queries import BoardTest, board, iterations_witho
 from experiments.decisions import ChannelTestSituation
 
 
-def rules_for_tests(settings: Settings) -> Rules:
-    """Return the settings the evaluation reads: minimum sample, margin and currency."""
+def rules_for_tests(settings: Settings, as_of: AsOf | None = None) -> Rules:
+    """Return what the evaluation reads: minimum sample, margin, currency and, given the
+    as-of date, each channel's projected LTV from the stored repeat-purchase fit."""
+    projected: dict[int, tuple[float, float | None, float | None]] = {}
+    if as_of is not None:
+        result = ltv_state(as_of, today()).result
+        if result is not None:
+            projected = {channel_id: (p.ltv_minor, p.low_minor, p.high_minor)
+                         for channel_id, p in result.projections.channels.items()}
     return Rules(min_leads=settings.min_leads_per_group,
                  min_customers=settings.min_customers_total,
-                 margin=settings.gross_margin, currency=settings.currency)
+                 margin=settings.gross_margin, currency=settings.currency,
+                 projected_ltv=projected)
 
 
 def board_of_tests(as_of: AsOf, settings: Settings) -> list[BoardTest]:
     """Return every test with its evaluation as of a date."""
-    return board(session=get_session(), as_of=as_of, rules=rules_for_tests(settings))
+    return board(session=get_session(), as_of=as_of, rules=rules_for_tests(settings, as_of))
 
 
 def situations_of_tests(tests: list[BoardTest]) -> list[ChannelTestSituation]:

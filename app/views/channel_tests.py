@@ -152,7 +152,7 @@ def _render_show(test: Experiment, errors: dict[str, str], values: Mapping[str, 
     as_of, as_of_error = requested_as_of()
     db = get_session()
     evaluation = queries.evaluate_test(session=db, test=test, as_of=as_of,
-                                       rules=rules_for_tests(load_settings()))
+                                       rules=rules_for_tests(load_settings(), as_of))
     signer = db.get(User, test.decided_by_id) if test.decided_by_id else None
     return render_page_or_partial(
         "tests/show.html", "tests/_detail.html", http_status=status, test=test,

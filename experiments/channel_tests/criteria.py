@@ -1,5 +1,6 @@
 """The success criteria of a channel test and how each is judged (pure); see evaluation."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
@@ -44,6 +45,7 @@ class ChannelTestData:
     revenue_per_lead: npt.NDArray[np.float64] = field(
         default_factory=lambda: np.zeros(0, dtype=np.float64))
     purchases: tuple[tuple[date, int], ...] = ()
+    channel_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,10 @@ class Rules:
     min_customers: int = 5  # settings.min_customers_total
     margin: float = 1.0
     currency: str = "USD"
+    # Projected LTV per customer by channel id (minor units, margin applied): (value, 80 %
+    # low, 80 % high). A channel found here is judged on its projection, else on observed LTV.
+    projected_ltv: Mapping[int, tuple[float, float | None, float | None]] = field(
+        default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,7 @@ class Numbers:
     ltv_to_cac: float | None
     ltv_to_cac_interval: tuple[float, float] | None
     paid_back_on: date | None
+    ltv_projected: bool = False  # the LTV is the channel's projection (cohorts.ltv), not observed
 
 
 def _interval_judgement(interval: tuple[float, float] | None, threshold: float,

@@ -53,6 +53,7 @@ class Evaluation:
     past_end: bool
     criteria: tuple[CriterionResult, ...]
     verdict: str
+    ltv_projected: bool = False  # LTV and LTV:CAC are the channel's projection (80 % interval)
 
     @property
     def all_decided(self) -> bool:
@@ -61,14 +62,22 @@ class Evaluation:
             c.judgement != "not_enough_data" for c in self.criteria)
 
 
+def _projection(data: ChannelTestData,
+                rules: Rules) -> tuple[float, float | None, float | None] | None:
+    return None if data.channel_id is None else rules.projected_ltv.get(data.channel_id)
+
+
 def ltv_of_test(data: ChannelTestData, rules: Rules) -> float | None:
     """Return the LTV per customer the test is judged by (minor units); None without customers.
 
-    Observed: margin × revenue to date ÷ customers. The one place the LTV is obtained, so a
-    projected LTV can replace it.
+    The channel's projected LTV at the install's horizon (the repeat-purchase model) when it
+    has one, else observed: margin × revenue to date ÷ customers.
     """
     if data.customers <= 0:
         return None
+    projected = _projection(data, rules)
+    if projected is not None:
+        return projected[0]
     return rules.margin * float(data.revenue_per_lead.sum()) / data.customers
 
 
@@ -93,7 +102,10 @@ def _numbers(data: ChannelTestData, rules: Rules) -> Numbers:
     ratio_interval = None
     revenue = data.revenue_per_lead
     mean = float(revenue.mean()) if revenue.size else 0.0
-    if ltv_to_cac is not None and mean > 0:
+    projected = _projection(data, rules) if ltv is not None else None
+    if projected is not None and cac and projected[1] is not None and projected[2] is not None:
+        ratio_interval = (projected[1] / cac, projected[2] / cac)  # the model's 80 % interval
+    elif projected is None and ltv_to_cac is not None and mean > 0:
         # LTV:CAC = margin·leads·mean(revenue per lead)/spend for the observed LTV; the
         # relative uncertainty of that mean carries over to whichever LTV ltv_of_test returns.
         interval = mean_interval(revenue)
@@ -109,6 +121,7 @@ def _numbers(data: ChannelTestData, rules: Rules) -> Numbers:
         ltv_to_cac=ltv_to_cac,
         ltv_to_cac_interval=ratio_interval,
         paid_back_on=_paid_back_on(data, rules.margin),
+        ltv_projected=projected is not None,
     )
 
 
@@ -176,6 +189,7 @@ def evaluate(data: ChannelTestData, as_of: date, rules: Rules = DEFAULT_RULES) -
         past_end=past_end,
         criteria=criteria,
         verdict=_verdict(data, rules, numbers, criteria, days_left, over),
+        ltv_projected=numbers.ltv_projected,
     )
 
 

@@ -90,6 +90,7 @@ def data_of_test(*, session: Session, test: Experiment, as_of: AsOf) -> ChannelT
         customers=int(leads.converted.sum()),
         revenue_per_lead=leads.revenue_minor.astype(float),
         purchases=_purchases(session, test, as_of),
+        channel_id=test.channel_id,
     )
 
 

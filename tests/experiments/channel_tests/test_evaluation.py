@@ -148,3 +148,24 @@ def test_no_customers_leaves_ratios_undefined() -> None:
     assert result.cac_minor is None and result.cac_interval is None
     assert result.conversion is None and result.ltv_to_cac is None
     assert "no customer yet" in result.verdict
+
+
+def test_a_projected_ltv_replaces_the_observed_one_with_its_interval() -> None:
+    """With the channel's projection (issue 16), LTV:CAC and its criterion read it: value and
+    80 % interval ÷ CAC, worked by hand: CAC = 100,000 ÷ 10 = 10,000; 45,000 / 10,000 = 4.5,
+    interval (32,000, 61,000) / 10,000 = (3.2, 6.1), wholly above 3, so met."""
+    data = ChannelTestData(
+        status="running", start_date=date(2026, 1, 5), end_date=None, budget_cap_minor=None,
+        criteria=Criteria(min_ltv_to_cac=3.0), spend_minor=100_000, leads=40, customers=10,
+        revenue_per_lead=np.array([1000.0] * 10 + [0.0] * 30), channel_id=7)
+    observed = evaluate(data, date(2026, 2, 1), Rules(min_leads=30, min_customers=5))
+    assert observed.ltv_minor == 1000.0 and not observed.ltv_projected
+    rules = Rules(min_leads=30, min_customers=5, projected_ltv={7: (45_000.0, 32_000.0, 61_000.0)})
+    projected = evaluate(data, date(2026, 2, 1), rules)
+    assert projected.ltv_projected and projected.ltv_minor == 45_000.0
+    assert projected.ltv_to_cac == pytest.approx(4.5)
+    assert projected.ltv_to_cac_interval == pytest.approx((3.2, 6.1))
+    [criterion] = [c for c in projected.criteria if c.key == "min_ltv_to_cac"]
+    assert criterion.judgement == "met"
+    other = evaluate(data, date(2026, 2, 1), Rules(projected_ltv={8: (1.0, 0.5, 2.0)}))
+    assert not other.ltv_projected  # another channel's projection is not used
