@@ -57,7 +57,7 @@ def _progress(session: Session, goals: Sequence[Goal], as_of: AsOf) -> list[Scop
         first = min(min(g.month for g in mine), as_of.day - timedelta(days=7 * WEEKS - 1))
         series = cached(("goal_series", channel_id, first, as_of), partial(
             daily_series, session=session, first=first, as_of=as_of,
-            channel_ids=None if channel_id is None else [channel_id]))
+            channel_ids=None if channel_id is None else [channel_id]), stale=False)
         for goal in sorted(mine, key=lambda g: g.month, reverse=True):
             progress = month_progress(targets_of(goal), series, goal.month, as_of.day)
             result.append(ScopeProgress(goal.month, channel_id,

@@ -33,11 +33,12 @@ def _page(values: dict[str, str], errors: dict[str, str], status: int = 200) -> 
     channel_id = known.get(request.args.get("channel", ""))
     scope = None if channel_id is None else [channel_id]
     session, settings = get_session(), load_settings()
+    # Current, never served stale (app.results.cache): moving a lead here must show at once.
     report = funnel_report(
         cached(("funnel", channel_id, as_of), partial(
-            funnel_data, session=session, as_of=as_of, channel_ids=scope)),
+            funnel_data, session=session, as_of=as_of, channel_ids=scope), stale=False),
         cached(("quarterly_cycles", channel_id, as_of), partial(
-            quarterly_cycle_rows, session=session, as_of=as_of, channel_ids=scope)),
+            quarterly_cycle_rows, session=session, as_of=as_of, channel_ids=scope), stale=False),
         min_leads=settings.min_leads_per_group, min_customers=settings.min_customers_total,
     )
     return render_page_or_partial(

@@ -15,6 +15,7 @@ from tests.api_support import bearer
 from tests.conftest import sign_in
 
 # public: no sign-in; read: every signed-in role may GET, editors and owners write;
+# edit: editors and owners only, for every method (forms a viewer cannot use are not shown);
 # self: every signed-in role may use it (their own session, tokens, password);
 # owner: owners only, for every method.
 MATRIX: dict[str, str] = {
@@ -27,8 +28,8 @@ MATRIX: dict[str, str] = {
     "account.active": "owner", "account.delete": "owner", "account.reset_link": "owner",
     "audit.index": "owner", "audit.export": "owner", "api.audit_entries": "owner",
     "dashboard.index": "read", "bullseye.index": "read", "bullseye.add_idea": "read",
-    "channels.index": "read", "channels.show": "read", "channels.new": "read",
-    "channels.edit": "read", "channels.triangle": "read", "channels.spend": "read",
+    "channels.index": "read", "channels.show": "read", "channels.new": "edit",
+    "channels.edit": "edit", "channels.triangle": "read", "channels.spend": "read",
     "channels.spend_week": "read", "channels.save_spend": "read", "cohorts.index": "read",
     "compare.index": "read", "compare.matrix": "read", "compare.segment_values": "read",
     "health.alerts": "read", "health.channel": "read", "imports.index": "read",
@@ -56,6 +57,7 @@ MATRIX: dict[str, str] = {
     "api.patch_lead": "read", "api.lead_stages": "read",
     "log.index": "read", "log.save": "read", "api.get_week_log": "read",
     "api.put_week_log": "read",
+    "api.ltv_backtest": "read", "spend_sheet.index": "read", "spend_sheet.save": "read",
 }
 _PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 DENIED = (401, 403)
@@ -90,6 +92,8 @@ def _allowed(rule: str, role: str | None, method: str) -> bool:
         return False
     if rule == "owner":
         return role == "owner"
+    if rule == "edit":
+        return role in ("owner", "editor")
     if rule == "self" or method == "GET":
         return True
     return role in ("owner", "editor")
