@@ -168,6 +168,15 @@ def record_import_job(conn: sa.Connection, job_id: int, file_name: str, result: 
                         "updated": result.updated}, actor=actor)
 
 
+def record_quick_log(session: Session, channel_id: int, week: date, entry: Any) -> None:
+    """Record a saved quick-log week (stored through the bulk path) as one entry."""
+    buyers = sum(count for count, _revenue in entry.buyers.values())
+    record_bulk(session, entity="quick_log", summary=f"quick log of channel {channel_id} for "
+                f"the week of {week.isoformat()}",
+                counts={"spend_minor": entry.spend_minor, "leads": entry.leads,
+                        "buyers": buyers})
+
+
 def install() -> None:
     """Listen to every flush of every session (idempotent)."""
     if not event.contains(OrmSession, "after_flush", _after_flush):

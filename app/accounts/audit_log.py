@@ -14,7 +14,7 @@ from app.accounts.audit import AUDITED
 from app.models import AuditEntry
 from ingest.formats import neutralise
 
-ENTITIES = tuple(sorted({*AUDITED.values(), "leads", "purchases"}))
+ENTITIES = tuple(sorted({*AUDITED.values(), "leads", "purchases", "quick_log"}))
 ACTIONS = ("created", "changed", "deleted", "imported")
 PAGE_SIZE = 100
 FIRST_YEAR, LAST_YEAR = 1970, 9000  # filter dates: any real entry, never a date overflow

@@ -133,3 +133,17 @@ def test_extreme_filter_dates_are_refused_not_a_server_error(app: Flask, owner: 
     assert "must be in the years 1970 to 9000" in page.get_data(as_text=True)
     api = app.test_client().get("/api/v1/audit?until=9999-12-31", headers=bearer(db, owner))
     assert api.status_code == 400
+
+
+def test_a_quick_log_save_is_one_entry_with_its_numbers(app: Flask, editor: User,
+                                                        db: Session) -> None:
+    """The quick log stores through the bulk path, so it is recorded like an import."""
+    from tests.app.views.test_log import W1, post
+
+    channel = factories.channel(db, name="Podcasts")
+    client = sign_in(app.test_client(), editor)
+    assert post(client, channel.id or 0, W1, spend="1000", leads="5").status_code == 302
+    [entry] = [e for e in _entries(db) if e.entity == "quick_log"]
+    assert (entry.action, entry.actor, entry.via) == ("imported", editor.email, "web")
+    assert entry.changes == {"counts": {"spend_minor": 100_000, "leads": 5, "buyers": 0}}
+    assert f"week of {W1.isoformat()}" in entry.summary

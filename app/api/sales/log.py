@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import request
 
+from app.accounts import audit
 from app.api import bp
 from app.api.inputs import json_object
 from app.api.openapi import add_schema, error_response, json_response, object_schema, operation
@@ -128,6 +129,7 @@ def put_week_log(channel_id: int, week: str) -> Any:
                            "GET it again and re-apply your change.",
                            {"etag": f'"log-{current.tag}"'})  # fmt: skip
         raise ApiError(422, "The week's log is invalid.", {"fields": dict(problems)})
+    audit.record_quick_log(session, channel_id, day, entry)
     session.commit()
     return _answer(read_week(session.connection(), channel_id, day))
 

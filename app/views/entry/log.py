@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
+from app.accounts import audit
 from app.db import get_session
 from app.log_input import buyers_field, field_label, parse_week_log, revenue_field
 from app.settings import accepted_dates, load_settings
@@ -119,6 +120,7 @@ def save() -> Response:
             return _conflict(picked, form)
         errors |= {f: f"{field_label(f)}: {m}." for f, m in problems}
         return _render(picked, values=form, errors=errors, status=422)
+    audit.record_quick_log(db, channel_id, picked.week, entry)
     db.commit()
     session["log_channel"] = channel_id
     flash(f"Saved the week of {picked.week} for {picked.channel.name}.", "ok")
