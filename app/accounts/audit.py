@@ -9,6 +9,9 @@ The actor is the signed-in user (web), the token's user (API), or the command li
 """
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -45,8 +48,24 @@ class Actor:
     via: str
 
 
+_acting: ContextVar[Actor | None] = ContextVar("audit_actor", default=None)
+
+
+@contextmanager
+def acting_as(actor: Actor) -> Iterator[None]:
+    """Attribute the changes made inside to `actor` (work done for a user off the request)."""
+    token = _acting.set(actor)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
 def current_actor() -> Actor:
-    """Return the user of this request (web session or API token), else the command line."""
+    """Return who acts: set by `acting_as`, else the user of this request (web session or API
+    token), else the command line."""
+    if (acting := _acting.get()) is not None:
+        return acting
     if has_request_context():
         user = g.get("api_user") or g.get("user")
         via = "api" if request.path.startswith("/api/") else "web"

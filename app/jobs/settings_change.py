@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from app.accounts import audit
 from app.models import Settings
 from app.settings import ensure_settings
 from app.settings_input import DIGEST_FIELDS, FIELDS, WEEK_FIELDS
@@ -133,9 +134,12 @@ def start_change(engine: sa.Engine, values: Mapping[str, Any], *, window: DateWi
             raise ChangeRunning(running.step)
         _progress["current"] = ChangeProgress(started_at=utcnow())
 
+    actor = audit.current_actor()  # the thread has no request: the audit log names its user
+
     def run() -> None:
         try:
-            changed = apply_settings(engine, values, window=window, report=True)
+            with audit.acting_as(actor):
+                changed = apply_settings(engine, values, window=window, report=True)
         except Exception as error:  # shown on the page; nothing was stored
             _report(finished=True, error=f"{type(error).__name__}: {error}"[:500])
             return

@@ -147,3 +147,29 @@ def test_a_quick_log_save_is_one_entry_with_its_numbers(app: Flask, editor: User
     assert (entry.action, entry.actor, entry.via) == ("imported", editor.email, "web")
     assert entry.changes == {"counts": {"spend_minor": 100_000, "leads": 5, "buyers": 0}}
     assert f"week of {W1.isoformat()}" in entry.summary
+
+
+def test_a_settings_change_run_in_a_thread_names_its_user(app: Flask, owner: User,
+                                                          db: Session) -> None:
+    """A week-start change runs in a background thread, with no request: the entry still
+    names the owner who asked for it, and the before/after values."""
+    import time
+
+    from flask import g
+
+    from app.jobs.settings_change import current_change, start_change
+    from app.settings import accepted_dates
+    from tests.ingest.test_roundtrip import engine_of
+
+    engine = engine_of(app)
+    with app.test_request_context("/settings/", method="POST"):
+        g.user = owner
+        start_change(engine, {"week_start": 6}, window=accepted_dates(), synchronous=False)
+    deadline = time.monotonic() + 60
+    while not (change := current_change()) or not change.finished:
+        assert time.monotonic() < deadline, "the settings change did not finish"
+        time.sleep(0.05)
+    assert change.error is None
+    [entry] = [e for e in _entries(db) if e.entity == "settings" and e.action == "changed"]
+    assert (entry.actor, entry.user_id, entry.via) == (owner.email, owner.id, "web")
+    assert entry.changes == {"week_start": [0, 6]}
