@@ -161,14 +161,20 @@ def test_a_settings_change_run_in_a_thread_names_its_user(app: Flask, owner: Use
     from app.settings import accepted_dates
     from tests.ingest.test_roundtrip import engine_of
 
+    from app.jobs import settings_change
+
     engine = engine_of(app)
-    with app.test_request_context("/settings/", method="POST"):
-        g.user = owner
-        start_change(engine, {"week_start": 6}, window=accepted_dates(), synchronous=False)
-    deadline = time.monotonic() + 60
-    while not (change := current_change()) or not change.finished:
-        assert time.monotonic() < deadline, "the settings change did not finish"
-        time.sleep(0.05)
+    try:
+        with app.test_request_context("/settings/", method="POST"):
+            g.user = owner
+            start_change(engine, {"week_start": 6}, window=accepted_dates(), synchronous=False)
+        deadline = time.monotonic() + 60
+        while not (change := current_change()) or not change.finished:
+            assert time.monotonic() < deadline, "the settings change did not finish"
+            time.sleep(0.05)
+    finally:  # the progress is process-wide: leave none behind for the next test's pages
+        with settings_change._lock:
+            settings_change._progress.clear()
     assert change.error is None
     [entry] = [e for e in _entries(db) if e.entity == "settings" and e.action == "changed"]
     assert (entry.actor, entry.user_id, entry.via) == (owner.email, owner.id, "web")
