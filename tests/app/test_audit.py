@@ -157,11 +157,10 @@ def test_a_settings_change_run_in_a_thread_names_its_user(app: Flask, owner: Use
 
     from flask import g
 
+    from app.jobs import settings_change
     from app.jobs.settings_change import current_change, start_change
     from app.settings import accepted_dates
     from tests.ingest.test_roundtrip import engine_of
-
-    from app.jobs import settings_change
 
     engine = engine_of(app)
     try:
