@@ -93,7 +93,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(settings_views.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind PROXY_HOPS reverse proxies, take the client's address, scheme and host from the
+    X-Forwarded-* headers they set (werkzeug's ProxyFix, made for this), so that sign-in
+    throttling counts clients rather than the proxy. With 0 (the default) the headers are
+    ignored: a client could otherwise pick its own address and escape the throttle."""
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
 
 def create_server() -> Flask:

@@ -50,6 +50,17 @@ def _days_ahead() -> int:
     return int(text)
 
 
+def _proxy_hops() -> int:
+    """Return PROXY_HOPS: how many reverse proxies in front of the app set X-Forwarded-*
+    (0 to 5; default 0, the headers are then ignored, since any client can send them)."""
+    text = os.environ.get("PROXY_HOPS", "").strip()
+    if not text:
+        return 0
+    if not text.isdigit() or int(text) > 5:
+        raise ValueError(f"PROXY_HOPS must be a whole number of proxies 0-5, not {text!r}")
+    return int(text)
+
+
 def from_environment() -> dict[str, Any]:
     """Return the app configuration read from environment variables."""
     instance = Path(os.environ.get("BULLSEYE_INSTANCE", ROOT / "instance"))
@@ -70,6 +81,7 @@ def from_environment() -> dict[str, Any]:
         ),
         "LOGIN_WINDOW_SECONDS": int(os.environ.get("LOGIN_WINDOW_SECONDS", "900")),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:8000"),
+        "PROXY_HOPS": _proxy_hops(),
         # Segment insights' bounds (issue 12): see experiments.segments.limits.
         "SEGMENT_TOP_VALUES": _count("SEGMENT_TOP_VALUES", 20),
         "SEGMENT_MAX_VALUES": _count("SEGMENT_MAX_VALUES", 1000),

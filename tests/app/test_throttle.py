@@ -1,14 +1,16 @@
 """Sign-in throttling per account and per address, kept in the database (issue 20)."""
 
+import re
 import statistics
 import time
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from app import create_app
+from app import config, create_app
 from app.models import LoginFailure, User
 from tests import factories
 
@@ -77,3 +79,52 @@ def test_known_and_unknown_emails_take_the_same_time(app: Flask, db: Session) ->
             db.commit()
     ratio = statistics.median(known) / statistics.median(unknown)
     assert 0.8 <= ratio <= 1.25, (statistics.median(known), statistics.median(unknown))
+
+
+def _behind_proxy(database_url: str, hops: int) -> Flask:
+    return create_app({"TESTING": True, "DATABASE_URL": database_url, "WTF_CSRF_ENABLED": False,
+                       "SECRET_KEY": "test-secret", "PROXY_HOPS": hops})  # fmt: skip
+
+
+def _via_proxy(client: FlaskClient, email: str, forwarded_for: str, password: str = "wrong"):
+    return client.post("/login", data={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": "10.9.9.9"},
+                       headers={"X-Forwarded-For": forwarded_for})  # fmt: skip
+
+
+def test_behind_a_proxy_each_client_address_is_throttled_on_its_own(
+    app: Flask, owner: User, database_url: str
+) -> None:
+    """PROXY_HOPS=1: every request comes from the proxy (10.9.9.9); the client is the last
+    X-Forwarded-For entry, so one client spraying emails does not pause the others."""
+    client = _behind_proxy(database_url, 1).test_client()
+    limit = app.config["LOGIN_ADDRESS_ATTEMPTS"]
+    sprayer = "spoofed.example, 203.0.113.7"  # the proxy appends the real client last
+    statuses = [_via_proxy(client, f"p{i}@example.com", sprayer).status_code
+                for i in range(limit + 2)]  # fmt: skip
+    assert statuses == [401] * limit + [429, 429]
+    # Another client behind the same proxy signs in normally.
+    assert _via_proxy(client, owner.email, "198.51.100.4", factories.PASSWORD).status_code == 302
+    # A forged first entry does not help the sprayer: only the entry the proxy added counts.
+    assert _via_proxy(client, "p-late@example.com", "198.51.100.4, 203.0.113.7").status_code == 429
+
+
+def test_without_proxies_forwarded_headers_are_ignored(
+    app: Flask, owner: User, database_url: str
+) -> None:
+    """PROXY_HOPS=0 (default): a client that varies X-Forwarded-For is still one address."""
+    client = _behind_proxy(database_url, 0).test_client()
+    limit = app.config["LOGIN_ADDRESS_ATTEMPTS"]
+    statuses = [_via_proxy(client, f"q{i}@example.com", f"203.0.113.{i}").status_code
+                for i in range(limit + 1)]  # fmt: skip
+    assert statuses == [401] * limit + [429]
+
+
+def test_proxy_hops_must_be_a_small_whole_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROXY_HOPS", "2")
+    assert config.from_environment()["PROXY_HOPS"] == 2
+    for bad in ("-1", "one", "6"):
+        monkeypatch.setenv("PROXY_HOPS", bad)
+        message = f"PROXY_HOPS must be a whole number of proxies 0-5, not {bad!r}"
+        with pytest.raises(ValueError, match=re.escape(message)):
+            config.from_environment()
