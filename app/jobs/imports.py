@@ -1,9 +1,9 @@
 """Web CSV imports: save the upload, run it in a background thread and record how it went.
 
 Imports run one at a time in this process (a process-wide lock), each inside the importer's
-single transaction, so two uploads started together cannot interleave. Live progress is kept in
-memory rather than written to the job row while the import runs: on SQLite, the import holds
-the database's write lock while it stores rows, and a progress write would have to wait for it.
+single transaction, so two uploads started together cannot interleave. Live progress is not
+written to the job row while the import runs (app/jobs/import_progress.py says why and where it
+goes instead).
 
 So that a job whose process died (restart, crash, kill) does not stay running forever, the
 process that owns a job holds an exclusive flock on its saved upload from before the job is
@@ -18,7 +18,6 @@ import shutil
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -27,6 +26,7 @@ from sqlmodel import Session, col
 
 from app.accounts import audit
 from app.db import session_scope
+from app.jobs import import_progress
 from ingest.formats import COLUMNS_MAX, RowError, report_csv
 from ingest.importer import ImportResult, Progress, import_file
 from ingest.models import ImportJob
@@ -43,18 +43,7 @@ INTERRUPTED_MESSAGE = (
 
 log = logging.getLogger(__name__)
 _import_lock = threading.Lock()  # one import at a time in this process
-_live_rows: dict[int, int] = {}  # job id → rows read so far, while it runs
 _held_uploads: dict[int, IO[bytes]] = {}  # job id → its upload, open and locked, until it ends
-
-
-@dataclass(frozen=True)
-class JobProgress:
-    """What a job page shows: rows read, rows expected, percent done and rows per second."""
-
-    rows_done: int
-    rows_total: int | None
-    percent: int
-    rows_per_second: float
 
 
 def upload_path(instance_dir: str, job_id: int) -> Path:
@@ -148,9 +137,9 @@ def _run(engine: sa.Engine, job_id: int, path: Path, instance_dir: str,
         job = _job(session, job_id)
         job.status, job.started_at = "running", utcnow()
         kind = job.kind
-    _live_rows[job_id] = 0
+    import_progress.publish(instance_dir, job_id, 0, force=True)
     try:
-        result = _import(engine, kind, path, job_id, rules)
+        result = _import(engine, kind, path, job_id, instance_dir, rules)
     except Exception as exc:
         log.exception("import job %s stopped", job_id)
         _record_crash(engine, job_id, exc)
@@ -158,7 +147,7 @@ def _run(engine: sa.Engine, job_id: int, path: Path, instance_dir: str,
         if not result.ok:  # a success was recorded with the rows, in the same commit
             _record_failure(engine, job_id, result, instance_dir)
     finally:
-        _live_rows.pop(job_id, None)
+        import_progress.forget(instance_dir, job_id)
 
 
 def _release(job_id: int) -> None:
@@ -177,12 +166,12 @@ def _job(session: Session, job_id: int) -> ImportJob:
 
 
 def _import(
-    engine: sa.Engine, kind: str, path: Path, job_id: int, rules: FileRules
+    engine: sa.Engine, kind: str, path: Path, job_id: int, instance_dir: str, rules: FileRules
 ) -> ImportResult:
     """Run the importer on `path`, publishing the rows read so far."""
 
     def progress(state: Progress) -> None:
-        _live_rows[job_id] = state.rows
+        import_progress.publish(instance_dir, job_id, state.rows)
 
     def record_success(conn: sa.Connection, result: ImportResult) -> None:
         """Mark the job succeeded in the import's own transaction: a process that dies right
@@ -279,25 +268,6 @@ def _mark_interrupted(conn: sa.Connection, job_id: int) -> bool:
         .values(status="failed", message=INTERRUPTED_MESSAGE, finished_at=utcnow())
     )
     return conn.execute(update).rowcount == 1
-
-
-def job_progress(job: ImportJob) -> JobProgress:
-    """Return the progress of `job`, live while it runs in this process."""
-    assert job.id is not None
-    rows = _live_rows.get(job.id, job.rows_done) if not job.done else job.rows_done
-    total = job.rows_total
-    percent = 100 if job.done else min(99, rows * 100 // total) if total else 0
-    rate = 0.0
-    if job.started_at is not None:
-        end = job.finished_at or utcnow()
-        seconds = (_aware(end) - _aware(job.started_at)).total_seconds()
-        rate = rows / seconds if seconds > 0 else 0.0
-    return JobProgress(rows, total, percent, rate)
-
-
-def _aware(moment: datetime) -> datetime:
-    """Return `moment` as an aware UTC time (SQLite returns naive ones)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def report_problems(

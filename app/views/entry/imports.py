@@ -16,11 +16,11 @@ from werkzeug.wrappers import Response
 
 from app.cli.data import export_chunks
 from app.db import get_engine, get_session
+from app.jobs.import_progress import job_progress
 from app.jobs.imports import (
     FileRules,
     create_job,
     fail_interrupted_jobs,
-    job_progress,
     report_problems,
     start_job,
 )
@@ -94,10 +94,11 @@ def _get_job(job_id: int) -> ImportJob:
 def job(job_id: int) -> Response:
     """Show an import's progress (polled by htmx while it runs) or its outcome and report."""
     job = _get_job(job_id)
-    problems = report_problems(current_app.config["INSTANCE_DIR"], job) if job.done else []
+    instance_dir = current_app.config["INSTANCE_DIR"]
+    problems = report_problems(instance_dir, job) if job.done else []
     return render_page_or_partial(
-        "imports/job.html", "imports/_job.html", job=job, progress=job_progress(job),
-        problems=problems,
+        "imports/job.html", "imports/_job.html", job=job,
+        progress=job_progress(job, instance_dir), problems=problems,
     )  # fmt: skip
 
 
