@@ -267,3 +267,23 @@ __all__ = [
     "User",
     "WeeklySpend",
 ]
+
+
+class SettingsChange(SQLModel, table=True):
+    """A week-start or time-zone change applied in the background: one row per change, the
+    newest shown on the settings page of every process (app.jobs.change_progress).
+
+    `done` of the re-derivation's steps and the `step` under way; `finished` with `error`
+    (nothing was stored) or the `changed` fields (comma-separated).
+    """
+
+    __tablename__ = "settings_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = Field(default_factory=utcnow, nullable=False)
+    done: int = Field(default=0, nullable=False)
+    step: str = Field(default="", max_length=40, nullable=False)
+    finished: bool = Field(default=False, nullable=False)
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    changed: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False,
+                                                          server_default=""))
