@@ -154,3 +154,19 @@ def test_a_certificate_from_an_untrusted_ca_is_refused(
         run = _run(db)
         assert run.error is not None and "CERTIFICATE_VERIFY_FAILED" in run.error
         assert server.inbox.received == [] and sign_ins.attempts == []
+
+
+def test_a_starttls_server_never_sees_a_password_sent_without_tls(
+        app: Flask, db: Session, ca: tuple[trustme.CA, Path]) -> None:
+    authority, ca_file = ca
+    sign_ins = SignIns()
+    for server in _serve({"tls_context": _server_context(authority), "require_starttls": True,
+                          "authenticator": sign_ins}):
+        _configure(app, server, "none", ca_file)  # misconfigured: no TLS asked for
+        with app.app_context():
+            outcome = deliver_week(WEEK, trigger="test", sleep=lambda _s: None)
+        assert outcome.status == "failed"
+        run = _run(db)
+        # the server offers AUTH only after STARTTLS, so the client never sends the password
+        assert run.error is not None and "AUTH extension not supported" in run.error
+        assert server.inbox.received == [] and sign_ins.attempts == []
