@@ -47,7 +47,8 @@ def index() -> Response:
     schedule = current_schedule()
     upcoming = next_run(schedule, utcnow())
     send_id = request.args.get("send", "")
-    send = get_session().get(DigestSend, int(send_id)) if send_id.isdigit() else None
+    wellformed = send_id.isascii() and send_id.isdigit() and len(send_id) <= 9
+    send = get_session().get(DigestSend, int(send_id)) if wellformed else None
     if send is not None and g.user.role != "owner":
         send = None  # owners' sends: who got a copy is theirs to see
     return render_page_or_partial(

@@ -145,3 +145,12 @@ def test_only_owners_see_a_sends_status(client: FlaskClient, owner: User, viewer
     assert client.get(f"/digest/sends/{send.id}").status_code == 403
     assert owner.email not in client.get(f"/digest/?send={send.id}").get_data(as_text=True)
     assert sign_in(client, owner).get("/digest/sends/999").status_code == 404
+
+
+def test_a_malformed_send_argument_is_ignored(client: FlaskClient, owner: User,
+                                              db: Session) -> None:
+    sign_in(client, owner)
+    for value in ("x", "²", "99999999999999999999", "-1", ""):
+        response = client.get("/digest/", query_string={"send": value})
+        assert response.status_code == 200, value
+        assert 'id="digest-send"' not in response.get_data(as_text=True)
