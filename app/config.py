@@ -115,6 +115,7 @@ def _digest_environment() -> dict[str, Any]:
         "SMTP_USERNAME": env("SMTP_USERNAME", ""),
         "SMTP_PASSWORD": env("SMTP_PASSWORD", ""),
         "SMTP_SECURITY": env("SMTP_SECURITY", "none"),
+        "SMTP_CA_FILE": env("SMTP_CA_FILE", ""),
         "SMTP_TIMEOUT": float(env("SMTP_TIMEOUT", "30")),
         "MAIL_FROM": env("MAIL_FROM", "bullseye@localhost"),
         "DIGEST_RECIPIENTS": env("DIGEST_RECIPIENTS", ""),

@@ -231,6 +231,30 @@ class DigestRun(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None)
 
 
+SEND_STATUSES: tuple[str, ...] = ("queued", "sending", "done", "failed")
+
+
+class DigestSend(SQLModel, table=True):
+    """A "send now" copy (`to`) or a "retry" of a failed week asked for on the weekly email
+    page, sent by the background worker (app.digest.queue) while the page polls this row."""
+
+    __tablename__ = "digest_send"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {sql_in(SEND_STATUSES)}", name="ck_digest_send_status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=8, nullable=False)  # copy or retry
+    week: date = Field(sa_column=sa.Column(sa.Date, nullable=False))
+    recipient: str = Field(default="", max_length=254, nullable=False)  # a copy's
+    status: str = Field(default="queued", sa_column=sa.Column(sa.String(8), nullable=False))
+    message: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    claim: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+
+
 class LtvFit(SQLModel, table=True):
     """The install's projected-LTV fit (pooled, per channel, backtest) as of a day.
 
@@ -267,3 +291,19 @@ __all__ = [
     "User",
     "WeeklySpend",
 ]
+
+
+class SettingsChange(SQLModel, table=True):
+    """A week-start or time-zone change: `done` steps, `step` under way, `finished` with an
+    `error` or the `changed` fields; every process shows the newest (app.jobs.change_progress)."""
+
+    __tablename__ = "settings_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = Field(default_factory=utcnow, nullable=False)
+    done: int = Field(default=0, nullable=False)
+    step: str = Field(default="", max_length=40, nullable=False)
+    finished: bool = Field(default=False, nullable=False)
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    changed: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False,
+                                                          server_default=""))

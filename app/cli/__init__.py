@@ -146,14 +146,19 @@ def tokens_create(email: str, name: str) -> None:
 
 
 @worker_cli.command("run")
-@click.option("--once", is_flag=True, help="Compute what is stale now, then exit.")
+@click.option("--once", is_flag=True, help="Send what is queued and compute what is stale "
+              "now, then exit.")
 def worker_run(once: bool) -> None:
-    """Compute stale per-channel fits until stopped (one process for many server processes)."""
+    """Compute stale per-channel fits and send the weekly email page's queued sends until
+    stopped (one process for many server processes)."""
+    from app.digest.queue import run_pending
     from app.jobs.fits import FitWorker, run_once, worker_id
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if once:
-        click.echo(f"Computed {run_once(app, worker_id())} fits.")
+        owner = worker_id()
+        sent = run_pending(app, owner)
+        click.echo(f"Computed {run_once(app, owner)} fits. Sent {sent} queued weekly emails.")
         return
     worker = FitWorker(app)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())

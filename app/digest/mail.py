@@ -27,6 +27,7 @@ class SmtpConfig:
     password: str
     security: str
     mail_from: str
+    ca_file: str = ""  # PEM CA bundle to verify the server's certificate ("": the system's)
     timeout: float = 30.0
     attempts: int = 4
     backoff: float = 30.0
@@ -44,6 +45,7 @@ def smtp_config(config: Mapping[str, Any]) -> SmtpConfig:
         username=str(config.get("SMTP_USERNAME") or ""),
         password=str(config.get("SMTP_PASSWORD") or ""), security=security,
         mail_from=str(config.get("MAIL_FROM") or "bullseye@localhost"),
+        ca_file=str(config.get("SMTP_CA_FILE") or ""),
         timeout=float(config.get("SMTP_TIMEOUT") or 30),
         attempts=max(int(config.get("DIGEST_SMTP_ATTEMPTS", 4)), 1),
         backoff=float(config.get("DIGEST_RETRY_SECONDS", 30)),
@@ -70,20 +72,33 @@ def compose(*, subject: str, html: str, text: str, sender: str, recipients: Sequ
     return message
 
 
+def tls_context(config: SmtpConfig) -> ssl.SSLContext:
+    """Return a verifying TLS context: the system's CAs, or only SMTP_CA_FILE's when set."""
+    return ssl.create_default_context(cafile=config.ca_file or None)
+
+
 def send_once(config: SmtpConfig, message: EmailMessage) -> None:
-    """Hand `message` to the SMTP server once; raise MailError with the server's reason."""
+    """Hand `message` to the SMTP server once; raise MailError with the server's reason.
+
+    With starttls, a server that does not offer STARTTLS fails the attempt before anything
+    (the password above all) is sent in plain text.
+    """
     if not config.host:
         raise MailError("SMTP_HOST is not set: the email cannot be sent")
     try:
         if config.security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(
-                config.host, config.port, timeout=config.timeout,
-                context=ssl.create_default_context())
+                config.host, config.port, timeout=config.timeout, context=tls_context(config))
         else:
             client = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
         with client:
             if config.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.ehlo()
+                if not client.has_extn("starttls"):
+                    raise MailError(f"SMTP {config.host}:{config.port}: SMTP_SECURITY is "
+                                    "starttls but the server does not offer STARTTLS; "
+                                    "nothing was sent")
+                client.starttls(context=tls_context(config))
             if config.username:
                 client.login(config.username, config.password)
             client.send_message(message)

@@ -1,4 +1,5 @@
-"""The fit worker: computes stale per-channel fits off the request path.
+"""The fit worker: computes stale per-channel fits off the request path, and sends the
+weekly email page's queued "send now" and "retry" (app.digest.queue) before each pass.
 
 `make run` (waitress, `app:create_server`) runs it as a thread in the server process; with
 several server processes (gunicorn) run `flask --app app worker run` as one process of its
@@ -16,6 +17,7 @@ from datetime import timedelta
 from flask import Flask
 
 from app.db import get_session
+from app.digest.queue import run_pending
 from app.results.fits import claim, forget_old, release_failed, stale_rows, store
 from app.results.health import compute_channel, fit_key, health_settings
 from app.results.ltv import refresh_stale
@@ -85,7 +87,8 @@ def run_once(app: Flask, owner: str) -> int:
 
 
 class FitWorker:
-    """Runs `run_once` whenever woken or every poll interval, until stopped."""
+    """Runs `run_pending` and `run_once` whenever woken or every poll interval, until
+    stopped."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -108,8 +111,10 @@ class FitWorker:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                while run_once(self.app, self.owner) and not self._stop.is_set():
-                    pass  # more may have gone stale while computing
+                # the weekly email page's sends first: a person waits for them
+                while (run_pending(self.app, self.owner) + run_once(self.app, self.owner)
+                       and not self._stop.is_set()):
+                    pass  # more may have gone stale or been queued meanwhile
             except Exception:
                 log.exception("fit worker pass failed; retrying")
             self._wake.wait(self.poll_seconds)

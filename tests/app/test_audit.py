@@ -157,23 +157,19 @@ def test_a_settings_change_run_in_a_thread_names_its_user(app: Flask, owner: Use
 
     from flask import g
 
-    from app.jobs import settings_change
     from app.jobs.settings_change import current_change, start_change
     from app.settings import accepted_dates
     from tests.ingest.test_roundtrip import engine_of
 
-    engine = engine_of(app)
-    try:
-        with app.test_request_context("/settings/", method="POST"):
-            g.user = owner
-            start_change(engine, {"week_start": 6}, window=accepted_dates(), synchronous=False)
-        deadline = time.monotonic() + 60
-        while not (change := current_change()) or not change.finished:
-            assert time.monotonic() < deadline, "the settings change did not finish"
-            time.sleep(0.05)
-    finally:  # the progress is process-wide: leave none behind for the next test's pages
-        with settings_change._lock:
-            settings_change._progress.clear()
+    engine, instance_dir = engine_of(app), app.config["INSTANCE_DIR"]
+    with app.test_request_context("/settings/", method="POST"):
+        g.user = owner
+        start_change(engine, {"week_start": 6}, window=accepted_dates(),
+                     instance_dir=instance_dir, synchronous=False)
+    deadline = time.monotonic() + 60
+    while not (change := current_change(engine, instance_dir)) or not change.finished:
+        assert time.monotonic() < deadline, "the settings change did not finish"
+        time.sleep(0.05)
     assert change.error is None
     [entry] = [e for e in _entries(db) if e.entity == "settings" and e.action == "changed"]
     assert (entry.actor, entry.user_id, entry.via) == (owner.email, owner.id, "web")

@@ -44,7 +44,7 @@ MATRIX: dict[str, str] = {
     "settings.index": "read", "settings.change": "read", "settings.save": "owner",
     "api.read_settings": "read", "api.update_settings": "owner",
     "digest.index": "read", "digest.preview": "read", "digest.send_now": "owner",
-    "digest.retry": "owner",
+    "digest.retry": "owner", "digest.send_status": "owner",
     # channel tests (issue 14)
     "channel_tests.index": "read", "channel_tests.show": "read", "channel_tests.new": "read",
     "channel_tests.edit": "read", "channel_tests.start": "read", "channel_tests.complete": "read",

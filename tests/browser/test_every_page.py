@@ -125,7 +125,7 @@ def _fill(argument: str, engine: sa.Engine) -> list[str]:
             return []  # one-time password links: a demo has none (tests/app/views/test_users.py)
         if argument.endswith("_id"):
             table = {"job_id": "import_job", "test_id": "experiment",
-                     "run_id": "digest_run"}.get(argument,
+                     "run_id": "digest_run", "send_id": "digest_send"}.get(argument,
                                                                          argument[:-3])
             if sa.inspect(conn).has_table(table):
                 first = conn.execute(sa.text(f'SELECT MIN(id) FROM "{table}"')).scalar()

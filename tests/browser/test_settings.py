@@ -6,7 +6,6 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
-from app.jobs import settings_change
 from app.models import Lead, Settings
 from tests import factories
 from tests.browser.conftest import EMAIL, PASSWORD, LiveServer
@@ -18,10 +17,6 @@ def test_a_week_start_change_runs_in_the_background_and_reports_when_done(
     live_server: LiveServer, browser_page: Page
 ) -> None:
     page = browser_page
-    # The server runs in this process: forget any change an earlier test ran, whose "Done"
-    # stays on the page for SHOW_FINISHED and would satisfy the wait below before ours commits.
-    with settings_change._lock:
-        settings_change._progress.clear()
     with Session(live_server.engine) as session:
         ads = factories.channel(session, name="Ads")
         lead_id = factories.lead(session, ads, datetime(2026, 3, 8, 12, tzinfo=UTC)).id

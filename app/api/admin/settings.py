@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
+
 from app.api import bp
 from app.api.auth import current_api_user
 from app.api.inputs import json_object
@@ -135,7 +137,7 @@ def update_settings() -> Any:
     values, errors = parse_settings(current | changes, margin_unit="fraction")
     if values is None:
         raise ApiError(422, "The settings are invalid; nothing was saved.", {"fields": errors})
-    if running_change() is not None:
+    if running_change(get_engine(), current_app.config["INSTANCE_DIR"]) is not None:
         raise ApiError(409, "A change of week start or time zone is still being applied; "
                        "nothing was saved. Send the request again when it has finished.")
     session.rollback()  # the change runs in its own transaction

@@ -8,8 +8,8 @@ from werkzeug.wrappers import Response
 
 from app import htmx
 from app.db import get_engine, get_session
+from app.jobs.change_progress import ChangeRunning
 from app.jobs.settings_change import (
-    ChangeRunning,
     apply_settings,
     changed_fields,
     current_change,
@@ -42,7 +42,7 @@ def _render(status: int = 200, partial: str = "settings/_settings.html",
     if "values" not in context:
         context["values"] = form_text(stored_values(ensure_settings(get_session())))
     context.setdefault("errors", {})
-    change = current_change()
+    change = current_change(get_engine(), current_app.config["INSTANCE_DIR"])
     return render_page_or_partial(
         "settings/index.html", partial, http_status=status,
         fields=FIELDS, days=DAY_NAMES, currencies=currencies(), time_zones=sorted(time_zones()),
@@ -65,7 +65,7 @@ def save() -> Response:
     values, errors = parse_settings(request.form)
     if values is None:
         return _render(422, values=dict(request.form), errors=errors)
-    if running_change() is not None:
+    if running_change(get_engine(), current_app.config["INSTANCE_DIR"]) is not None:
         return _render(409, values=dict(request.form), busy=BUSY)
     changed = changed_fields(ensure_settings(get_session()), values)
     get_session().rollback()  # the job and the save use their own transaction
@@ -73,6 +73,7 @@ def save() -> Response:
     if needs_rederive(changed):
         try:
             start_change(get_engine(), values, window=window,
+                         instance_dir=current_app.config["INSTANCE_DIR"],
                          synchronous=bool(current_app.config.get("SETTINGS_SYNCHRONOUS")))
         except ChangeRunning:
             return _render(409, values=dict(request.form), busy=BUSY)

@@ -6,7 +6,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from app.models import DigestRun, Settings, User
+from app.digest.queue import run_pending
+from app.models import DigestRun, DigestSend, Settings, User
 from tests.conftest import sign_in
 from tests.digest_support import WEEK, Inbox, SmtpServer, free_port, parts, scenario, use_smtp
 
@@ -53,16 +54,20 @@ def test_the_email_has_no_script_svg_or_outside_link(app: Flask, client: FlaskCl
     assert 'href="https://bullseye.example.com/?as_of=2026-10-11"' in html
 
 
-def test_send_now_goes_to_the_signed_in_owner_only(client: FlaskClient, owner: User,
-                                                   db: Session, smtp: SmtpServer) -> None:
+def test_send_now_goes_to_the_signed_in_owner_only(app: Flask, client: FlaskClient,
+                                                   owner: User, db: Session,
+                                                   smtp: SmtpServer) -> None:
     scenario(db)
     response = sign_in(client, owner).post("/digest/send-now", data={"week": "2026-10-05"})
     assert response.status_code == 302
+    assert smtp.inbox.received == []  # queued: the worker sends it
+    assert run_pending(app, "test-worker") == 1
     [(to, message)] = smtp.inbox.received
     assert to == [owner.email] and message["To"] == owner.email
     assert "550.00 USD" in parts(message)[0]
     assert db.exec(select(DigestRun)).all() == []  # outside the once-a-week rule
-    assert f"to {owner.email}" in client.get("/digest/").get_data(as_text=True)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"to {owner.email}" in page
 
 
 def test_viewers_and_editors_only_look(client: FlaskClient, viewer: User, editor: User,
@@ -97,13 +102,17 @@ def test_retry_sends_a_failed_week_when_smtp_is_back(app: Flask, client: FlaskCl
 
         assert deliver_week(WEEK, trigger="schedule").status == "failed"  # SMTP down
     run = db.exec(select(DigestRun)).one()
+    response = client.post(f"/digest/runs/{run.id}/retry", follow_redirects=True)
+    assert "is queued" in response.get_data(as_text=True)  # answered before any SMTP
     server = SmtpServer(port, Inbox())
     server.start()
     try:
-        response = client.post(f"/digest/runs/{run.id}/retry", follow_redirects=True)
+        assert run_pending(app, "test-worker") == 1
     finally:
         server.stop()
-    assert "Sent the email of the week of 2026-10-05" in response.get_data(as_text=True)
+    send = db.exec(select(DigestSend)).one()
+    send_page = client.get(f"/digest/sends/{send.id}").get_data(as_text=True)
+    assert "Sent the email of the week of 2026-10-05" in send_page
     assert len(server.inbox.received) == 1
     db.refresh(run)
     assert (run.status, run.trigger) == ("sent", "retry")

@@ -25,11 +25,12 @@ def test_the_job_waits_for_the_write_lock_and_restores_the_busy_timeout(
     holder.execute("BEGIN IMMEDIATE")  # an import storing its rows
     release = threading.Timer(0.5, holder.execute, args=("COMMIT",))
     release.start()
+    instance_dir = app.config["INSTANCE_DIR"]
     start_change(engine, stored_settings(db) | {"week_start": 6}, window=DateWindow(),
-                 synchronous=True)
+                 instance_dir=instance_dir, synchronous=True)
     release.join()
     holder.close()
-    change = current_change()
+    change = current_change(engine, instance_dir)
     assert change is not None and change.finished and change.error is None
     assert stored_settings(db)["week_start"] == 6
     with engine.connect() as connection:  # pooled connections are back to the usual wait
