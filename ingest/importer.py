@@ -187,8 +187,8 @@ def _import(
     size, max_columns = limits
     start = _position(stream)
     check_line_lengths(stream)
-    header, chunks = read_chunks(stream, CHUNK_ROWS)
-    columns = map_header(header, FORMATS[result.kind], max_columns)
+    header, chunks, separator = read_chunks(stream, CHUNK_ROWS)
+    columns = map_header(header, FORMATS[result.kind], max_columns, separator)
     lookup = _lookup(conn, window)
     validate = VALIDATORS[result.kind](columns, lookup, result.report)
     plan = stage.plan

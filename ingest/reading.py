@@ -74,8 +74,9 @@ def _line_number(stream: BinaryIO, size: int) -> int:
 
 def read_chunks(
     stream: BinaryIO, size: int
-) -> tuple[list[str], Generator[Chunk, None, None]]:
-    """Return the header cells and an iterator of chunks of at most `size` rows of a CSV file.
+) -> tuple[list[str], Generator[Chunk, None, None], str]:
+    """Return the header cells, an iterator of chunks of at most `size` rows of a CSV file and
+    its separator ("," or ";").
 
     A chunk is (row numbers, cells of each row). A row's number is the file line it ends on
     (the header is row 1), so a quoted cell spanning lines moves the numbers of later rows.
@@ -101,7 +102,7 @@ def read_chunks(
         _release(text)
         raise
     reader = csv.reader(text, delimiter=separator, strict=True)
-    return header, _chunks(stream, text, reader, size)
+    return header, _chunks(stream, text, reader, size), separator
 
 
 _HEADER_TOO_LONG = (
@@ -194,7 +195,7 @@ def rows_numbered(stream: BinaryIO, start: int, numbers: set[int]) -> dict[int, 
         return found
     try:
         stream.seek(start)
-        _header, chunks = read_chunks(stream, 2_000)
+        _header, chunks, _separator = read_chunks(stream, 2_000)
     except (OSError, ValueError, FileError):
         return found
     last = max(numbers)

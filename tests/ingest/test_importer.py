@@ -89,7 +89,7 @@ def get_engine_of(app: Flask) -> sa.Engine:
         ),
         (
             "channel,week,amount\nGoogle Ads,04/03/2024,1,234\n",
-            [(2, "", "", "has 4 cells; the header has 3")],
+            [(2, "", "Google Ads,04/03/2024,1,234", "has 4 cells; the header has 3")],
         ),
         (
             'channel,week,amount\nGoogle Ads,04/03/2024,"1,234"\n',

@@ -132,3 +132,16 @@ def test_rows_numbered_reads_from_where_the_file_starts() -> None:
     assert rows_numbered(stream, start, {3, 4}) == {3: [], 4: ["2024-03-11", "2"]}
     assert rows_numbered(stream, start, set()) == {}
     assert not stream.closed  # the text layer read over it leaves the caller's stream open
+
+
+def test_a_row_with_the_wrong_number_of_cells_shows_the_row_as_written(
+    app: Flask, db: Session, ads: Channel
+) -> None:
+    long_note = "x" * 300
+    text = ("channel;week;amount\nGoogle Ads;2024-03-04;1;2\n"
+            f'"Google; Ads";2024-03-11\nGoogle Ads;2024-03-18;1;{long_note}\n')
+    assert problems(run(app, "spend", text)) == [
+        (2, "", "Google Ads;2024-03-04;1;2", "has 4 cells; the header has 3"),
+        (3, "", '"Google; Ads";2024-03-11', "has 2 cells; the header has 3"),
+        (4, "", "Google Ads;2024-03-18;1;" + "x" * 175 + "…", "has 4 cells; the header has 3"),
+    ]  # quoted as in the file; a long row is cut at 200 characters
