@@ -5,7 +5,9 @@ rows to the row validators of `ingest.rows`) and staged in a temporary table (SQ
 executemany; PostgreSQL: COPY), so memory stays flat for any file size. Checks that
 need the whole file or the database run in SQL on the staged rows. Only when the file has no
 problem at all are the rows upserted (by external id, or channel and week for spend), and the
-cohort aggregates refreshed, in the same transaction; otherwise it is rolled back.
+cohort aggregates refreshed, in the same transaction; otherwise it is rolled back. The SQL
+checks see converted values, so the rows they name are read again from the file
+(`ingest.reading.rows_numbered`) to report each cell as it was written.
 """
 
 import gc

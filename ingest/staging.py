@@ -2,7 +2,8 @@
 
 Rows are staged in a temporary table, `import_stage`, checked there in SQL and upserted from
 it (`ingest.store`). Two bulk writes never check or store at the same time: SQLite's
-write lock or, on PostgreSQL, an advisory lock makes them run one after the other.
+write lock or, on PostgreSQL, an advisory lock makes them run one after the other; a CSV
+import's transaction (`BulkTransaction`) stages without that lock and takes it for the checks.
 """
 
 from typing import Any
