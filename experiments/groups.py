@@ -2,13 +2,15 @@
 
 Parts, combined with `+` (all must hold): `channel:<id>`, `test:<id>`,
 `segment:<attribute>=<value>` (repeatable) and `cohorts:<from>..<to>` (ISO dates,
-cohort weeks inclusive). The text round-trips, so a group can live in a URL.
+cohort weeks inclusive). `all` alone is every lead (no condition): what a segment is set
+against when no channel is chosen. The text round-trips, so a group can live in a URL.
 """
 
 from dataclasses import dataclass
 from datetime import date
 
 KINDS: tuple[str, ...] = ("channel", "test", "segment", "cohorts")
+ALL = "all"  # the group of every lead
 ID_MAX = 2**31 - 1  # the largest id the database stores (a 32-bit integer column)
 
 
@@ -32,7 +34,7 @@ class GroupSpec:
         parts += [f"segment:{key}={value}" for key, value in self.segments]
         if self.cohorts:
             parts.append(f"cohorts:{self.cohorts[0].isoformat()}..{self.cohorts[1].isoformat()}")
-        return "+".join(parts)
+        return "+".join(parts) or ALL
 
 
 @dataclass
@@ -48,15 +50,17 @@ class _Parts:
 def parse_group(text: str) -> GroupSpec:
     """Return the spec of `text`; raise GroupSpecError naming the first bad part."""
     if not text or not text.strip():
-        raise GroupSpecError("the group is empty; use e.g. channel:3 or segment:industry=saas")
+        raise GroupSpecError(
+            f"the group is empty; use e.g. channel:3, segment:industry=saas or {ALL} (every lead)")
+    if text.strip().lower() == ALL:
+        return GroupSpec()
     found = _Parts()
     for raw in text.strip().split("+"):
         part = raw.strip()
         kind, sep, value = part.partition(":")
         if not sep or kind not in KINDS:
-            raise GroupSpecError(
-                f"{part!r} is not a group part; use {', '.join(k + ':…' for k in KINDS)}"
-            )
+            raise GroupSpecError(f"{part!r} is not a group part; use "
+                                 f"{', '.join(k + ':…' for k in KINDS)} or {ALL} alone")
         _add_part(found, kind, value.strip(), part)
     return GroupSpec(found.channel_id, found.experiment_id, found.segments, found.cohorts)
 

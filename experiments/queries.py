@@ -48,7 +48,7 @@ def group_name(*, session: Session, spec: GroupSpec) -> str:
     names += [f"{key} = {value}" for key, value in spec.segments]
     if spec.cohorts:
         names.append(f"cohorts {spec.cohorts[0]:%d %b %Y}–{spec.cohorts[1]:%d %b %Y}")
-    return " · ".join(names)
+    return " · ".join(names) or "All leads"
 
 
 def _lead_conditions(spec: GroupSpec, as_of: AsOf, last_cohort: date) -> list[Any]:

@@ -130,9 +130,12 @@ class Columns:
     positions: dict[str, int]
     attributes: tuple[tuple[str, int], ...]
     width: int
+    separator: str = ","  # between the file's cells (a row is shown as written with it)
 
 
-def map_header(header: list[str], fmt: Format, max_columns: int = COLUMNS_MAX) -> Columns:
+def map_header(
+    header: list[str], fmt: Format, max_columns: int = COLUMNS_MAX, separator: str = ","
+) -> Columns:
     """Return the column positions of `header` for `fmt`; raise FileError on a bad header."""
     if len(header) > max_columns:
         raise FileError(
@@ -171,7 +174,7 @@ def map_header(header: list[str], fmt: Format, max_columns: int = COLUMNS_MAX) -
             f"the file has {len(attributes)} attribute columns; a lead has at most "
             f"{ATTRIBUTES_MAX} attributes",
         )  # fmt: skip
-    return Columns(positions, tuple(attributes.items()), len(header))
+    return Columns(positions, tuple(attributes.items()), len(header), separator)
 
 
 def is_blank(cells: list[str]) -> bool:
@@ -221,6 +224,17 @@ def restore_row(row: list[str]) -> list[str]:
     if "'" not in "".join(row):
         return row
     return [restore(cell) for cell in row]
+
+
+WRITTEN_MAX = 200  # characters of a whole row shown in a report
+
+
+def written(cells: list[str], separator: str) -> str:
+    """Return a row's cells as a line of the file (quoted where needed), cut at WRITTEN_MAX."""
+    out = io.StringIO()
+    csv.writer(out, delimiter=separator, lineterminator="").writerow(cells)
+    line = out.getvalue()
+    return line if len(line) <= WRITTEN_MAX else line[: WRITTEN_MAX - 1] + "…"
 
 
 REPORT_HEADER = ("row", "column", "value", "message")

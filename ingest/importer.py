@@ -5,7 +5,9 @@ rows to the row validators of `ingest.rows`) and staged in a temporary table (SQ
 executemany; PostgreSQL: COPY), so memory stays flat for any file size. Checks that
 need the whole file or the database run in SQL on the staged rows. Only when the file has no
 problem at all are the rows upserted (by external id, or channel and week for spend), and the
-cohort aggregates refreshed, in the same transaction; otherwise it is rolled back.
+cohort aggregates refreshed, in the same transaction; otherwise it is rolled back. The SQL
+checks see converted values, so the rows they name are read again from the file
+(`ingest.reading.rows_numbered`) to report each cell as it was written.
 """
 
 import gc
@@ -26,15 +28,19 @@ from ingest.formats import (
     is_blank,
     map_header,
 )
-from ingest.reading import check_line_lengths, read_chunks
+from ingest.reading import check_line_lengths, read_chunks, rows_numbered
 from ingest.rows import VALIDATORS, Lookup, name_index
-from ingest.staging import CALENDAR_CHANGED, STAGE_COLUMNS, install_calendar, lock_bulk_writes
+from ingest.staging import (
+    CALENDAR_CHANGED,
+    STAGE_COLUMNS,
+    BulkTransaction,
+    install_calendar,
+)
 from ingest.store import Plan, plan_for
 from kernel.weeks import DateWindow, date_window, local_date, utcnow
 
 CHUNK_ROWS = 20_000
 SQLITE_CACHE_KIB = -64_000  # 64 MB page cache: fast, and keeps peak memory low
-LOCK_WAIT_MS = 120_000  # how long an import waits for another writer to finish
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,7 @@ def import_file(
     result = ImportResult(kind)
     clock = _PhaseClock(result, progress or (lambda _p: None))
     with engine.connect() as conn, _collector_paused():
-        transaction = _Transaction(conn)
+        transaction = BulkTransaction(conn)
         stage = _Stage(conn, plan_for(kind, conn.dialect.name))
         try:
             _import(conn, transaction, stage, stream, result, (size, max_columns), clock,
@@ -152,60 +158,6 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-class _Transaction:
-    """The transaction of one import.
-
-    PostgreSQL: one transaction; an advisory lock makes the checks and upserts of two imports
-    (or API batches) run one after the other, so their counts and refreshed cohorts are exact.
-    SQLite: rows are staged in a temporary table while holding no
-    lock on the database; the checks and upserts then run under BEGIN IMMEDIATE, which waits
-    (up to LOCK_WAIT_MS) for the write lock instead of failing like a deferred transaction
-    does when another connection wrote in the meantime ("database is locked").
-    """
-
-    def __init__(self, conn: sa.Connection) -> None:
-        self.sqlite = conn.dialect.name == "sqlite"
-        if not self.sqlite:
-            self.transaction = conn.begin()
-            return
-        conn.execution_options(isolation_level="AUTOCOMMIT")  # we issue BEGIN and COMMIT
-        driver = conn.connection.driver_connection
-        assert driver is not None
-        self.driver: Any = driver
-        self.busy_ms = self.driver.execute("PRAGMA busy_timeout").fetchone()[0]
-        self.driver.execute(f"PRAGMA busy_timeout = {LOCK_WAIT_MS}")
-        self.driver.execute("BEGIN")
-
-    def lock(self, conn: sa.Connection) -> None:
-        """Take the write lock before checking against stored rows and writing."""
-        if self.sqlite:
-            self.driver.execute("COMMIT")  # only the temporary staging table was written
-            self.driver.execute("BEGIN IMMEDIATE")
-        else:
-            lock_bulk_writes(conn)
-
-    def commit(self) -> None:
-        """Store everything."""
-        if self.sqlite:
-            self._end("COMMIT")
-        else:
-            self.transaction.commit()
-
-    def rollback(self) -> None:
-        """Store nothing."""
-        if self.sqlite:
-            self._end("ROLLBACK")
-        else:
-            self.transaction.rollback()
-
-    def _end(self, statement: str) -> None:
-        try:
-            if self.driver.in_transaction:
-                self.driver.execute(statement)
-        finally:
-            self.driver.execute(f"PRAGMA busy_timeout = {self.busy_ms}")
-
-
 def _lookup(conn: sa.Connection, window: DateWindow | None) -> Lookup:
     """Return the install's time zone, week start and date window, channels and tests by name."""
     timezone, week_start = install_calendar(conn)
@@ -222,7 +174,7 @@ def _lookup(conn: sa.Connection, window: DateWindow | None) -> Lookup:
 
 def _import(
     conn: sa.Connection,
-    transaction: _Transaction,
+    transaction: BulkTransaction,
     stage: "_Stage",
     stream: BinaryIO,
     result: ImportResult,
@@ -235,9 +187,10 @@ def _import(
     `limits` is the file's size in bytes (None: unknown) and the most columns it may have.
     """
     size, max_columns = limits
+    start = _position(stream)
     check_line_lengths(stream)
-    header, chunks = read_chunks(stream, CHUNK_ROWS)
-    columns = map_header(header, FORMATS[result.kind], max_columns)
+    header, chunks, separator = read_chunks(stream, CHUNK_ROWS)
+    columns = map_header(header, FORMATS[result.kind], max_columns, separator)
     lookup = _lookup(conn, window)
     validate = VALIDATORS[result.kind](columns, lookup, result.report)
     plan = stage.plan
@@ -260,12 +213,24 @@ def _import(
         result.report.add(1, "", "", CALENDAR_CHANGED)
         return
     plan.prepare(conn)
-    for row, column, value, message in plan.problems(conn):
-        result.report.add(row, column, value, message)
+    problems = list(plan.problems(conn))
+    raw = rows_numbered(stream, start, {row for row, *_rest in problems})
+    for row, column, value, message in problems:
+        cells, at = raw.get(row), columns.positions.get(column)
+        shown = value if cells is None or at is None or at >= len(cells) else cells[at].strip()
+        result.report.add(row, column, shown, message)  # the cell as written in the file
     if result.report:
         return
     progress(Progress("storing", result.rows, 1.0))
     result.created, result.updated = plan.store(conn)
+
+
+def _position(stream: BinaryIO) -> int:
+    """Return where the file starts in `stream` (0 when it cannot tell)."""
+    try:
+        return stream.tell()
+    except (OSError, ValueError):
+        return 0
 
 
 def _fraction(stream: BinaryIO, size: int | None) -> float:

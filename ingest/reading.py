@@ -10,7 +10,7 @@ FileError explained for someone fixing the file.
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from itertools import islice
 from typing import Any, BinaryIO
 
@@ -72,8 +72,11 @@ def _line_number(stream: BinaryIO, size: int) -> int:
     return breaks + 1
 
 
-def read_chunks(stream: BinaryIO, size: int) -> tuple[list[str], Iterator[Chunk]]:
-    """Return the header cells and an iterator of chunks of at most `size` rows of a CSV file.
+def read_chunks(
+    stream: BinaryIO, size: int
+) -> tuple[list[str], Generator[Chunk, None, None], str]:
+    """Return the header cells, an iterator of chunks of at most `size` rows of a CSV file and
+    its separator ("," or ";").
 
     A chunk is (row numbers, cells of each row). A row's number is the file line it ends on
     (the header is row 1), so a quoted cell spanning lines moves the numbers of later rows.
@@ -99,7 +102,7 @@ def read_chunks(stream: BinaryIO, size: int) -> tuple[list[str], Iterator[Chunk]
         _release(text)
         raise
     reader = csv.reader(text, delimiter=separator, strict=True)
-    return header, _chunks(stream, text, reader, size)
+    return header, _chunks(stream, text, reader, size), separator
 
 
 _HEADER_TOO_LONG = (
@@ -116,7 +119,9 @@ def _release(text: io.TextIOWrapper) -> None:
         pass
 
 
-def _chunks(stream: BinaryIO, text: io.TextIOWrapper, reader: Any, size: int) -> Iterator[Chunk]:
+def _chunks(
+    stream: BinaryIO, text: io.TextIOWrapper, reader: Any, size: int
+) -> Generator[Chunk, None, None]:
     """Yield the chunks of `reader`; raise FileError on broken quoting or a non-UTF-8 line."""
     try:
         while True:
@@ -175,3 +180,33 @@ def _not_utf8(stream: BinaryIO, near_line: int) -> FileError:
     return FileError(
         line, "", "", "the file is not UTF-8 text; save it as UTF-8 (in Excel: CSV UTF-8)"
     )
+
+
+def rows_numbered(stream: BinaryIO, start: int, numbers: set[int]) -> dict[int, list[str]]:
+    """Read the file again from byte `start` and return the cells of the rows in `numbers`.
+
+    Rows are numbered as `read_chunks` numbers them. The file's checks in SQL see only the
+    converted values, so this is how their report shows each cell as it was in the file; it
+    runs only for a file with such problems, at no cost to a good one. Reading stops after the
+    last wanted row; a stream that cannot seek gives {}.
+    """
+    found: dict[int, list[str]] = {}
+    if not numbers:
+        return found
+    try:
+        stream.seek(start)
+        _header, chunks, _separator = read_chunks(stream, 2_000)
+    except (OSError, ValueError, FileError):
+        return found
+    last = max(numbers)
+    try:
+        for rows_numbers, rows in chunks:
+            found.update((n, cells) for n, cells in zip(rows_numbers, rows, strict=True)
+                         if n in numbers)  # fmt: skip
+            if rows_numbers[-1] >= last:
+                break
+    except FileError:
+        pass  # the file changed since it was read; the rows found so far are still right
+    finally:
+        chunks.close()
+    return found

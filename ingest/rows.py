@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from ingest.formats import FORMATS, Columns, ErrorReport
+from ingest.formats import FORMATS, Columns, ErrorReport, written
 from ingest.values import (
     CellError,
     OutOfRange,
@@ -70,9 +70,8 @@ class RowValidator:
         """Begin a row; return False (and record it) when its cell count is wrong."""
         self.row, self.ok = row, True
         if len(cells) != self.columns.width:
-            self.report.add(
-                row, "", "", f"has {len(cells)} cells; the header has {self.columns.width}"
-            )
+            self.report.add(row, "", written(cells, self.columns.separator),
+                            f"has {len(cells)} cells; the header has {self.columns.width}")
             return False
         return True
 

@@ -2,7 +2,8 @@
 
 Rows are staged in a temporary table, `import_stage`, checked there in SQL and upserted from
 it (`ingest.store`). Two bulk writes never check or store at the same time: SQLite's
-write lock or, on PostgreSQL, an advisory lock makes them run one after the other.
+write lock or, on PostgreSQL, an advisory lock makes them run one after the other; a CSV
+import's transaction (`BulkTransaction`) stages without that lock and takes it for the checks.
 """
 
 from typing import Any
@@ -57,6 +58,63 @@ def lock_bulk_writes(conn: sa.Connection) -> None:
         driver: Any = conn.connection.driver_connection
         if not driver.in_transaction:
             driver.execute("BEGIN IMMEDIATE")
+
+
+LOCK_WAIT_MS = 120_000  # how long an import waits for another writer to finish
+
+
+class BulkTransaction:
+    """The transaction of one CSV import.
+
+    PostgreSQL: one transaction; an advisory lock makes the checks and upserts of two imports
+    (or API batches) run one after the other, so their counts and refreshed cohorts are exact.
+    SQLite: rows are staged in a temporary table while holding no
+    lock on the database; the checks and upserts then run under BEGIN IMMEDIATE, which waits
+    (up to LOCK_WAIT_MS) for the write lock instead of failing like a deferred transaction
+    does when another connection wrote in the meantime ("database is locked").
+    """
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.sqlite = conn.dialect.name == "sqlite"
+        if not self.sqlite:
+            self.transaction = conn.begin()
+            return
+        conn.execution_options(isolation_level="AUTOCOMMIT")  # we issue BEGIN and COMMIT
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        self.driver: Any = driver
+        self.busy_ms = self.driver.execute("PRAGMA busy_timeout").fetchone()[0]
+        self.driver.execute(f"PRAGMA busy_timeout = {LOCK_WAIT_MS}")
+        self.driver.execute("BEGIN")
+
+    def lock(self, conn: sa.Connection) -> None:
+        """Take the write lock before checking against stored rows and writing."""
+        if self.sqlite:
+            self.driver.execute("COMMIT")  # only the temporary staging table was written
+            self.driver.execute("BEGIN IMMEDIATE")
+        else:
+            lock_bulk_writes(conn)
+
+    def commit(self) -> None:
+        """Store everything."""
+        if self.sqlite:
+            self._end("COMMIT")
+        else:
+            self.transaction.commit()
+
+    def rollback(self) -> None:
+        """Store nothing."""
+        if self.sqlite:
+            self._end("ROLLBACK")
+        else:
+            self.transaction.rollback()
+
+    def _end(self, statement: str) -> None:
+        try:
+            if self.driver.in_transaction:
+                self.driver.execute(statement)
+        finally:
+            self.driver.execute(f"PRAGMA busy_timeout = {self.busy_ms}")
 
 
 CALENDAR_CHANGED = (

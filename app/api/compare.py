@@ -21,7 +21,8 @@ NUMBER = {"type": ["number", "null"]}
 INTERVAL = {"type": ["array", "null"], "items": {"type": "number"}, "minItems": 2,
             "maxItems": 2, "description": "95 % interval [low, high]; null if undefined."}
 GROUP_PARAMETER = ("A group of leads: channel:<id>, test:<id>, segment:<attribute>=<value>, "
-                   "cohorts:<from>..<to> (ISO dates), combined with '+' (all must hold).")
+                   "cohorts:<from>..<to> (ISO dates), combined with '+' (all must hold); "
+                   "or 'all' alone: every lead.")
 SIDE = add_schema("ComparisonGroup", object_schema({
     "n": {"type": "integer", "description": "Leads in the group."},
     "successes": {"type": "integer", "description": "Customers among them."},

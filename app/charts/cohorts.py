@@ -11,15 +11,8 @@ from typing import Literal
 
 import numpy as np
 
-from app.charts.svg import (
-    BarChart,
-    LineChart,
-    Series,
-    bar_chart,
-    colour,
-    line_chart,
-    percent_label,
-)
+from app.charts.lines import LineChart, Series, line_chart
+from app.charts.svg import BarChart, bar_chart, colour, percent_label
 from cohorts.report import ChannelReport
 from cohorts.triangle import CohortTriangle
 
@@ -192,7 +185,8 @@ def log_roi_chart(series: Sequence[Series], *, width: int = 860, height: int = 3
     NaN (an age not reached) stays a gap; the ticks span every value and always 0 %.
     """
     logged = [Series(s.label, [math.log10(max(1 + v, _FLOOR)) if not math.isnan(v) else v
-                               for v in s.values], s.colour, s.emphasis) for s in series]
+                               for v in s.values], s.colour, s.emphasis, shown=s.values)
+              for s in series]
     seen = [0.0] + [v for s in logged for v in s.values if not math.isnan(v)]
     lo, hi = min(seen), max(seen)
     steps = [math.log10(m) for m in _MULTIPLES]

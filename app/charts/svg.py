@@ -1,8 +1,9 @@
-"""SVG geometry for server-rendered charts: scales, nice ticks, line paths, bars, heat colours.
+"""SVG geometry for server-rendered charts: scales, nice ticks, line paths, sparklines, bars.
 
 Pure: numbers in, SVG coordinates and small frozen dataclasses out (templates draw them).
 SVG's y axis points down, so value scales map the low end of the domain to the bottom of
 the plot. NaN (an age a cohort has not reached) breaks a line; it is never drawn as 0.
+Line charts (series against age, with a hover value per point) are in `app.charts.lines`.
 """
 
 import math
@@ -120,100 +121,6 @@ def plot_box(width: int, height: int, y_labels: Sequence[str] = ()) -> Box:
     longest = max((len(label) for label in y_labels), default=0)
     left = max(40, math.ceil(longest * 6.6) + 8 + 16)  # 11 px digits ≈ 6.2 px; title 16 px
     return Box(width, height, left=left, top=12, right=width - 14, bottom=height - 34)
-
-
-@dataclass(frozen=True)
-class Series:
-    """A named line to draw: values by x index (NaN where absent)."""
-
-    label: str
-    values: Sequence[float]
-    colour: str
-    emphasis: bool = False
-
-
-@dataclass(frozen=True)
-class Line:
-    """A drawn series: its SVG path data and its last point (None when it has no values)."""
-
-    label: str
-    colour: str
-    emphasis: bool
-    path: str
-    end: tuple[float, float] | None
-
-
-@dataclass(frozen=True)
-class LineChart:
-    """A line chart laid out in pixels; `zero` is the y of value 0 (always in range)."""
-
-    box: Box
-    x_ticks: tuple[Tick, ...]
-    y_ticks: tuple[Tick, ...]
-    zero: float
-    lines: tuple[Line, ...]
-    capped: bool = False  # some values lie above the top of the y range
-
-    @property
-    def has_data(self) -> bool:
-        """Return whether any series has at least one value."""
-        return any(line.path for line in self.lines)
-
-
-def _finite(series: Sequence[Series]) -> list[float]:
-    """Return every non-NaN value of `series` plus 0, so that ranges always include 0."""
-    return [0.0] + [v for s in series for v in s.values if not math.isnan(v)]
-
-
-def line_chart(
-    series: Sequence[Series],
-    *,
-    width: int = 640,
-    height: int = 260,
-    y_label: Callable[[float], str] = percent_label,
-    y_cap: float | None = None,
-    y_values: Sequence[float] | None = None,
-) -> LineChart:
-    """Lay out `series` against x = 0..longest−1 with a y range that always includes 0.
-
-    With `y_cap`, the y range stops there; higher values run off the top of the plot
-    (the template clips them), so one outlier does not flatten every other line.
-    """
-    values = _finite(series)
-    last_x = max(max((len(s.values) for s in series), default=1) - 1, 1)
-    x_values = [v for v in nice_ticks(0, last_x, 6, integer=True) if v <= last_x]
-    top = max(values) if y_cap is None else min(max(values), y_cap)
-    y_values = list(y_values or nice_ticks(min(values), top, 4))  # given: e.g. a log scale
-    box = plot_box(width, height, [y_label(v) for v in y_values])
-    x = Scale(0, last_x, box.left, box.right)
-    y = Scale(y_values[0], y_values[-1], box.bottom, box.top)
-    lines = tuple(_line(s, x, y) for s in series)
-    return LineChart(
-        box=box,
-        x_ticks=ticks(x_values, x, count_label),
-        y_ticks=ticks(y_values, y, y_label),
-        zero=round(y(0.0), 1),
-        lines=lines,
-        capped=max(values) > y_values[-1],
-    )
-
-
-def outlier_cap(series: Sequence[Series], ratio: float = 3.0) -> float | None:
-    """Return a y cap when one series peaks above `ratio` × every other's peak, else None.
-
-    The cap is the second-highest peak; with fewer than 3 series nothing is capped.
-    """
-    peaks = sorted((max(_finite([s])) for s in series), reverse=True)
-    if len(peaks) < 3 or peaks[1] <= 0 or peaks[0] <= ratio * peaks[1]:
-        return None
-    return peaks[1]
-
-
-def _line(series: Series, x: Scale, y: Scale) -> Line:
-    present = [i for i, v in enumerate(series.values) if not math.isnan(v)]
-    end = (round(x(present[-1]), 1), round(y(series.values[present[-1]]), 1)) if present else None
-    path = line_path(range(len(series.values)), series.values, x, y)
-    return Line(series.label, series.colour, series.emphasis, path, end)
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,7 @@ from app.settings import ensure_settings
 from app.settings_input import DIGEST_FIELDS, FIELDS, WEEK_FIELDS
 from cohorts.aggregates import bump_version
 from cohorts.rederive import rederive_weeks
-from ingest.importer import LOCK_WAIT_MS
-from ingest.staging import lock_bulk_writes
+from ingest.staging import LOCK_WAIT_MS, lock_bulk_writes
 from kernel.weeks import DateWindow
 
 

@@ -7,7 +7,8 @@ import numpy as np
 from flask import Blueprint, request
 
 from app.charts.cohorts import log_roi_chart
-from app.charts.svg import Series, colour, line_chart, outlier_cap
+from app.charts.lines import Series, line_chart, outlier_cap
+from app.charts.svg import colour
 from app.db import get_session
 from app.results.cache import cached
 from app.results.metrics import reports, today

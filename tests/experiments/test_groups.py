@@ -16,7 +16,14 @@ def test_parts_combine_and_round_trip() -> None:
     assert parse_group("test:7").experiment_id == 7
 
 
+def test_all_is_every_lead_and_round_trips() -> None:
+    assert parse_group("all") == parse_group(" ALL ") == GroupSpec()
+    assert str(GroupSpec()) == "all"  # a group with no condition is written "all"
+
+
 @pytest.mark.parametrize(("text", "message"), [
+    ("all+channel:3", "'all' is not a group part; use channel:…, test:…, segment:…, cohorts:… "
+                      "or all alone"),
     ("", "the group is empty"),
     ("chanel:3", "'chanel:3' is not a group part"),
     ("channel:x", "'channel:x': the id must be a positive whole number"),

@@ -89,7 +89,7 @@ def get_engine_of(app: Flask) -> sa.Engine:
         ),
         (
             "channel,week,amount\nGoogle Ads,04/03/2024,1,234\n",
-            [(2, "", "", "has 4 cells; the header has 3")],
+            [(2, "", "Google Ads,04/03/2024,1,234", "has 4 cells; the header has 3")],
         ),
         (
             'channel,week,amount\nGoogle Ads,04/03/2024,"1,234"\n',
@@ -111,7 +111,7 @@ def get_engine_of(app: Flask) -> sa.Engine:
         ),
         (
             "channel,week,amount\nGoogle Ads,2024-03-04,1\nGoogle Ads,2024-03-06,2\n",
-            [(3, "week", "2024-03-04", "this channel and week already appears in row 2")],
+            [(3, "week", "2024-03-06", "this channel and week already appears in row 2")],
         ),
         (
             "channel,week,amount,clicks,impressions\nGoogle Ads,2024-03-04,1,20,10\n",
@@ -241,7 +241,7 @@ def test_purchases_import_checks_leads_and_refreshes_cohorts(
     factories.lead(db, ads, datetime(2024, 3, 4, 12, tzinfo=UTC), external_id="L1")
     bad = PURCHASES + "P1,L1,2024-03-04T11:00:00Z,10\nP2,L9,2024-03-05,10\nP3,L1,2024-03-05,x\n"
     assert problems(run(app, "purchases", bad)) == [
-        (2, "purchased_at", "2024-03-04T11:00:00+00:00", "is before its lead was created"),
+        (2, "purchased_at", "2024-03-04T11:00:00Z", "is before its lead was created"),
         (3, "lead_external_id", "L9", "no lead has this external id; import the leads first"),
         (4, "amount", "x", "'x' is not a number"),
     ]

@@ -71,6 +71,14 @@ def test_group_leads_as_of_a_date(db: Session, scenario: dict[str, Any]) -> None
     assert refs.converted.size == 50 and refs.spend_minor == 50000
 
 
+def test_the_group_all_is_every_lead_with_all_spend(db: Session, scenario: dict[str, Any]) -> None:
+    every = group_leads(session=db, spec=parse_group("all"), as_of=AS_OF)
+    # 40 + 50 leads up to the as-of date (not the late one); spend up to it: 1000 + 500
+    assert every.name == "All leads"
+    assert every.converted.size == 90 and every.converted.sum() == 16
+    assert every.revenue_minor.sum() == 4 * 5000 + 12 * 8000 and every.spend_minor == 150000
+
+
 def test_segments_and_tests_have_no_attributable_spend(
     db: Session, scenario: dict[str, Any]
 ) -> None:

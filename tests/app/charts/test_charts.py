@@ -15,16 +15,8 @@ from app.charts.cohorts import (
     log_roi_chart,
     payback_counts,
 )
-from app.charts.svg import (
-    Scale,
-    Series,
-    bar_chart,
-    line_chart,
-    line_path,
-    nice_ticks,
-    outlier_cap,
-    sparkline,
-)
+from app.charts.lines import Series, line_chart, outlier_cap
+from app.charts.svg import Scale, bar_chart, line_path, nice_ticks, sparkline
 from cohorts.triangle import CohortCounts, CohortTriangle, build_triangle
 
 NAN = math.nan

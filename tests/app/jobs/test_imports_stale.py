@@ -168,13 +168,13 @@ def test_a_process_that_dies_right_after_the_commit_leaves_the_job_succeeded(
     app: Flask, editor_client: FlaskClient, db: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     job_id = queued_upload(editor_client, db, monkeypatch)
-    commit = importer._Transaction.commit
+    commit = importer.BulkTransaction.commit
 
-    def commit_then_die(self: importer._Transaction) -> None:
+    def commit_then_die(self: importer.BulkTransaction) -> None:
         commit(self)
         raise SystemExit("killed")  # the process ends before any later line of the job runs
 
-    monkeypatch.setattr(importer._Transaction, "commit", commit_then_die)
+    monkeypatch.setattr(importer.BulkTransaction, "commit", commit_then_die)
     with app.app_context(), pytest.raises(SystemExit):
         import_jobs.run_job(get_engine(), job_id, app.config["INSTANCE_DIR"])
     with app.app_context():

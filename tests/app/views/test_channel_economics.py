@@ -195,5 +195,13 @@ def test_channel_page_answers_is_it_working_first(
     order = [html.index(marker) for marker in (
         'class="rules-line"', f'hx-get="/health/channels/{world["Referrals"]}',
         "<h2>ROI by cohort age</h2>", "<h2>Payback</h2>", "<h2>Customer value</h2>",
-        "<h2>Cohort triangle</h2>", "<h2>Ranking</h2>")]
+        # the weekly spend behind the numbers, after the answers, before the tall detail
+        '<h2 id="spend">Weekly spend</h2>', '<section id="spend-grid"', "<h2>Cohort triangle</h2>",
+        "<h2>Ranking</h2>", "<h2>Ring and status history</h2>")]
     assert order == sorted(order)
+    assert html.count('id="spend-grid"') == 1
+    # the as-of date picker swaps the economics part: the grid keeps its place in it
+    part = viewer_client.get(f"/channels/{world['Referrals']}?as_of=2026-01-18",
+                             headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert part.index("<h2>Customer value</h2>") < part.index('<section id="spend-grid"') < (
+        part.index("<h2>Cohort triangle</h2>"))

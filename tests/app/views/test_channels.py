@@ -281,6 +281,7 @@ def test_show_more_weeks_grows_a_grid_with_spend_in_every_week(
     html = editor_client.get(f"/channels/{ch.id}").get_data(as_text=True)
     assert html.count('<tr id="week-') == 12
     assert 'id="spend-grid-total">' + f"{sum(100 + w for w in range(104)) / 100:,.2f}" in html
+    assert 'the <a href="/spend/">weekly spend sheet</a>' in html  # every channel at once
     assert "92 earlier weeks with spend hidden" in html
     html = editor_client.get(_grid_links(html)["Show 26 more weeks"], headers=HX).get_data(
         as_text=True)

@@ -41,7 +41,13 @@ def test_pooled_curves_of_every_channel_with_spend(
     chart = re.search(r'<svg class="chart line-chart".*?</svg>', html, re.S)
     assert chart is not None
     assert re.findall(r"<title>([^<]*)</title>", chart.group(0)) == [
-        "Pooled ROI by cohort age in weeks, one line per channel", "Events", "Referrals", "Search",
+        "Pooled ROI by cohort age in weeks, one line per channel",
+        # each line, then a hover title per point: its week of age and ROI as the table has it
+        "Events", "Events, week 0: ROI 33.3 %", "Events, week 1: ROI 33.3 %",
+        "Referrals", "Referrals, week 0: ROI -46.7 %", "Referrals, week 1: ROI -20.0 %",
+        "Referrals, week 2: ROI 20.0 %",
+        "Search", "Search, week 0: ROI -50.0 %", "Search, week 1: ROI -50.0 %",
+        "Search, week 2: ROI -50.0 %",
     ]  # fmt: skip
     assert 'class="zero-line"' in chart.group(0)
     legend = re.findall(r'<span class="swatch" style="background: (#[0-9a-f]+)"', html)
@@ -60,6 +66,11 @@ def test_roi_chart_offers_a_log_scale_that_keeps_every_line_inside(
     ticks = re.findall(r'class="y-tick"[^>]*>([^<]*)</text>', logged)
     assert "0 %" in ticks and ticks[0].startswith("-")  # ROI labels on the log axis
     assert ">Pooled ROI</text>" in logged  # the y axis title
+    # hover values on the log scale are the ROI itself, not its logarithm
+    assert re.findall(r"<title>(Referrals, [^<]*)</title>", logged) == [
+        "Referrals, week 0: ROI -46.7 %", "Referrals, week 1: ROI -20.0 %",
+        "Referrals, week 2: ROI 20.0 %",
+    ]
 
 
 def test_customer_mix_and_share_of_a(viewer_client: FlaskClient, world: dict[str, int]) -> None:

@@ -98,6 +98,24 @@ def test_bad_file_reports_problems_and_stores_nothing(
     ]
 
 
+def test_whole_file_problems_show_the_cells_as_written(
+    sync_app: Flask, editor_client: FlaskClient, db: Session, ads: Channel
+) -> None:
+    """The checks run in SQL on stored forms; the report still shows the file's own text."""
+    factories.lead(db, ads, date(2024, 3, 2), external_id="crm-9")
+    text = "external_id,lead_external_id,purchased_at,amount\nP1,crm-9,2024-03-01 09:30+02:00,10\n"
+    page = editor_client.get(f"/imports/{upload(editor_client, 'purchases', text)}").get_data(
+        as_text=True)
+    assert ('<td class="num">2</td><td>purchased_at</td><td><code>2024-03-01 09:30+02:00</code>'
+            "</td><td>is before its lead was created</td>") in page  # not 2024-03-01T07:30:00…
+    spend = "channel,week,amount\nGoogle Ads,2024-03-06,1\nGoogle Ads,2024-03-10,2\n"
+    page = editor_client.get(f"/imports/{upload(editor_client, 'spend', spend)}").get_data(
+        as_text=True)
+    assert ('<td class="num">3</td><td>week</td><td><code>2024-03-10</code></td>'
+            "<td>this channel and week already appears in row 2</td>") in page  # not 2024-03-04
+    assert db.exec(select(WeeklySpend)).all() == []
+
+
 def test_outcomes_are_coloured_and_counted_in_words(
     sync_app: Flask, editor_client: FlaskClient, db: Session, ads: Channel
 ) -> None:

@@ -221,3 +221,33 @@ def test_each_segment_links_to_compare_and_cac_is_explained(
     compare = viewer_client.get(unescape(link.group(1))).get_data(as_text=True)
     assert '<tr data-group="B">\n        <th scope="row">' in compare  # the page runs it
     assert 'id="segment-cac"' in html and "cannot be split between the segments" in html
+
+
+def test_with_all_channels_each_segment_links_to_compare_against_all_leads(
+    viewer_client: FlaskClient, dataset: dict[str, Any]
+) -> None:
+    """With "All channels" the link named no group A, so Compare answered 400 ("the group
+    is empty"); it now sets the segment against every lead, and the comparison runs."""
+    known: Known = dataset["known"]
+    html = viewer_client.get(f"/segments/?as_of={AS_OF}").get_data(as_text=True)
+    assert 'class="compare-link"' in html
+    links = dict(re.findall(r'<tr data-segment="([^"]+)".*?class="compare-link" href="([^"]+)"',
+                            html, re.S))
+    assert set(links) == {f"{a}={v}" for a, vs in (("industry", INDUSTRIES),
+                                                   ("region", REGIONS)) for v in vs}
+    for segment, link in links.items():
+        query = parse_qs(urlsplit(unescape(link)).query)
+        assert query == {"a": ["all"], "b": [f"segment:{segment}"], "as_of": [AS_OF]}
+    response = viewer_client.get(unescape(links["industry=saas"]))
+    assert response.status_code == 200
+    compare = response.get_data(as_text=True)
+    groups = {side: (name, int(n.replace(",", "")), int(x.replace(",", "")))
+              for side, name, n, x in re.findall(
+                  r'<tr data-group="([AB])">\s*<th scope="row">([^<]*)</th>'
+                  r'<td class="num">([\d,]+)</td><td class="num">([\d,]+)</td>', compare)}
+    saas = [a.get("industry") == "saas" for a in known.attributes]
+    # the late lead (created after the as-of date) is in neither group
+    assert groups["A"] == ("All leads", len(known.converted), sum(known.converted))
+    assert groups["B"] == ("industry = saas", sum(saas),
+                           sum(c for c, s in zip(known.converted, saas, strict=True) if s))
+    assert "Compare</em> opens the segment against\n    all leads (every channel)" in html
