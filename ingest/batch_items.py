@@ -28,6 +28,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "test_id": "integer",
         "stage": "string",
         "grade": "string",
+        "stage_changed_at": "string",
         "attributes": "object",
     },
     "purchases": {

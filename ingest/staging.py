@@ -14,7 +14,7 @@ from ingest.formats import ERROR_LIMIT
 STAGE_COLUMNS: dict[str, tuple[str, ...]] = {
     "spend": ("row_no", "channel_id", "week", "amount_minor", "impressions", "clicks"),
     "leads": ("row_no", "external_id", "channel_id", "experiment_id", "created_at",
-              "cohort_week", "stage", "grade", "attributes"),
+              "cohort_week", "stage", "grade", "attributes", "stage_changed_at"),
     "purchases": ("row_no", "external_id", "lead_external_id", "purchased_at", "purchased_on",
                   "amount_minor"),
 }  # fmt: skip
@@ -117,3 +117,19 @@ MIXED_WEEK = (
     "ELSE COALESCE(f.first_logged, 0) + COALESCE(k.logged, 0) END > 0 "
     f"ORDER BY s.row_no LIMIT {ERROR_LIMIT}"
 )
+
+
+def stage_change_before_last(sqlite: bool) -> str:
+    """Return SQL listing rows that change a stored lead's stage or grade at a
+    stage_changed_at before the lead's last dated change (history stays in time order)."""
+    last = ("substr(MAX(h.changed_at), 1, 19)" if sqlite else
+            "to_char(MAX(h.changed_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')")
+    return (
+        "SELECT s.row_no, 'stage_changed_at', s.stage_changed_at, 'is before the lead''s last "
+        f"recorded stage change (' || {last} || ' UTC); date each change no earlier than the "
+        "one before' FROM import_stage s JOIN lead t ON t.external_id = s.external_id "
+        "JOIN lead_stage_change h ON h.lead_id = t.id WHERE s.stage_changed_at IS NOT NULL "
+        "AND h.changed_at IS NOT NULL AND (t.stage <> s.stage OR COALESCE(t.grade, '') <> "
+        "COALESCE(s.grade, '')) GROUP BY s.row_no, s.stage_changed_at "
+        f"HAVING MAX(h.changed_at) > s.stage_changed_at ORDER BY s.row_no LIMIT {ERROR_LIMIT}"
+    )
