@@ -5,34 +5,16 @@ from datetime import date, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.digest.content import digest_for, load_digest
-from app.models import Channel, Goal
 from app.results.goals import goals_progress
 from app.results.metrics import parse_as_of
 from experiments.goals.targets import GOAL_KINDS
-from tests.digest_support import scenario
+from tests.digest_support import GOALS_WEEK as WEEK
+from tests.digest_support import goals_scenario
 
-# The week of 2026-09-28 ends on 2026-10-04: September is over (final), October under way.
-WEEK = date(2026, 9, 28)
-AS_OF = WEEK + timedelta(days=6)
-ALL_KINDS = {"inquiries": 40, "leads": 30, "sales_ready_leads": 5, "new_customers": 4,
-             "revenue_minor": 100_000, "max_cac_minor": 20_000, "max_cpl_minor": 4_000,
-             "min_conversion_bp": 1_500}  # fmt: skip
-
-
-def _goals(db: Session) -> None:
-    """The scenario plus a goal of every kind for September and October, overall and Ads."""
-    scenario(db)
-    ads = db.exec(select(Channel).where(Channel.name == "Ads")).one()
-    for goal in db.exec(select(Goal)).all():
-        db.delete(goal)
-    db.flush()
-    for month in (date(2026, 9, 1), date(2026, 10, 1)):
-        for channel_id in (None, ads.id):
-            db.add(Goal(month=month, channel_id=channel_id, **ALL_KINDS))
-    db.commit()
+AS_OF = WEEK + timedelta(days=6)  # September is over (final), October under way
 
 
 def _rows(html: str) -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
@@ -48,7 +30,7 @@ def _rows(html: str) -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
 
 def test_email_and_goals_page_show_the_same_goals_for_every_kind(
         app: Flask, db: Session, viewer_client: FlaskClient) -> None:
-    _goals(db)
+    goals_scenario(db)
     with app.app_context():
         digest = load_digest(WEEK)
         as_of = parse_as_of(AS_OF.isoformat())
