@@ -89,18 +89,17 @@ _NEVER_BOTH = "; a channel-week holds either quick-logged or imported leads, nev
 # kinds are counted among the stored leads and among the file's own rows, so a file mixing
 # them in one channel-week is refused too; each refused row names the file's first row of the
 # other kind (or the stored leads).
+_IS_LOGGED = _LOGGED.format("s")
 MIXED_WEEK = (
-    f"WITH staged AS (SELECT row_no, external_id, channel_id, cohort_week, {_LOGGED.format('s')}"
-    " AS logged FROM import_stage s), "
-    "file_weeks AS (SELECT channel_id, cohort_week, "
-    "MIN(CASE WHEN logged = 1 THEN row_no END) AS first_logged, "
-    "MIN(CASE WHEN logged = 0 THEN row_no END) AS first_imported "
-    "FROM staged GROUP BY channel_id, cohort_week), "
+    "WITH file_weeks AS (SELECT channel_id, cohort_week, "
+    f"MIN(CASE WHEN {_IS_LOGGED} = 1 THEN row_no END) AS first_logged, "
+    f"MIN(CASE WHEN {_IS_LOGGED} = 0 THEN row_no END) AS first_imported "
+    "FROM import_stage s GROUP BY channel_id, cohort_week), "
     f"stored AS (SELECT l.channel_id, l.cohort_week, SUM({_LOGGED.format('l')}) AS logged, "
     f"SUM(1 - {_LOGGED.format('l')}) AS imported FROM lead l JOIN file_weeks t ON "
     "t.channel_id = l.channel_id AND t.cohort_week = l.cohort_week "
     "GROUP BY l.channel_id, l.cohort_week) "
-    "SELECT s.row_no, 'created_at', s.external_id, CASE WHEN s.logged = 1 THEN "
+    f"SELECT s.row_no, 'created_at', s.external_id, CASE WHEN {_IS_LOGGED} = 1 THEN "
     "CASE WHEN f.first_imported IS NOT NULL THEN 'is a quick-logged lead, but the week of ' || "
     "CAST(s.cohort_week AS TEXT) || ' on this channel also holds imported leads (row ' || "
     f"CAST(f.first_imported AS TEXT) || ' of this file){_NEVER_BOTH}' "
@@ -110,11 +109,11 @@ MIXED_WEEK = (
     f"CAST(f.first_logged AS TEXT) || ' of this file){_NEVER_BOTH}' "
     "ELSE 'falls in a week whose leads on this channel were entered in the quick log; set that "
     "week''s leads to 0 there before importing leads into it' END END "
-    "FROM staged s JOIN file_weeks f ON f.channel_id = s.channel_id AND "
+    "FROM import_stage s JOIN file_weeks f ON f.channel_id = s.channel_id AND "
     "f.cohort_week = s.cohort_week LEFT JOIN stored k ON k.channel_id = s.channel_id AND "
-    "k.cohort_week = s.cohort_week WHERE CASE WHEN s.logged = 1 THEN "
-    "COALESCE(f.first_imported, 0) + COALESCE(k.imported, 0) "
-    "ELSE COALESCE(f.first_logged, 0) + COALESCE(k.logged, 0) END > 0 "
+    f"k.cohort_week = s.cohort_week WHERE CASE WHEN {_IS_LOGGED} = 1 THEN "
+    "(CASE WHEN f.first_imported IS NULL THEN 0 ELSE 1 END) + COALESCE(k.imported, 0) "
+    "ELSE (CASE WHEN f.first_logged IS NULL THEN 0 ELSE 1 END) + COALESCE(k.logged, 0) END > 0 "
     f"ORDER BY s.row_no LIMIT {ERROR_LIMIT}"
 )
 
