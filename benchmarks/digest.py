@@ -44,15 +44,18 @@ def main(argv: list[str] | None = None) -> None:
         from sqlmodel import Session, select
 
         from app import create_app
+        from app.accounts import access
         from app.db import make_engine
         from app.models import User
 
         app = create_app({"DATABASE_URL": env["DATABASE_URL"]})
         with Session(make_engine(env["DATABASE_URL"])) as session:
             user = session.exec(select(User).where(User.email == EMAIL)).one()
+            secret = access.start_session(session, user, app.permanent_session_lifetime)
+            session.commit()
         client = app.test_client()
         with client.session_transaction() as flask_session:
-            flask_session["user_id"] = user.id
+            flask_session["sid"] = secret  # a server-side session, as a real sign-in
         email = f"/digest/preview?week={WEEK}"
         unfitted = _median(client, app, email, args.requests)
         dashboard = _median(client, app, f"/?as_of={AS_OF}", args.requests)

@@ -21,6 +21,7 @@ from flask import Flask
 from sqlmodel import Session, col, select
 
 from app import create_app
+from app.accounts import access
 from app.accounts.users import create_token, create_user
 from app.db import get_engine
 from app.models import Channel, Lead, Purchase, User
@@ -48,12 +49,14 @@ def _measure(app: Flask, channel_id: int) -> tuple[float, float]:
     client = app.test_client()
     with app.app_context(), Session(get_engine()) as session:
         user = session.exec(select(User)).first()
-        assert user is not None
+        assert user is not None and user.id is not None
+        user_id = user.id
+        secret = access.start_session(session, user, app.permanent_session_lifetime)
+        session.commit()
         with client.session_transaction() as flask_session:
-            flask_session["user_id"] = user.id
+            flask_session["sid"] = secret  # a server-side session, as a real sign-in
     with app.app_context(), Session(get_engine()) as session:
-        assert user.id is not None
-        owner = session.get(User, user.id)
+        owner = session.get(User, user_id)
         assert owner is not None
         _row, token = create_token(session, user=owner, name="bench")
         session.commit()

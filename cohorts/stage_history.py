@@ -30,18 +30,21 @@ def remember_creation(conn: sa.Connection, where: str, params: dict[str, Any]) -
 
 
 def record_changes(
-    conn: sa.Connection, where: str, params: dict[str, Any], at: datetime
+    conn: sa.Connection, where: str, params: dict[str, Any], at: datetime, *,
+    join: str = "", dated: str = ":at",
 ) -> int:
     """Add a history row at `at` for each lead matching `where` whose stage or grade changed.
 
     A lead with no history yet (just created) gets its row "since creation" instead.
+    `join` may join a source of per-lead times to `lead l`, and `dated` is the SQL of a
+    change's time (default `at`; e.g. "COALESCE(s.stage_changed_at, :at)").
     Returns how many rows were added.
     """
     result = conn.execute(
         sa.text(
             "INSERT INTO lead_stage_change (lead_id, changed_at, stage, grade) "
-            "SELECT l.id, CASE WHEN h.id IS NULL THEN NULL ELSE :at END, l.stage, l.grade "
-            "FROM lead l LEFT JOIN lead_stage_change h ON h.id = "
+            f"SELECT l.id, CASE WHEN h.id IS NULL THEN NULL ELSE {dated} END, l.stage, l.grade "
+            f"FROM lead l {join} LEFT JOIN lead_stage_change h ON h.id = "
             "(SELECT MAX(x.id) FROM lead_stage_change x WHERE x.lead_id = l.id) "
             f"WHERE ({where}) AND (h.id IS NULL OR h.stage <> l.stage "
             "OR COALESCE(h.grade, '') <> COALESCE(l.grade, '')) ORDER BY l.id"

@@ -28,6 +28,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "test_id": "integer",
         "stage": "string",
         "grade": "string",
+        "stage_changed_at": "string",
         "attributes": "object",
     },
     "purchases": {
@@ -41,6 +42,7 @@ COLUMN_OF = {"channel_id": "channel", "test_id": "test"}
 FIELD_OF = {column: field for field, column in COLUMN_OF.items()}
 _ATTRIBUTE_TYPES = (str, int, float)
 _EARLIER_ROW = re.compile(r"already appears in row (\d+)")
+_FILE_ROW = re.compile(r"\(row (\d+) of this file\)")
 
 
 def _is_type(value: Any, kind: str) -> bool:
@@ -245,4 +247,5 @@ def validate_items(
 def item_error(index: int, field: str, message: str) -> ItemError:
     """Return a whole-batch problem found in SQL as an item error (items, not rows)."""
     message = _EARLIER_ROW.sub(r"already appears in item \1", message)
+    message = _FILE_ROW.sub(r"(item \1 of this batch)", message)
     return index, FIELD_OF.get(field, field), message

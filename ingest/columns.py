@@ -33,7 +33,7 @@ from ingest.rows import (
 from ingest.times import SLOW, Column, has_slow, times_and_days, utc_moments, within
 from ingest.values import AMOUNT_MAX_MINOR, zone
 from kernel.text import ATTRIBUTE_VALUE_MAX, EXTERNAL_ID_MAX
-from kernel.weeks import week_of
+from kernel.weeks import utcnow, week_of
 
 Converted = tuple[Any, ...]
 _CENTS = re.compile(r"-?[0-9]{1,12}\.[0-9]{2}")  # the exported form: 1234.50, -99.00
@@ -129,7 +129,7 @@ class ColumnValidator:
 
 class LeadColumns(ColumnValidator):
     """Leads → (row, external_id, channel_id, experiment_id, created_at, cohort_week, stage,
-    grade, attributes), like `LeadRows`."""
+    grade, attributes, stage_changed_at), like `LeadRows`."""
 
     def __init__(self, rows: RowValidator, sqlite: bool, convert: Callable[..., Converted]) -> None:
         super().__init__(rows, sqlite, convert)
@@ -177,7 +177,24 @@ class LeadColumns(ColumnValidator):
             self.lookup(self.cells(columns, "stage"), self.stages),
             self.lookup(self.cells(columns, "grade"), self.grades),
             self._attributes(columns),
+            self._stage_changes(self.cells(columns, "stage_changed_at"), moments),
         ]
+
+    def _stage_changes(self, texts: Column, created: Column) -> Column:
+        """Return the staged stage-change times (None when blank); a cell not taken as it is,
+        outside the date window, before the lead's creation or in the future is SLOW."""
+        staged: Column = [None] * len(texts)
+        filled = [i for i, text in enumerate(texts) if text]
+        if not filled:
+            return staged
+        picked = [texts[i] for i in filled]
+        moments = self.moments(picked)
+        times, days = self.times_and_days(picked, moments)
+        now = utcnow()
+        for i, moment, time, day in zip(filled, moments, times, days, strict=True):
+            usable = SLOW not in (moment, time, day, created[i]) and created[i] <= moment <= now
+            staged[i] = time if usable else SLOW
+        return staged
 
     def _tests(self, names: Column, channel_ids: Column) -> Column:
         """Return test ids (None when blank); a test on another channel is SLOW."""

@@ -42,11 +42,11 @@ FORMATS: dict[str, Format] = {
     "leads": Format(
         "leads",
         ("external_id", "channel", "created_at"),
-        ("test", "stage", "grade"),
+        ("test", "stage", "grade", "stage_changed_at"),
         attributes=True,
         example=(
-            ("crm-1001", "Google Ads", "2024-03-05T09:30:00+01:00", "", "lead", "hot"),
-            ("crm-1002", "LinkedIn", "2024-03-06", "", "sales_ready", ""),
+            ("crm-1001", "Google Ads", "2024-03-05T09:30:00+01:00", "", "lead", "hot", ""),
+            ("crm-1002", "LinkedIn", "2024-03-06", "", "sales_ready", "", ""),
         ),
     ),
     "purchases": Format(

@@ -23,7 +23,7 @@ from ingest.values import (
 )
 from kernel.text import ATTRIBUTE_VALUE_MAX, EXTERNAL_ID_MAX, unstorable
 from kernel.vocabulary import GRADES, STAGES
-from kernel.weeks import DateWindow, date_window, safe_local_date, week_of
+from kernel.weeks import DateWindow, date_window, safe_local_date, utcnow, week_of
 
 AMBIGUOUS = -1  # a name that matches several records when compared case-insensitively
 
@@ -170,7 +170,7 @@ class SpendRows(RowValidator):
 
 class LeadRows(RowValidator):
     """Rows of a leads file → (row, external_id, channel_id, experiment_id, created_at,
-    cohort_week, stage, grade, attributes)."""
+    cohort_week, stage, grade, attributes, stage_changed_at)."""
 
     kind = "leads"
 
@@ -190,6 +190,7 @@ class LeadRows(RowValidator):
         stage = self.choice(cells, "stage", STAGES) or "lead"
         grade = self.choice(cells, "grade", GRADES)
         attributes = self.attributes(cells)
+        changed = self.stage_changed_at(cells, created)
         if not self.ok or created is None:
             return None
         return (
@@ -202,7 +203,27 @@ class LeadRows(RowValidator):
             stage,
             grade,
             attributes,
+            changed,
         )
+
+    def stage_changed_at(self, cells: list[str], created: datetime | None) -> datetime | None:
+        """Return the optional time of the row's stage change (None when blank): a time in
+        the date window, not before the lead's creation nor in the future."""
+        text = self.text(cells, "stage_changed_at")
+        if not text:
+            return None
+        moment = self.parsed("stage_changed_at", text, parse_moment, self.lookup.timezone)
+        if self.local_day("stage_changed_at", text, moment) is None:
+            return None
+        if created is not None and moment < created:
+            self.fail("stage_changed_at", text, "is before the lead's created_at; a stage "
+                      "change cannot precede the lead")  # fmt: skip
+            return None
+        if moment > utcnow():
+            self.fail("stage_changed_at", text, "is in the future; date a stage change when "
+                      "it happened")  # fmt: skip
+            return None
+        return moment
 
     def attributes(self, cells: list[str]) -> dict[str, str]:
         """Return the row's non-blank attributes, recording values too long or unstorable."""

@@ -15,7 +15,7 @@ from ingest.formats import ERROR_LIMIT
 STAGE_COLUMNS: dict[str, tuple[str, ...]] = {
     "spend": ("row_no", "channel_id", "week", "amount_minor", "impressions", "clicks"),
     "leads": ("row_no", "external_id", "channel_id", "experiment_id", "created_at",
-              "cohort_week", "stage", "grade", "attributes"),
+              "cohort_week", "stage", "grade", "attributes", "stage_changed_at"),
     "purchases": ("row_no", "external_id", "lead_external_id", "purchased_at", "purchased_on",
                   "amount_minor"),
 }  # fmt: skip
@@ -141,17 +141,52 @@ def stage_table_sql(kind: str, sqlite: bool) -> str:
 
 
 _LOGGED = "CASE WHEN substr({0}.external_id, 1, 4) = 'log:' THEN 1 ELSE 0 END"
+_NEVER_BOTH = "; a channel-week holds either quick-logged or imported leads, never both"
 # A channel-week holds either quick-logged leads (ids log:…, see ingest.quick_log) or imported
-# ones, never both: the log's counts would silently add to or hide the imported leads.
+# ones, never both: the log's counts would silently add to or hide the imported leads. Both
+# kinds are counted among the stored leads and among the file's own rows, so a file mixing
+# them in one channel-week is refused too; each refused row names the file's first row of the
+# other kind (or the stored leads).
+_IS_LOGGED = _LOGGED.format("s")
 MIXED_WEEK = (
-    f"SELECT s.row_no, 'created_at', s.external_id, CASE WHEN {_LOGGED.format('s')} = 1 THEN "
-    "'is a quick-logged lead, but its week holds imported leads of the channel' ELSE "
-    "'falls in a week whose leads on this channel were entered in the quick log; set that "
-    "week''s leads to 0 there before importing leads into it' END FROM import_stage s JOIN "
-    f"(SELECT l.channel_id, l.cohort_week, SUM({_LOGGED.format('l')}) AS logged, "
-    f"SUM(1 - {_LOGGED.format('l')}) AS imported FROM lead l JOIN (SELECT DISTINCT "
-    "channel_id, cohort_week FROM import_stage) t ON t.channel_id = l.channel_id AND "
-    "t.cohort_week = l.cohort_week GROUP BY l.channel_id, l.cohort_week) k ON k.channel_id = "
-    f"s.channel_id AND k.cohort_week = s.cohort_week WHERE CASE WHEN {_LOGGED.format('s')} = 1 "
-    f"THEN k.imported ELSE k.logged END > 0 ORDER BY s.row_no LIMIT {ERROR_LIMIT}"
+    "WITH file_weeks AS (SELECT channel_id, cohort_week, "
+    f"MIN(CASE WHEN {_IS_LOGGED} = 1 THEN row_no END) AS first_logged, "
+    f"MIN(CASE WHEN {_IS_LOGGED} = 0 THEN row_no END) AS first_imported "
+    "FROM import_stage s GROUP BY channel_id, cohort_week), "
+    f"stored AS (SELECT l.channel_id, l.cohort_week, SUM({_LOGGED.format('l')}) AS logged, "
+    f"SUM(1 - {_LOGGED.format('l')}) AS imported FROM lead l JOIN file_weeks t ON "
+    "t.channel_id = l.channel_id AND t.cohort_week = l.cohort_week "
+    "GROUP BY l.channel_id, l.cohort_week) "
+    f"SELECT s.row_no, 'created_at', s.external_id, CASE WHEN {_IS_LOGGED} = 1 THEN "
+    "CASE WHEN f.first_imported IS NOT NULL THEN 'is a quick-logged lead, but the week of ' || "
+    "CAST(s.cohort_week AS TEXT) || ' on this channel also holds imported leads (row ' || "
+    f"CAST(f.first_imported AS TEXT) || ' of this file){_NEVER_BOTH}' "
+    "ELSE 'is a quick-logged lead, but its week holds imported leads of the channel' END "
+    "ELSE CASE WHEN f.first_logged IS NOT NULL THEN 'falls in the week of ' || "
+    "CAST(s.cohort_week AS TEXT) || ', whose leads on this channel are quick-logged (row ' || "
+    f"CAST(f.first_logged AS TEXT) || ' of this file){_NEVER_BOTH}' "
+    "ELSE 'falls in a week whose leads on this channel were entered in the quick log; set that "
+    "week''s leads to 0 there before importing leads into it' END END "
+    "FROM import_stage s JOIN file_weeks f ON f.channel_id = s.channel_id AND "
+    "f.cohort_week = s.cohort_week LEFT JOIN stored k ON k.channel_id = s.channel_id AND "
+    f"k.cohort_week = s.cohort_week WHERE CASE WHEN {_IS_LOGGED} = 1 THEN "
+    "(CASE WHEN f.first_imported IS NULL THEN 0 ELSE 1 END) + COALESCE(k.imported, 0) "
+    "ELSE (CASE WHEN f.first_logged IS NULL THEN 0 ELSE 1 END) + COALESCE(k.logged, 0) END > 0 "
+    f"ORDER BY s.row_no LIMIT {ERROR_LIMIT}"
 )
+
+
+def stage_change_before_last(sqlite: bool) -> str:
+    """Return SQL listing rows that change a stored lead's stage or grade at a
+    stage_changed_at before the lead's last dated change (history stays in time order)."""
+    last = ("substr(MAX(h.changed_at), 1, 19)" if sqlite else
+            "to_char(MAX(h.changed_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')")
+    return (
+        "SELECT s.row_no, 'stage_changed_at', s.stage_changed_at, 'is before the lead''s last "
+        f"recorded stage change (' || {last} || ' UTC); date each change no earlier than the "
+        "one before' FROM import_stage s JOIN lead t ON t.external_id = s.external_id "
+        "JOIN lead_stage_change h ON h.lead_id = t.id WHERE s.stage_changed_at IS NOT NULL "
+        "AND h.changed_at IS NOT NULL AND (t.stage <> s.stage OR COALESCE(t.grade, '') <> "
+        "COALESCE(s.grade, '')) GROUP BY s.row_no, s.stage_changed_at "
+        f"HAVING MAX(h.changed_at) > s.stage_changed_at ORDER BY s.row_no LIMIT {ERROR_LIMIT}"
+    )

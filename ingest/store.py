@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from cohorts import aggregates, stage_history
 from ingest.formats import ERROR_LIMIT
-from ingest.staging import MIXED_WEEK, stage_table_sql
+from ingest.staging import MIXED_WEEK, stage_change_before_last, stage_table_sql
 from kernel.weeks import utcnow
 
 Problem = tuple[int, str, str, str]
@@ -182,10 +182,10 @@ class LeadPlan(Plan):
 
     def sqlite_row(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return a validated lead as sqlite3 parameters (the hot path of big imports)."""
-        number, external_id, channel, test, created, week, stage, grade, attributes = row
+        number, external_id, channel, test, created, week, stage, grade, attributes, at = row
         text = _json(attributes) if attributes else "{}"
         return (number, external_id, channel, test, _sqlite_time(created), week.isoformat(),
-                stage, grade, text)  # fmt: skip
+                stage, grade, text, None if at is None else _sqlite_time(at))  # fmt: skip
 
     def problem_queries(self) -> list[str]:
         """Return the checks for repeated ids and stored purchases earlier than the lead."""
@@ -197,6 +197,7 @@ class LeadPlan(Plan):
             f"WHERE p.purchased_at < s.created_at GROUP BY s.row_no, s.external_id "
             f"ORDER BY s.row_no LIMIT {ERROR_LIMIT}",
             MIXED_WEEK,
+            stage_change_before_last(self.sqlite),
         ]
 
     def store(self, conn: sa.Connection) -> tuple[int, int]:
@@ -224,7 +225,9 @@ class LeadPlan(Plan):
             f"cohort_week, stage, grade, {self._json('attributes')} "
             "FROM import_stage WHERE true ORDER BY row_no",
         )
-        stage_history.record_changes(conn, staged, {}, utcnow())
+        stage_history.record_changes(  # dated by the row's stage_changed_at, else now
+            conn, "true", {}, utcnow(), join="JOIN import_stage s ON s.external_id = "
+            "l.external_id", dated="COALESCE(s.stage_changed_at, :at)")  # fmt: skip
         _refresh(conn, keys)
         return created, updated
 

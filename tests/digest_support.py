@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from app.models import Goal
+from app.models import Channel, Goal
 from tests import factories
 
 WEEK = date(2026, 10, 5)  # the digest's week (Monday); as of Sunday 2026-10-11
@@ -45,6 +45,27 @@ def scenario(db: Session) -> None:
     factories.purchase(db, later, datetime(2026, 10, 14, 9, tzinfo=UTC), 77_700)
     db.add(Goal(month=date(2026, 10, 1), leads=100, new_customers=10, revenue_minor=100_000,
                 max_cac_minor=20_000))
+    db.commit()
+
+
+# The week of 2026-09-28 ends on 2026-10-04: September is over (final), October under way.
+GOALS_WEEK = date(2026, 9, 28)
+ALL_KINDS = {"inquiries": 40, "leads": 30, "sales_ready_leads": 5, "new_customers": 4,
+             "revenue_minor": 100_000, "max_cac_minor": 20_000, "max_cpl_minor": 4_000,
+             "min_conversion_bp": 1_500}  # fmt: skip
+
+
+def goals_scenario(db: Session) -> None:
+    """The scenario with, instead of its goal, one of every kind for September and October
+    2026, overall and for Ads."""
+    scenario(db)
+    ads = db.exec(select(Channel).where(Channel.name == "Ads")).one()
+    for goal in db.exec(select(Goal)).all():
+        db.delete(goal)
+    db.flush()
+    for month in (date(2026, 9, 1), date(2026, 10, 1)):
+        for channel_id in (None, ads.id):
+            db.add(Goal(month=month, channel_id=channel_id, **ALL_KINDS))
     db.commit()
 
 

@@ -47,6 +47,12 @@ LEAD_ITEM = object_schema(
         "test_id": {"type": ["integer", "null"]},
         "stage": {"type": ["string", "null"], "enum": [*STAGES, None], "default": "lead"},
         "grade": {"type": ["string", "null"], "enum": [*GRADES, None]},
+        "stage_changed_at": _MOMENT | {
+            "type": ["string", "null"],
+            "description": "When an existing lead's stage or grade changed to the values sent "
+            "(default: when the batch is stored); not before its creation or its last recorded "
+            "change. Dates no change of a new lead: it has its stage since creation. "
+            + _MOMENT["description"]},
         "attributes": {
             "type": ["object", "null"],
             "maxProperties": ATTRIBUTES_MAX,

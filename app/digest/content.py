@@ -10,12 +10,11 @@ from datetime import date, timedelta
 
 import numpy as np
 from flask import current_app, render_template
-from sqlmodel import col, select
 
 from app.db import get_session
-from app.models import Goal
 from app.results.cache import cached_per_channel, current_channel_versions
 from app.results.decisions import week_decisions
+from app.results.goals import goals_progress
 from app.results.health import (
     ChannelHealthReport,
     compute_channel,
@@ -34,7 +33,7 @@ from experiments.digest.content import (
     build_digest,
     subject,
 )
-from experiments.digest.goals import GoalProgress, GoalTarget, WeeklySeries, goal_progress
+from experiments.goals.progress import STATUS_LABELS, ScopeProgress
 from kernel.weeks import week_of
 
 
@@ -118,32 +117,13 @@ def channel_weeks(report: ChannelReport, health: ChannelHealthReport | None) -> 
     )
 
 
-def _series(channels: list[ChannelWeeks]) -> WeeklySeries:
-    def total(name: str) -> list[int]:
-        return [int(sum(v)) for v in zip(*(getattr(c, name) for c in channels), strict=True)] \
-            if channels else [0] * SPARK_WEEKS
-    return WeeklySeries(total("spend_minor"), total("leads"), total("customers"),
-                        total("revenue_minor"))
-
-
-def _goals(week: date, channels: list[ChannelWeeks]) -> list[GoalProgress]:
-    """Return the progress of the goals set for the month of the week's first day."""
-    month = week.replace(day=1)
-    following = (month + timedelta(days=31)).replace(day=1)
-    goals = get_session().exec(
-        select(Goal).where(col(Goal.month) >= month, col(Goal.month) < following)
-        .order_by(col(Goal.channel_id).is_not(None), col(Goal.id))).all()
-    by_id = {c.channel_id: c for c in channels}
-    progress = []
-    for goal in goals:
-        target = GoalTarget(goal.month, goal.channel_id, goal.leads, goal.new_customers,
-                            goal.revenue_minor, goal.max_cac_minor)
-        if goal.channel_id is None:
-            progress.append(goal_progress(target, "All channels", _series(channels), week))
-        elif goal.channel_id in by_id:
-            one = by_id[goal.channel_id]
-            progress.append(goal_progress(target, one.name, _series([one]), week))
-    return progress
+def digest_goals(week: date, as_of: AsOf) -> list[ScopeProgress]:
+    """Return the goals as the goals page shows them as of the week's last day (the same
+    `goals_progress`: every kind, projection, interval and status): the goals of the month
+    the week ends in and, when the week began in the month before, that month's final ones."""
+    months = sorted({week.replace(day=1), as_of.day.replace(day=1)})
+    return [scope for month in months
+            for scope in goals_progress(session=get_session(), as_of=as_of, month=month)]
 
 
 def load_digest(week: date) -> Digest:
@@ -157,13 +137,13 @@ def load_digest(week: date) -> Digest:
                for h in health.values() for c in h.changes]
     return build_digest(week=week, currency=settings.currency, channels=channels,
                         decisions=week_decisions(rows, health, settings),
-                        goals=_goals(week, channels), changes=changes)
+                        goals=digest_goals(week, as_of), changes=changes)
 
 
 def render_digest(digest: Digest) -> RenderedDigest:
     """Return the subject, HTML (inline styles only) and plain text of `digest`."""
     title = subject(digest)
-    context = {"digest": digest, "subject": title,
+    context = {"digest": digest, "subject": title, "goal_labels": STATUS_LABELS,
                "base_url": current_app.config["BASE_URL"].rstrip("/")}
     return RenderedDigest(digest.week, title,
                           render_template("emails/digest.html", **context),

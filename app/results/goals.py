@@ -8,7 +8,6 @@ overall and per channel, each target with its actual, projection, interval and s
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
 
@@ -17,22 +16,12 @@ from sqlmodel import Session, col, select
 from app.models import Channel, Goal
 from app.results.cache import cached
 from cohorts.as_of import AsOf
-from experiments.goals.progress import GoalProgress, month_progress
+from experiments.goals.progress import ScopeProgress, month_progress
 from experiments.goals.projection import WEEKS, month_end
 from experiments.goals.queries import daily_series
 from experiments.goals.targets import GOAL_KINDS, GoalInput
 
 HISTORY_MONTHS = 12
-
-
-@dataclass(frozen=True)
-class ScopeProgress:
-    """One goal (a month, overall or one channel) with each target's progress."""
-
-    month: date
-    channel_id: int | None
-    channel_name: str
-    progress: tuple[GoalProgress, ...]
 
 
 def targets_of(goal: Goal) -> dict[str, int]:

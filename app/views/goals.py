@@ -7,7 +7,6 @@ from flask import Blueprint, redirect, request, url_for
 
 from app.db import get_session
 from app.results.goals import (
-    ScopeProgress,
     goals_history,
     goals_progress,
     month_goals,
@@ -19,7 +18,7 @@ from app.views import render_page_or_partial
 from app.views.dashboard import requested_as_of
 from app.views.pickers import choices
 from cohorts.as_of import AsOf
-from experiments.goals.progress import STATUS_LABELS
+from experiments.goals.progress import STATUS_LABELS, ScopeProgress
 from experiments.goals.targets import GOAL_KINDS, GoalKind, parse_goal, parse_month
 
 bp = Blueprint("goals", __name__, url_prefix="/goals")

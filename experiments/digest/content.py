@@ -12,7 +12,7 @@ from typing import Literal
 
 from cohorts.economics import ChannelEconomics, Viability, ratio
 from experiments.decisions import Decision
-from experiments.digest.goals import GoalProgress
+from experiments.goals.progress import ScopeProgress
 
 AVERAGE_WEEKS = 4
 Tone = Literal["good", "bad", "neutral"]
@@ -106,7 +106,7 @@ class Digest:
     channels: list[ChannelWeeks]
     decisions: list[Decision]
     tests_needing_decision: list[Decision]
-    goals: list[GoalProgress]
+    goals: list[ScopeProgress]  # the goals page's progress, as of the week's last day
     flags: list[HealthFlag]
 
     @property
@@ -184,7 +184,7 @@ def headlines(channels: Sequence[ChannelWeeks]) -> list[Headline]:
 
 
 def build_digest(*, week: date, currency: str, channels: Sequence[ChannelWeeks],
-                 decisions: Sequence[Decision], goals: Sequence[GoalProgress],
+                 decisions: Sequence[Decision], goals: Sequence[ScopeProgress],
                  changes: Sequence[HealthFlag] = ()) -> Digest:
     """Return the email's content for the week starting `week`: test items apart, and
     the channels newly flagged watch or burned out during the week."""

@@ -61,6 +61,17 @@ class GoalProgress:
         return self.target / 10_000 if self.kind.unit == "ratio" else float(self.target)
 
 
+@dataclass(frozen=True)
+class ScopeProgress:
+    """One goal (a month, overall or one channel) with each target's progress: what the
+    goals page, the dashboard's panel, the API and the weekly email all show."""
+
+    month: date
+    channel_id: int | None
+    channel_name: str
+    progress: tuple[GoalProgress, ...]
+
+
 def status_of(kind: GoalKind, goal: float, p: tuple[float | None, ...], final: bool) -> Status:
     """Return the status of a projection p = (expected, low, high) against `goal`.
 

@@ -9,7 +9,7 @@ from playwright.sync_api import Page
 from sqlmodel import Session
 
 from app.digest.content import digest_for
-from tests.digest_support import WEEK, scenario
+from tests.digest_support import GOALS_WEEK, WEEK, goals_scenario, scenario
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"  # git-ignored
 
@@ -55,3 +55,22 @@ def test_email_fits_600px_and_stays_readable(app: Flask, db: Session, browser_pa
     assert worst and worst[0][0] >= 4.5, worst  # WCAG AA for normal text
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"digest-600-{scheme}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_email_with_every_goal_kind_fits_600px(app: Flask, db: Session,
+                                               browser_page: Page) -> None:
+    goals_scenario(db)  # four goals of all eight kinds, two months, with intervals
+    with app.app_context():
+        html = digest_for(GOALS_WEEK).html
+    page = browser_page
+    page.set_viewport_size({"width": 600, "height": 900})
+    page.set_content(html)
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1] == 600, widths
+    assert page.locator("tr[data-kind]").count() == 4 * 8
+    worst = page.evaluate(CONTRAST)
+    assert worst and worst[0][0] >= 4.5, worst
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "digest-600-goals.png"), full_page=True)

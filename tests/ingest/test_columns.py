@@ -165,10 +165,12 @@ def _normal(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 @st.composite
 def lead_chunks(draw: st.DrawFn) -> tuple[list[str], list[list[str]]]:
     attributes = draw(st.sampled_from([[], ["industry"], ["company_size", "Region {x}"]]))
-    optional = draw(st.sampled_from([[], ["stage", "grade"], ["test", "stage", "grade"]]))
+    optional = draw(st.sampled_from([[], ["stage", "grade"], ["test", "stage", "grade"],
+                                     ["stage", "stage_changed_at"]]))
     header = ["external_id", "channel", "created_at", *optional, *attributes]
     cells = {"external_id": EXTERNAL_IDS, "channel": CHANNEL_NAMES, "created_at": _column(draw),
-             "test": TEST_CELLS, "stage": STAGE_CELLS, "grade": GRADE_CELLS}  # fmt: skip
+             "test": TEST_CELLS, "stage": STAGE_CELLS, "grade": GRADE_CELLS,
+             "stage_changed_at": st.one_of(st.just(""), _column(draw))}  # fmt: skip
     row = st.tuples(*(cells.get(name, ATTRIBUTE_CELLS) for name in header)).map(list)
     rows = draw(st.lists(st.one_of(row, row, row, row, _odd_rows(len(header))), max_size=30))
     return header, rows
@@ -218,10 +220,13 @@ def test_fast_purchase_path_stages_what_the_row_validator_stages(chunk: Any, ins
 
 def test_a_clean_chunk_never_reaches_the_row_validator() -> None:
     """The exported form of every column is taken by the fast path itself."""
-    header = ["external_id", "channel", "created_at", "test", "stage", "grade", "industry"]
+    header = ["external_id", "channel", "created_at", "test", "stage", "grade", "industry",
+              "stage_changed_at"]
     rows = [
-        ["crm-1", "Google Ads", "2024-03-04T23:30:00.250000+00:00", "", "lead", "hot", "SaaS"],
-        ["crm-2", "LinkedIn", "2024-03-10T08:00:00.000000+00:00", "", "lost", "", 'A "B"'],
+        ["crm-1", "Google Ads", "2024-03-04T23:30:00.250000+00:00", "", "lead", "hot", "SaaS",
+         ""],
+        ["crm-2", "LinkedIn", "2024-03-10T08:00:00.000000+00:00", "", "lost", "", 'A "B"',
+         "2024-03-12T09:00:00.000000+00:00"],
     ]
     columns = map_header(header, FORMATS["leads"])
     validator = VALIDATORS["leads"](columns, _lookup("UTC", 0), ErrorReport())
@@ -241,9 +246,9 @@ def test_a_clean_chunk_never_reaches_the_row_validator() -> None:
     assert calls == []
     assert staged == [
         (2, "crm-1", 1, None, "2024-03-04 23:30:00.250000", "2024-03-04", "lead", "hot",
-         '{"industry": "SaaS"}'),
+         '{"industry": "SaaS"}', None),
         (3, "crm-2", 2, None, "2024-03-10 08:00:00.000000", "2024-03-04", "lost", None,
-         '{"industry": "A \\"B\\""}'),
+         '{"industry": "A \\"B\\""}', "2024-03-12 09:00:00.000000"),
     ]  # fmt: skip
 
 

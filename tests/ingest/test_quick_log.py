@@ -104,6 +104,37 @@ def test_imported_and_logged_leads_never_share_a_channel_week(db: Session) -> No
     assert rows(db, "SELECT COUNT(*) FROM lead") == [(4,)]
 
 
+def test_a_file_mixing_logged_and_imported_leads_in_one_channel_week_is_refused(
+        db: Session) -> None:
+    ch = factories.channel(db, name="Podcasts")
+    factories.channel(db, name="Radio")
+    db.commit()
+    cid = ch.id or 0
+    # Nothing stored yet: rows 2 and 4 mix the two kinds in Podcasts' week of 2026-03-02;
+    # row 3 (Radio) and row 5 (Podcasts, next week) are alone in theirs.
+    csv = (b"external_id,channel,created_at\n"
+           + f"log:{cid}:2026-03-02:1,Podcasts,2026-03-03\n".encode()
+           + b"crm-1,Radio,2026-03-03\ncrm-2,Podcasts,2026-03-04\ncrm-3,Podcasts,2026-03-10\n")
+    result = import_file(db.get_bind(), "leads", io.BytesIO(csv), window=WINDOW)
+    errors = [(e.row, e.column, e.message) for e in result.report.errors]
+    assert errors == [
+        (2, "created_at", "is a quick-logged lead, but the week of 2026-03-02 on this channel "
+                          "also holds imported leads (row 4 of this file); a channel-week holds "
+                          "either quick-logged or imported leads, never both"),
+        (4, "created_at", "falls in the week of 2026-03-02, whose leads on this channel are "
+                          "quick-logged (row 2 of this file); a channel-week holds either "
+                          "quick-logged or imported leads, never both"),
+    ]
+    assert rows(db, "SELECT COUNT(*) FROM lead") == [(0,)]  # nothing half-stored
+    # Each kind alone in its week is fine.
+    alone = (b"external_id,channel,created_at\n"
+             + f"log:{cid}:2026-03-02:1,Podcasts,2026-03-03\n".encode()
+             + b"crm-2,Podcasts,2026-03-10\n")
+    assert import_file(db.get_bind(), "leads", io.BytesIO(alone), window=WINDOW
+                       ).report.errors == []
+    assert rows(db, "SELECT COUNT(*) FROM lead") == [(2,)]
+
+
 def test_an_edit_conflict_is_refused_unless_the_values_agree(db: Session) -> None:
     ch = factories.channel(db, name="Podcasts")
     cid = ch.id or 0

@@ -11,10 +11,10 @@ from app.api.openapi import add_schema, error_response, json_response, object_sc
 from app.api.write_batches import BATCH_ERRORS
 from app.db import get_session
 from app.errors import ApiError
-from app.results.goals import ScopeProgress, goals_progress, save_goal
+from app.results.goals import goals_progress, save_goal
 from app.settings import accepted_dates
 from channels.models import Channel
-from experiments.goals.progress import GoalProgress
+from experiments.goals.progress import GoalProgress, ScopeProgress
 from experiments.goals.targets import GOAL_KINDS, GoalInput, GoalKind, parse_goal, parse_month
 from kernel.money import MINOR_PER_UNIT
 

@@ -109,3 +109,23 @@ def test_a_batch_keeps_the_old_stage_of_a_lead_stored_without_history(
     client.post("/api/v1/leads", json=[item], headers=headers)
     assert [h[:2] for h in _history(db, lead)][0] == (None, "lead")
     assert _history(db, lead)[1][1] == "customer"
+
+
+def test_a_batch_dates_a_change_by_its_stage_changed_at(
+    client: FlaskClient, db: Session, headers: dict[str, str]
+) -> None:
+    channel = factories.channel(db)
+    lead = factories.lead(db, channel, date(2026, 3, 2), external_id="d1", stage="inquiry")
+    item = {"external_id": "d1", "channel_id": channel.id, "created_at": "2026-03-02",
+            "stage": "lead", "stage_changed_at": "2026-03-06T08:00:00Z"}
+    assert client.post("/api/v1/leads", json=[item], headers=headers).status_code == 200
+    assert _history(db, lead) == [(None, "inquiry", None),
+                                  ("2026-03-06T08:00:00+00:00", "lead", None)]
+    earlier = item | {"stage": "lost", "stage_changed_at": "2026-03-04T00:00:00Z"}
+    response = client.post("/api/v1/leads", json=[earlier], headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [
+        {"index": 0, "field": "stage_changed_at",
+         "message": "is before the lead's last recorded stage change (2026-03-06 08:00:00 UTC); "
+                    "date each change no earlier than the one before"}]
+    assert len(_history(db, lead)) == 2

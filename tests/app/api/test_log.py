@@ -110,3 +110,21 @@ def test_if_match_refuses_a_week_changed_since_it_was_read(
     assert refused["error"]["details"]["etag"] == current
     put(client, spec, stale, url, {"spend": 10, "leads": 2}, 200)  # what is stored: no conflict
     put(client, spec, headers | {"If-Match": current}, url, {"spend": 10, "leads": 3}, 200)
+
+
+def test_a_lead_batch_mixing_logged_and_imported_leads_in_a_week_names_the_items(
+        client: FlaskClient, db: Session, podcasts: tuple[int, dict[str, str]]) -> None:
+    cid, headers = podcasts
+    items = [{"external_id": "crm-1", "channel_id": cid, "created_at": "2026-03-03"},
+             {"external_id": f"log:{cid}:2026-03-02:1", "channel_id": cid,
+              "created_at": "2026-03-04"}]
+    response = client.post("/api/v1/leads", json=items, headers=headers)
+    assert response.status_code == 422
+    never = "; a channel-week holds either quick-logged or imported leads, never both"
+    assert response.get_json()["errors"] == [
+        {"index": 0, "field": "created_at", "message": "falls in the week of 2026-03-02, whose "
+         f"leads on this channel are quick-logged (item 1 of this batch){never}"},
+        {"index": 1, "field": "created_at", "message": "is a quick-logged lead, but the week "
+         f"of 2026-03-02 on this channel also holds imported leads (item 0 of this batch){never}"},
+    ]
+    assert stored(db) == (0, 0)

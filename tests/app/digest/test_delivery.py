@@ -7,10 +7,12 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
+from app.db import get_session
 from app.digest.content import load_digest
 from app.digest.delivery import deliver_week
 from app.models import Channel, Goal
 from app.results.decisions import dashboard_health
+from app.results.goals import goals_progress
 from app.results.health import health_state
 from app.results.metrics import economics_settings, parse_as_of, reports
 from app.settings import load_settings
@@ -66,6 +68,7 @@ def test_numbers_equal_the_dashboards_for_that_week(app: Flask, db: Session) -> 
         settings = load_settings()
         dashboard = dashboard_health(rows, as_of, settings)
         totals = all_channels(rows, economics_settings(settings))
+        page_goals = goals_progress(session=get_session(), as_of=as_of)
     assert [c.name for c in digest.channels] == [r.channel.name for r in rows]
     for line, row in zip(digest.channels, rows, strict=True):
         assert line.economics == row.economics
@@ -81,15 +84,17 @@ def test_numbers_equal_the_dashboards_for_that_week(app: Flask, db: Session) -> 
     assert week["cac"].previous == pytest.approx(45_000 / 4)
     assert week["cac"].average == pytest.approx((10_000 + 20_000 + 30_000 + 45_000) / 7)
     assert week["cac"].change == pytest.approx((55_000 / 3) / (45_000 / 4) - 1)
+    # The goals are the goals page's for the as-of month (tests/app/digest/test_goals.py).
+    assert digest.goals == page_goals
     goal, ads_goal = digest.goals
-    assert ads_goal.scope == "Ads" and ads_goal.weeks_counted == 1
-    # Ads in the week of 2026-10-05: 5 leads, 1 customer for 50.00 of spend.
-    assert [(g.actual, g.status) for g in ads_goal.lines] == [(5, "met"), (5_000, "over")]
-    assert goal.weeks_counted == 1  # only the week of 2026-10-05 starts in October
-    assert {g.metric: g.actual for g in goal.lines} == {
-        "leads": 15, "new_customers": 3, "revenue_minor": 90_000,
-        "max_cac_minor": pytest.approx(55_000 / 3)}
-    assert [g.status for g in goal.lines] == ["open", "open", "open", "met"]
+    assert (goal.channel_id, ads_goal.channel_name) == (None, "Ads")
+    # Ads, 2026-10-01 to 10-11: 5 leads, 2 customers (buying on 10-01 and 10-08) for 78.57
+    # of spend (4/7 of the week of 09-28's 50.00 and all of 10-05's: a week's spend is spread
+    # evenly over its days).
+    ads = {p.kind.key: p for p in ads_goal.progress}
+    assert ads["leads"].actual == 5 and ads["leads"].status == "on_track"
+    assert ads["max_cac"].actual == pytest.approx((5_000 * 4 / 7 + 5_000) / 2)
+    assert ads["max_cac"].status in ("at_risk", "off_track")
 
 
 def test_channel_table_shows_the_dashboards_money(app: Flask, db: Session,

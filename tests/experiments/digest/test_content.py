@@ -1,4 +1,6 @@
-"""The weekly email's pure content: headline numbers, subject, goals (hand-checked)."""
+"""The weekly email's pure content: headline numbers, subject, flags (hand-checked).
+
+Its goals are the goals page's (tests/app/digest/test_goals.py)."""
 
 from datetime import date
 
@@ -17,7 +19,6 @@ from experiments.digest.content import (
     relative_change,
     subject,
 )
-from experiments.digest.goals import GoalTarget, WeeklySeries, goal_progress, month_weeks
 
 ECONOMICS = ChannelEconomics(0, 0, 0, 0, None, None, None, None, None, 52, 0, None, None, None,
                              None, np.zeros(0))
@@ -82,32 +83,6 @@ def test_subject_counts_decisions_and_shows_cac_change() -> None:
     quiet = build_digest(week=date(2026, 11, 16), currency="USD",
                          channels=[channel([1], [1], [0], [0])], decisions=[], goals=[])
     assert subject(quiet) == "Bullseye weekly — week of 2026-11-16: 0 decisions, CAC —"
-
-
-def test_month_weeks_count_weeks_starting_in_the_month() -> None:
-    # Weeks back from Monday 2026-11-30: 11-30, 11-23, 11-16, 11-09, 11-02, then 10-26.
-    assert month_weeks(date(2026, 11, 30), date(2026, 11, 1), 12) == [0, 1, 2, 3, 4]
-    assert month_weeks(date(2026, 12, 7), date(2026, 12, 1), 12) == [0]
-    assert month_weeks(date(2026, 11, 30), date(2026, 11, 1), 3) == [0, 1, 2]
-
-
-def test_goal_progress_sums_the_months_weeks() -> None:
-    series = WeeklySeries(spend_minor=[999, 1000, 3000], leads=[50, 10, 20],
-                          customers=[9, 1, 3], revenue_minor=[0, 500, 700])
-    goal = GoalTarget(date(2026, 11, 1), None, leads=25, new_customers=5, revenue_minor=1000,
-                      max_cac_minor=900)
-    # Week 2026-11-09 and the week before (11-02) are November's; 10-26 is October's.
-    progress = goal_progress(goal, "All channels", series, date(2026, 11, 9))
-    lines = {line.metric: line for line in progress.lines}
-    assert progress.weeks_counted == 2
-    assert (lines["leads"].actual, lines["leads"].status) == (30, "met")
-    assert lines["leads"].share == pytest.approx(30 / 25)
-    assert (lines["new_customers"].actual, lines["new_customers"].status) == (4, "open")
-    assert (lines["revenue_minor"].actual, lines["revenue_minor"].status) == (1200, "met")
-    assert lines["max_cac_minor"].actual == 1000 and lines["max_cac_minor"].status == "over"
-    none_yet = goal_progress(GoalTarget(date(2026, 11, 1), None, max_cac_minor=900),
-                             "All", WeeklySeries([5], [0], [0], [0]), date(2026, 11, 9))
-    assert none_yet.lines[0].actual is None and none_yet.lines[0].status == "open"
 
 
 def test_new_flags_are_the_weeks_changes_to_watch_or_burned_out() -> None:

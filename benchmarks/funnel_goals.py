@@ -6,7 +6,7 @@ in process, as of the demo's end. The dashboard is the reference: the funnel rea
 lead once with window functions over its history, the goals page reads the daily series of
 each goal scope; both should stay within a small multiple of the dashboard.
 
-    python -m benchmarks h17b [--leads 50000] [--requests 3]
+    python -m benchmarks funnel_goals [--leads 50000] [--requests 3]
 """
 
 import argparse
