@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import cast
 
+import flask
 import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -111,9 +112,19 @@ class LtvState:
 
 def ltv_state(as_of: AsOf, today: date) -> LtvState:
     """Return the stored fit for `as_of` (for today: the newest earlier one while today's is
-    missing); ask the worker for a missing or outdated one."""
-    session = get_session()
+    missing); ask the worker for a missing or outdated one. Within a request it is looked up
+    once (the dashboard and its tests panel both read it)."""
     key = ltv_key(load_settings())
+    if not flask.has_request_context():
+        return _ltv_state(as_of, today, key)
+    memo = flask.request.environ.setdefault("bullseye.ltv_states", {})
+    if (as_of.day, today, key) not in memo:
+        memo[as_of.day, today, key] = _ltv_state(as_of, today, key)
+    return cast(LtvState, memo[as_of.day, today, key])
+
+
+def _ltv_state(as_of: AsOf, today: date, key: str) -> LtvState:
+    session = get_session()
     connection = session.connection()
     query = sa.select(TABLE.c.id, TABLE.c.as_of, TABLE.c.data_version, TABLE.c.computed_at).where(
         TABLE.c.settings_key == key, TABLE.c.payload.is_not(None))
