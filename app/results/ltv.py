@@ -25,7 +25,7 @@ from app.results.fits import insert_ignoring_duplicates, wake_worker
 from app.settings import load_settings
 from cohorts.aggregates import data_version
 from cohorts.as_of import AsOf
-from cohorts.ltv.channels import BACKTEST_WEEKS, Backtest, ChannelLtv, LtvProjections, backtest
+from cohorts.ltv.channels import Backtest, ChannelLtv, LtvProjections, backtest
 from cohorts.ltv.channels import channel_ltvs as compute_channel_ltvs
 from cohorts.ltv.projection import interval_rule, projected_payback_week
 from cohorts.report import ChannelReport
@@ -48,7 +48,7 @@ class LtvResult:
 def ltv_key(settings: Settings) -> str:
     """Return the key of what the fit depends on besides the data."""
     text = repr((FORMAT, settings.projection_horizon_weeks, float(settings.gross_margin),
-                 BACKTEST_WEEKS, settings.week_start, settings.timezone))
+                 settings.ltv_backtest_weeks, settings.week_start, settings.timezone))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -58,7 +58,7 @@ def compute(session: Session, as_of: AsOf, settings: Settings) -> LtvResult:
         projections=compute_channel_ltvs(session=session, as_of=as_of,
                                          horizon_weeks=settings.projection_horizon_weeks,
                                          margin=settings.gross_margin),
-        backtest=backtest(session=session, as_of=as_of, weeks=BACKTEST_WEEKS),
+        backtest=backtest(session=session, as_of=as_of, weeks=settings.ltv_backtest_weeks),
         as_of=as_of.day)
 
 
