@@ -135,6 +135,7 @@ class Settings(SQLModel, table=True):
     ltv_to_cac_min: float = 3.0
     payback_max_months: float = 6.0
     projection_horizon_weeks: int = 52
+    ltv_backtest_weeks: int = 26  # how far back the projected-LTV backtest starts
     mature_weeks: int = 4
     burnout_p: float = 0.05
     watch_p: float = 0.10

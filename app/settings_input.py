@@ -16,6 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from iso4217 import Currency
 
 from app.forms import parse_count
+from cohorts.ltv.channels import BACKTEST_WEEKS_MAX
 
 DAY_NAMES: tuple[str, ...] = (
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -48,6 +49,9 @@ FIELDS: dict[str, SettingField] = {
                                        "its cohorts pay back within this many months."),
     "projection_horizon_weeks": SettingField("Projection horizon (weeks)", "How far ahead "
                                              "projected LTV counts repeat purchases."),
+    "ltv_backtest_weeks": SettingField("LTV backtest (weeks)", "The channel page checks the "
+                                       "LTV projection made this many weeks ago against what "
+                                       "those customers spent since."),
     "mature_weeks": SettingField("Mature after (weeks)", "Cohorts younger than this are left "
                                  "out of burnout trends (their buyers are still arriving)."),
     "burnout_p": SettingField("Burnout p-value", "A decline this significant (and deep "
@@ -177,6 +181,7 @@ def _parsers(margin_unit: str) -> dict[str, Callable[[str], Any]]:
         "ltv_to_cac_min": lambda t: float(_decimal(t, Decimal(0), Decimal(100))),
         "payback_max_months": lambda t: float(_decimal(t, Decimal(0), Decimal(120))),
         "projection_horizon_weeks": _whole(1, 520), "mature_weeks": _whole(1, 52),
+        "ltv_backtest_weeks": _whole(1, BACKTEST_WEEKS_MAX),
         "burnout_p": _probability, "burnout_level": _probability,
         "watch_p": _probability, "watch_level": _probability,
         "min_leads_per_group": _whole(1, 1_000_000),

@@ -6,7 +6,11 @@ every request misses the cache and computes from the cohort aggregates. Each siz
 own database, loaded by the demo command with a fixed end date, and its own waitress server
 on a free loopback port.
 
-    python -m benchmarks http_pages [--sizes 10000,1000000] [--requests 60]
+`--with-fits` runs one fit-worker pass (`flask worker run --once`) before serving, so the
+pages read stored health and projected-LTV fits as a served install does (the server itself,
+`app:create_app`, runs no worker; without the flag the pages show the fits as computing).
+
+    python -m benchmarks http_pages [--sizes 10000,1000000] [--requests 60] [--with-fits]
 """
 
 import argparse
@@ -42,7 +46,7 @@ def _flask(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     return result.stdout
 
 
-def _prepare(folder: Path, leads: int) -> dict[str, str]:
+def _prepare(folder: Path, leads: int, with_fits: bool = False) -> dict[str, str]:
     """Create, migrate and fill a database with `leads` demo leads; return its environment."""
     env = os.environ | {
         "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
@@ -53,6 +57,10 @@ def _prepare(folder: Path, leads: int) -> dict[str, str]:
     started = time.perf_counter()
     _flask(env, "demo", "--leads", str(leads), "--seed", "7", "--end", END)
     print(f"  loaded {leads:,} leads in {time.perf_counter() - started:.1f} s")
+    if with_fits:
+        started = time.perf_counter()
+        _flask(env, "worker", "run", "--once")
+        print(f"  fit-worker pass in {time.perf_counter() - started:.1f} s")
     _flask(env, "users", "create", EMAIL, "--role", "viewer", "--password-stdin", stdin=PASSWORD)
     return env
 
@@ -104,9 +112,9 @@ def _cold_timings(opener: urllib.request.OpenerDirector, url: str, n: int) -> li
     return samples
 
 
-def _measure(leads: int, n: int) -> dict[str, list[float]]:
+def _measure(leads: int, n: int, with_fits: bool = False) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory() as tmp:
-        env = _prepare(Path(tmp), leads)
+        env = _prepare(Path(tmp), leads, with_fits)
         port = _free_port()
         server = subprocess.Popen(
             [
@@ -150,12 +158,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,1000000")
     parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--with-fits", action="store_true")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     results = {}
     for size in sizes:
         print(f"{size:,} leads:")
-        results[size] = _measure(size, args.requests)
+        results[size] = _measure(size, args.requests, args.with_fits)
         for name, samples in results[size].items():
             print(
                 f"  {name:13s} median {statistics.median(samples):6.1f} ms   "

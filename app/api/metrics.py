@@ -17,7 +17,7 @@ from app.errors import ApiError
 from app.results.ltv import LtvState, ltv_state, ltv_view
 from app.results.metrics import AsOfError, cycles, outside_window, parse_as_of, reports, today
 from app.settings import load_settings
-from cohorts.ltv.channels import BACKTEST_WEEKS, METHOD
+from cohorts.ltv.channels import METHOD
 from cohorts.queries import AsOf
 from cohorts.report import ChannelReport
 from kernel.money import MINOR_PER_UNIT, to_decimal
@@ -259,7 +259,9 @@ BACKTEST_ROW = add_schema("LtvBacktestChannel", object_schema({
                              object_schema({
                                  "as_of": {"type": "string", "format": "date"},
                                  "weeks": {"type": "integer",
-                                           "description": "How many weeks back (26)."},
+                                           "description": "How many weeks back: the "
+                                                          "setting ltv_backtest_weeks "
+                                                          "(default 26)."},
                                  "status": {"type": "string",
                                             "enum": ["fitted", "not_enough_data", "computing"]},
                                  "reason": {"type": ["string", "null"]},
@@ -275,7 +277,8 @@ def ltv_backtest() -> Any:
     as_of = _as_of()
     result = ltv_state(as_of, today()).result
     if result is None:
-        return {"as_of": as_of.day, "weeks": BACKTEST_WEEKS, "status": "computing",
+        return {"as_of": as_of.day, "weeks": load_settings().ltv_backtest_weeks,
+                "status": "computing",
                 "reason": None, "mape": None, "channels": []}
     past = result.backtest
     return {

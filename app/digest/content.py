@@ -12,7 +12,7 @@ import numpy as np
 from flask import current_app, render_template
 
 from app.db import get_session
-from app.results.cache import cached_per_channel, current_channel_versions
+from app.results.cache import cached_per_channel, current_channel_versions, metrics_cache
 from app.results.decisions import week_decisions
 from app.results.goals import goals_progress
 from app.results.health import (
@@ -22,8 +22,11 @@ from app.results.health import (
     health_state,
     settings_key,
 )
+from app.results.ltv import ltv_key, ltv_state
 from app.results.metrics import AsOfError, parse_as_of, reports, today
 from app.settings import load_settings
+from cohorts.aggregates import data_version
+from cohorts.ltv.channels import ChannelLtv, channel_ltvs
 from cohorts.queries import AsOf
 from cohorts.report import SPARK_WEEKS, ChannelReport
 from experiments.digest.content import (
@@ -104,8 +107,24 @@ def _trailing(values: np.ndarray) -> list[int]:
     return [int(v) for v in padded[-SPARK_WEEKS:]]
 
 
-def channel_weeks(report: ChannelReport, health: ChannelHealthReport | None) -> ChannelWeeks:
-    """Return what the email reads about one dashboard row."""
+def _ltv(as_of: AsOf) -> dict[int, ChannelLtv]:
+    """Return each channel's projected LTV as the channel page shows it: the stored fit of the
+    as-of day, or, while it is not stored, the same projection computed now (kept until the
+    data changes), so an email never says "being computed"."""
+    state = ltv_state(as_of, today())
+    if state.result is not None and state.result.as_of == as_of.day:
+        return state.result.projections.channels
+    settings = load_settings()
+    key = ("digest_ltv", as_of.day, ltv_key(settings),
+           data_version(get_session().connection()))
+    return metrics_cache().get_or_compute(key, "channels", lambda: channel_ltvs(
+        session=get_session(), as_of=as_of, horizon_weeks=settings.projection_horizon_weeks,
+        margin=settings.gross_margin).channels)
+
+
+def channel_weeks(report: ChannelReport, health: ChannelHealthReport | None,
+                  ltv: ChannelLtv | None = None) -> ChannelWeeks:
+    """Return what the email reads about one dashboard row (and its projected LTV)."""
     return ChannelWeeks(
         channel_id=report.channel.id or 0, name=report.channel.name, ring=report.channel.ring,
         spend_minor=[int(v) for v in report.weekly_spend_minor],
@@ -114,6 +133,9 @@ def channel_weeks(report: ChannelReport, health: ChannelHealthReport | None) -> 
         revenue_minor=[int(v) for v in report.weekly_revenue_minor],
         economics=report.economics, rules=report.rules,
         health=health.health.status if health else None,
+        ltv_projected_minor=ltv.ltv_minor if ltv else None,
+        ltv_low_minor=ltv.low_minor if ltv else None,
+        ltv_high_minor=ltv.high_minor if ltv else None,
     )
 
 
@@ -132,7 +154,9 @@ def load_digest(week: date) -> Digest:
     as_of = parse_as_of((week + timedelta(days=6)).isoformat())
     rows = reports(as_of)
     health = _health(as_of)
-    channels = [channel_weeks(r, health.get(r.channel.id or 0)) for r in rows]
+    ltv = _ltv(as_of)
+    channels = [channel_weeks(r, health.get(r.channel.id or 0), ltv.get(r.channel.id or 0))
+                for r in rows]
     changes = [HealthFlag(h.channel_id, h.name, c.previous, c.status, c.on, c.reason)
                for h in health.values() for c in h.changes]
     return build_digest(week=week, currency=settings.currency, channels=channels,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import cast
 
+import flask
 import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -24,7 +25,7 @@ from app.results.fits import insert_ignoring_duplicates, wake_worker
 from app.settings import load_settings
 from cohorts.aggregates import data_version
 from cohorts.as_of import AsOf
-from cohorts.ltv.channels import BACKTEST_WEEKS, Backtest, ChannelLtv, LtvProjections, backtest
+from cohorts.ltv.channels import Backtest, ChannelLtv, LtvProjections, backtest
 from cohorts.ltv.channels import channel_ltvs as compute_channel_ltvs
 from cohorts.ltv.projection import interval_rule, projected_payback_week
 from cohorts.report import ChannelReport
@@ -47,7 +48,7 @@ class LtvResult:
 def ltv_key(settings: Settings) -> str:
     """Return the key of what the fit depends on besides the data."""
     text = repr((FORMAT, settings.projection_horizon_weeks, float(settings.gross_margin),
-                 BACKTEST_WEEKS, settings.week_start, settings.timezone))
+                 settings.ltv_backtest_weeks, settings.week_start, settings.timezone))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -57,7 +58,7 @@ def compute(session: Session, as_of: AsOf, settings: Settings) -> LtvResult:
         projections=compute_channel_ltvs(session=session, as_of=as_of,
                                          horizon_weeks=settings.projection_horizon_weeks,
                                          margin=settings.gross_margin),
-        backtest=backtest(session=session, as_of=as_of, weeks=BACKTEST_WEEKS),
+        backtest=backtest(session=session, as_of=as_of, weeks=settings.ltv_backtest_weeks),
         as_of=as_of.day)
 
 
@@ -111,9 +112,19 @@ class LtvState:
 
 def ltv_state(as_of: AsOf, today: date) -> LtvState:
     """Return the stored fit for `as_of` (for today: the newest earlier one while today's is
-    missing); ask the worker for a missing or outdated one."""
-    session = get_session()
+    missing); ask the worker for a missing or outdated one. Within a request it is looked up
+    once (the dashboard and its tests panel both read it)."""
     key = ltv_key(load_settings())
+    if not flask.has_request_context():
+        return _ltv_state(as_of, today, key)
+    memo = flask.request.environ.setdefault("bullseye.ltv_states", {})
+    if (as_of.day, today, key) not in memo:
+        memo[as_of.day, today, key] = _ltv_state(as_of, today, key)
+    return cast(LtvState, memo[as_of.day, today, key])
+
+
+def _ltv_state(as_of: AsOf, today: date, key: str) -> LtvState:
+    session = get_session()
     connection = session.connection()
     query = sa.select(TABLE.c.id, TABLE.c.as_of, TABLE.c.data_version, TABLE.c.computed_at).where(
         TABLE.c.settings_key == key, TABLE.c.payload.is_not(None))

@@ -13,10 +13,11 @@ how a channel's fit is shrunk toward the fit pooled over all channels.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 FloatArray = npt.NDArray[np.float64]
 LOG_BOUNDS = (-9.0, 9.0)
@@ -78,35 +79,93 @@ class Fit:
         return np.exp(self.log_params)
 
 
+_CONTROLLER: list[ThreadpoolController] = []
+
+
+def _one_thread() -> Any:
+    """Return a context limiting BLAS to one thread (its libraries are looked up once per
+    process: finding them took longer than a channel's fit)."""
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1)
+
+
 Objective = Callable[[FloatArray], tuple[float, FloatArray]]
 
 
 def log_likelihood(log_params: FloatArray, data: Triples) -> tuple[float, FloatArray]:
     """Return the BG/NBD log-likelihood of `data` at log (r, α, a, b) and its gradient in the
     log parameters."""
+    return _log_likelihood(log_params, Sufficient.of(data))
+
+
+@dataclass(frozen=True)
+class Sufficient:
+    """`Triples` indexed for the likelihood: the terms that depend on x alone are evaluated once
+    per distinct x (weighted by its customers), log(α + t) once per distinct time, so each
+    evaluation calls the special functions on a few hundred values, not on every triple."""
+
+    xs: FloatArray  # distinct frequencies
+    x_count: FloatArray  # customers per distinct frequency
+    x_of: npt.NDArray[np.intp]  # each triple's index into xs
+    times: FloatArray  # distinct recencies and ages
+    age_of: npt.NDArray[np.intp]  # each triple's age's index into times
+    recency_of: npt.NDArray[np.intp]  # each repeat triple's recency's index into times
+    repeat: npt.NDArray[np.bool_]  # triples with x > 0
+    data: Triples
+
+    @classmethod
+    def of(cls, data: Triples) -> "Sufficient":
+        """Return `data` indexed."""
+        xs, x_of = np.unique(data.frequency, return_inverse=True)
+        times, time_of = np.unique(np.concatenate([data.age, data.recency]), return_inverse=True)
+        size = len(data.age)
+        repeat = data.frequency > 0
+        per_x = np.bincount(x_of.ravel(), weights=data.count, minlength=len(xs))
+        return cls(xs, per_x.astype(np.float64), x_of.ravel(), times, time_of[:size],
+                   time_of[size:][repeat], repeat, data)
+
+
+def _log_likelihood(log_params: FloatArray, s: Sufficient) -> tuple[float, FloatArray]:
     from scipy import special  # here, not at import: the app starts without scipy
     r, alpha, a, b = np.exp(log_params)
-    x, t_x, age, count = data.frequency, data.recency, data.age, data.count
-    a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    a2 = (special.gammaln(a + b) + special.gammaln(b + x) - special.gammaln(b)
-          - special.gammaln(a + b + x))
-    a3 = -(r + x) * np.log(alpha + age)
-    repeat = x > 0
-    a4 = np.full_like(x, -np.inf)
-    b_x = np.where(repeat, b + x - 1, 1.0)
-    a4[repeat] = (np.log(a) - np.log(b_x[repeat])
-                  - (r + x[repeat]) * np.log(alpha + t_x[repeat]))
-    total = np.logaddexp(a3, a4)
-    w3, w4 = np.exp(a3 - total), np.exp(a4 - total)
-    psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + x)
-    d_r = (special.digamma(r + x) - special.digamma(r) + np.log(alpha)
-           - w3 * np.log(alpha + age) - w4 * np.log(alpha + t_x))
-    d_alpha = r / alpha - w3 * (r + x) / (alpha + age) - w4 * (r + x) / (alpha + t_x)
-    d_a = psi_ab - psi_abx + w4 / a
-    d_b = psi_ab + special.digamma(b + x) - special.digamma(b) - psi_abx - w4 / b_x
-    gradient = np.array([count @ d_r * r, count @ d_alpha * alpha, count @ d_a * a,
-                         count @ d_b * b])
-    return float(count @ (a1 + a2 + total)), gradient
+    xs, x_count, count = s.xs, s.x_count, s.data.count
+    # Terms of x alone, per distinct x.
+    psi_rx, psi_bx, psi_abx = (special.digamma(r + xs), special.digamma(b + xs),
+                               special.digamma(a + b + xs))
+    by_x = (special.gammaln(r + xs) - special.gammaln(r) + r * np.log(alpha)
+            + special.gammaln(a + b) + special.gammaln(b + xs) - special.gammaln(b)
+            - special.gammaln(a + b + xs))
+    log_time = np.log(alpha + s.times)
+    over_time = 1 / (alpha + s.times)
+    x = s.data.frequency
+    rx = r + x
+    a3 = -rx * log_time[s.age_of]
+    total = a3.copy()
+    w4 = np.zeros_like(x)
+    rep = s.repeat
+    b_x = b + xs - 1  # per distinct x; only used where x > 0
+    a4 = (np.log(a) - np.log(np.maximum(b_x, 1e-300))[s.x_of[rep]]
+          - rx[rep] * log_time[s.recency_of])
+    total[rep] = np.logaddexp(a3[rep], a4)
+    w4[rep] = np.exp(a4 - total[rep])
+    w3 = 1 - w4
+    log_age, log_recency = log_time[s.age_of], np.zeros_like(x)
+    log_recency[rep] = log_time[s.recency_of]
+    inv_age, inv_recency = over_time[s.age_of], np.zeros_like(x)
+    inv_recency[rep] = over_time[s.recency_of]
+    psi_ab = special.digamma(a + b)
+    customers = x_count.sum()
+    d_r = (x_count @ (psi_rx - special.digamma(r)) + customers * np.log(alpha)
+           - count @ (w3 * log_age + w4 * log_recency))
+    d_alpha = customers * r / alpha - count @ (rx * (w3 * inv_age + w4 * inv_recency))
+    cw4 = count @ w4
+    d_a = x_count @ (psi_ab - psi_abx) + cw4 / a
+    inv_b_x = np.where(xs > 0, 1 / np.where(xs > 0, b_x, 1.0), 0.0)
+    d_b = (x_count @ (psi_ab + psi_bx - special.digamma(b) - psi_abx)
+           - count[rep] @ (w4[rep] * inv_b_x[s.x_of[rep]]))
+    gradient = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
+    return float(x_count @ by_x + count @ total), gradient
 
 
 def curvature(objective: Objective, at: FloatArray, step: float = 1e-4) -> FloatArray:
@@ -130,7 +189,7 @@ def maximise(objective: Objective, start: FloatArray, customers: float) -> Fit |
             return 1e300, np.zeros_like(log_params)
         return -value, -gradient
 
-    with np.errstate(all="ignore"), threadpool_limits(1):
+    with np.errstate(all="ignore"), _one_thread():
         found = optimize.minimize(negative, start, jac=True, method="L-BFGS-B",
                                   bounds=[LOG_BOUNDS] * len(start))
         if not np.isfinite(found.fun) or found.fun >= 1e300:
@@ -149,8 +208,10 @@ def maximise(objective: Objective, start: FloatArray, customers: float) -> Fit |
 
 def fit(data: Triples, prior: Prior | None = None) -> Fit | None:
     """Return the maximum-likelihood BG/NBD fit of `data` (penalised by `prior` if given)."""
+    indexed = Sufficient.of(data)
+
     def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
-        value, gradient = log_likelihood(log_params, data)
+        value, gradient = _log_likelihood(log_params, indexed)
         if prior is None:
             return value, gradient
         return value + prior.log_density(log_params), gradient + prior.gradient(log_params)

@@ -23,7 +23,8 @@ from cohorts.ltv.projection import (
 from cohorts.ltv.summaries import customer_summaries, revenue_since, weeks_earlier
 
 METHOD = "bg_nbd_gamma_gamma"
-BACKTEST_WEEKS = 26
+BACKTEST_WEEKS = 26  # the default holdout (settings.ltv_backtest_weeks)
+BACKTEST_WEEKS_MAX = 104  # two years: the longest holdout a setting may ask for
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,9 @@ class Backtest:
 def backtest(*, session: Session, as_of: AsOf, weeks: int = BACKTEST_WEEKS) -> Backtest:
     """Return what the model would have projected `weeks` weeks before `as_of` for the next
     `weeks` weeks of the customers it knew then, against what they spent since."""
+    if not 1 <= weeks <= BACKTEST_WEEKS_MAX:
+        raise ValueError(f"the backtest's holdout must be 1 to {BACKTEST_WEEKS_MAX} weeks, "
+                         f"not {weeks}")
     past = weeks_earlier(as_of, weeks)
     # Horizon 0: no observed revenue counts, the projection is of the weeks after `past` only.
     customers = customer_summaries(session=session, as_of=past, horizon_weeks=0)

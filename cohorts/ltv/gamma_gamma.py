@@ -34,20 +34,54 @@ class Spends:
 def log_likelihood(log_params: FloatArray, data: Spends) -> tuple[float, FloatArray]:
     """Return the Gamma-Gamma log-likelihood of `data` at log (p, q, γ) and its gradient in the
     log parameters."""
+    return _log_likelihood(log_params, _Indexed.of(data))
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    """`Spends` reduced for the likelihood: the special functions are evaluated once per
+    distinct x, the terms linear in p and q are sums fixed by the data, and only log(γ + m x)
+    is evaluated per row."""
+
+    xs: FloatArray  # distinct frequencies
+    x_count: FloatArray  # customers per distinct frequency
+    mx: FloatArray  # per row: m x
+    px_weight: FloatArray  # per row: count x
+    count: FloatArray
+    linear_p: float  # Σ count x (log m + log x)
+    constant: float  # −Σ count log m
+
+    @classmethod
+    def of(cls, data: Spends) -> "_Indexed":
+        """Return `data` reduced."""
+        x, m, count = data.frequency, data.mean_spend, data.count
+        xs, x_of = np.unique(x, return_inverse=True)
+        log_m = np.log(m)
+        per_x = np.bincount(x_of.ravel(), weights=count, minlength=len(xs))
+        return cls(xs, per_x.astype(np.float64), m * x,
+                   count * x, count, float(count @ (x * (log_m + np.log(x)))),
+                   -float(count @ log_m))
+
+
+def _log_likelihood(log_params: FloatArray, s: _Indexed) -> tuple[float, FloatArray]:
     from scipy import special  # here, not at import: the app starts without scipy
     p, q, gamma = np.exp(log_params)
-    x, m, count = data.frequency, data.mean_spend, data.count
-    px = p * x
-    log_m, log_total = np.log(m), np.log(gamma + m * x)
-    psi = special.digamma(px + q)
-    per_customer = (special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q)
-                    + q * np.log(gamma) + (px - 1) * log_m + px * np.log(x)
-                    - (px + q) * log_total)
-    d_p = x * (psi - special.digamma(px) + log_m + np.log(x) - log_total)
-    d_q = psi - special.digamma(q) + np.log(gamma) - log_total
-    d_gamma = q / gamma - (px + q) / (gamma + m * x)
-    gradient = np.array([count @ d_p * p, count @ d_q * q, count @ d_gamma * gamma])
-    return float(count @ per_customer), gradient
+    xs, x_count = s.xs, s.x_count
+    customers = float(x_count.sum())
+    pxs = p * xs
+    psi = special.digamma(pxs + q)
+    log_total = np.log(gamma + s.mx)
+    over_total = 1 / (gamma + s.mx)
+    log_gamma = np.log(gamma)
+    value = (x_count @ (special.gammaln(pxs + q) - special.gammaln(pxs))
+             + customers * (q * log_gamma - special.gammaln(q)) + p * s.linear_p + s.constant
+             - (p * s.px_weight + q * s.count) @ log_total)
+    d_p = (x_count @ (xs * (psi - special.digamma(pxs))) + s.linear_p
+           - s.px_weight @ log_total)
+    d_q = (x_count @ psi - customers * (special.digamma(q) - log_gamma)
+           - s.count @ log_total)
+    d_gamma = customers * q / gamma - (p * s.px_weight + q * s.count) @ over_total
+    return float(value), np.array([d_p * p, d_q * q, d_gamma * gamma])
 
 
 def scale_of(data: Spends) -> float:
@@ -62,10 +96,10 @@ def fit(data: Spends, prior: Prior | None = None) -> Fit | None:
     """
     scale = scale_of(data)
     shift = np.array([0.0, 0.0, np.log(scale)])
-    scaled = Spends(data.frequency, data.mean_spend / scale, data.count)
+    scaled = _Indexed.of(Spends(data.frequency, data.mean_spend / scale, data.count))
 
     def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
-        value, gradient = log_likelihood(log_params, scaled)
+        value, gradient = _log_likelihood(log_params, scaled)
         if prior is None:
             return value, gradient
         return (value + prior.log_density(log_params + shift),

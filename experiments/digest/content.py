@@ -36,6 +36,9 @@ class ChannelWeeks:
     economics: ChannelEconomics
     rules: Viability
     health: str | None = None  # stored burnout status; None while not computed
+    ltv_projected_minor: float | None = None  # the repeat-purchase model's LTV per customer
+    ltv_low_minor: float | None = None  # its 80 % interval (None without one)
+    ltv_high_minor: float | None = None
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,11 @@ from app.errors import ApiError
 from app.jobs.settings_change import apply_settings, running_change, stored_values
 from app.settings import accepted_dates, ensure_settings
 from app.settings_input import FIELDS, RECIPIENTS_MAX, currencies, form_text, parse_settings
+from cohorts.ltv.channels import BACKTEST_WEEKS_MAX
 
 _TEXT = {"currency", "timezone", "digest_time", "digest_recipients"}
-_WHOLE = {"week_start", "projection_horizon_weeks", "mature_weeks", "min_leads_per_group",
+_WHOLE = {"week_start", "projection_horizon_weeks", "ltv_backtest_weeks", "mature_weeks",
+          "min_leads_per_group",
           "min_customers_total", "sequential_expected_leads", "digest_weekday"}
 _DAY = {"type": "integer", "minimum": 0, "maximum": 6, "description": "0 = Monday … 6 = Sunday"}
 _PROPERTIES: dict[str, Any] = {
@@ -33,6 +35,9 @@ _PROPERTIES: dict[str, Any] = {
     "ltv_to_cac_min": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
     "payback_max_months": {"type": "number", "exclusiveMinimum": 0, "maximum": 120},
     "projection_horizon_weeks": {"type": "integer", "minimum": 1, "maximum": 520},
+    "ltv_backtest_weeks": {"type": "integer", "minimum": 1, "maximum": BACKTEST_WEEKS_MAX,
+                           "description": "Weeks before the as-of date the LTV backtest "
+                                          "projects from (its holdout length)."},
     "mature_weeks": {"type": "integer", "minimum": 1, "maximum": 52},
     **{name: {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}
        for name in ("burnout_p", "burnout_level", "watch_p", "watch_level")},

@@ -16,7 +16,8 @@ from tests.openapi_check import assert_matches_openapi
 DEFAULTS: dict[str, Any] = {
     "currency": "USD", "week_start": 0, "timezone": "UTC", "gross_margin": 1.0,
     "ltv_to_cac_min": 3.0, "payback_max_months": 6.0, "projection_horizon_weeks": 52,
-    "mature_weeks": 4, "burnout_p": 0.05, "burnout_level": 0.5, "watch_p": 0.1,
+    "ltv_backtest_weeks": 26, "mature_weeks": 4, "burnout_p": 0.05, "burnout_level": 0.5,
+    "watch_p": 0.1,
     "watch_level": 0.7, "min_leads_per_group": 30, "min_customers_total": 5,
     "sequential_expected_leads": 5000, "digest_enabled": True, "digest_weekday": 0,
     "digest_time": "08:00", "digest_recipients": "",

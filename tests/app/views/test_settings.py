@@ -69,7 +69,8 @@ def test_an_owner_saves_every_field(owner_client: FlaskClient, db: Session) -> N
     form = defaults(
         currency="eur", week_start="0", timezone="Europe/Berlin", gross_margin="62.5",
         ltv_to_cac_min="2.5", payback_max_months="9", projection_horizon_weeks="104",
-        mature_weeks="6", burnout_p="0.01", burnout_level="0.4", watch_p="0.2",
+        ltv_backtest_weeks="13", mature_weeks="6", burnout_p="0.01",
+        burnout_level="0.4", watch_p="0.2",
         watch_level="0.8", min_leads_per_group="50", min_customers_total="8",
         sequential_expected_leads="2,000", digest_enabled="", digest_weekday="4",
         digest_time="17:30", digest_recipients="A@Example.com, b@example.org\nb@example.org")
@@ -78,7 +79,8 @@ def test_an_owner_saves_every_field(owner_client: FlaskClient, db: Session) -> N
     assert stored_settings(db) == {
         "currency": "EUR", "week_start": 0, "timezone": "Europe/Berlin", "gross_margin": 0.625,
         "ltv_to_cac_min": 2.5, "payback_max_months": 9.0, "projection_horizon_weeks": 104,
-        "mature_weeks": 6, "burnout_p": 0.01, "burnout_level": 0.4, "watch_p": 0.2,
+        "ltv_backtest_weeks": 13, "mature_weeks": 6, "burnout_p": 0.01,
+        "burnout_level": 0.4, "watch_p": 0.2,
         "watch_level": 0.8, "min_leads_per_group": 50, "min_customers_total": 8,
         "sequential_expected_leads": 2000, "digest_enabled": False, "digest_weekday": 4,
         "digest_time": "17:30", "digest_recipients": "A@example.com, b@example.org",
@@ -104,6 +106,8 @@ BAD_VALUES = [
     ("ltv_to_cac_min", "-1", "must be a number like 2.5"),
     ("payback_max_months", "121", "must be more than 0 and at most 120"),
     ("projection_horizon_weeks", "0", "must be between 1 and 520"),
+    ("ltv_backtest_weeks", "105", "must be between 1 and 104"),
+    ("ltv_backtest_weeks", "0", "must be between 1 and 104"),
     ("mature_weeks", "2.5", "must be a whole number"),
     ("burnout_p", "1", "must be more than 0 and less than 1"),
     ("watch_p", "0.01", "must be at least the burnout p-value (0.05)"),

@@ -48,3 +48,11 @@ def test_no_customers_is_not_enough_data(db: Session) -> None:
     found = channel_ltvs(session=db, as_of=AsOf(MON), horizon_weeks=52)
     assert found.channels == {} and found.reason == "fewer than 20 customers"
     assert backtest(session=db, as_of=AsOf(MON)).mape is None
+
+
+@pytest.mark.parametrize("weeks", [0, -3, 105])
+def test_a_holdout_outside_1_to_104_weeks_is_refused_with_its_range(db: Session,
+                                                                    weeks: int) -> None:
+    with pytest.raises(ValueError, match=rf"^the backtest's holdout must be 1 to 104 weeks, "
+                                         rf"not {weeks}$"):
+        backtest(session=db, as_of=AsOf(MON + timedelta(days=146)), weeks=weeks)
