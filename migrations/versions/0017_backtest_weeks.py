@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision: str = '0017_backtest_weeks'
-down_revision: str | None = '0014_access'
+down_revision: str | None = '0016_job_state'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
