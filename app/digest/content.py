@@ -23,6 +23,7 @@ from app.results.health import (
     health_state,
     settings_key,
 )
+from app.results.ltv import ltv_views
 from app.results.metrics import AsOfError, parse_as_of, reports, today
 from app.settings import load_settings
 from cohorts.queries import AsOf
@@ -156,7 +157,8 @@ def load_digest(week: date) -> Digest:
     changes = [HealthFlag(h.channel_id, h.name, c.previous, c.status, c.on, c.reason)
                for h in health.values() for c in h.changes]
     return build_digest(week=week, currency=settings.currency, channels=channels,
-                        decisions=week_decisions(rows, health, settings),
+                        decisions=week_decisions(rows, health, settings,
+                                                 ltv=ltv_views(rows, as_of, today(), settings)),
                         goals=_goals(week, channels), changes=changes)
 
 

@@ -9,6 +9,7 @@ computed) and never fit; a missing or stale row wakes the fit worker.
 import hashlib
 import logging
 import pickle
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import cast
@@ -189,3 +190,11 @@ def ltv_view(state: LtvState, report: ChannelReport, settings: Settings) -> LtvV
         report.triangle.revenue_minor, report.triangle.current_age, e.spend_minor,
         settings.gross_margin, np.array(ltv.future_by_age_minor))
     return LtvView("fitted", None, ltv, per_cac(ltv.ltv_minor), low, high, rule, payback)
+
+
+def ltv_views(reports: Sequence[ChannelReport], as_of: AsOf, today: date,
+              settings: Settings) -> dict[int, LtvView]:
+    """Return each row's projection view by channel id: the one LTV ≥ k × CAC rule (on the
+    interval when fitted) that the dashboard rows, the API and the decisions all read."""
+    state = ltv_state(as_of, today)
+    return {r.channel.id or 0: ltv_view(state, r, settings) for r in reports}
