@@ -140,7 +140,7 @@ def generate(
         end=end,
         channels=CHANNELS,
         channel_created_at=tuple(cal.channel_created(plan, first_week, end, timezone)),
-        history=tuple(cal.history_rows(plan, first_week, end, timezone)),
+        history=tuple(cal.history_rows(plan, first_week, end, timezone, experiments)),
         experiments=experiments,
         goals=cal.goal_rows(drawn, bought, end),
         attribute_json=_attribute_json(),
