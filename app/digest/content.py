@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from app.db import get_session
 from app.models import Goal
 from app.results.cache import cached_per_channel, current_channel_versions
+from app.results.comparisons import significance_since_last_week
 from app.results.decisions import week_decisions
 from app.results.health import (
     ChannelHealthReport,
@@ -159,7 +160,8 @@ def load_digest(week: date) -> Digest:
     return build_digest(week=week, currency=settings.currency, channels=channels,
                         decisions=week_decisions(rows, health, settings,
                                                  ltv=ltv_views(rows, as_of, today(), settings)),
-                        goals=_goals(week, channels), changes=changes)
+                        goals=_goals(week, channels), changes=changes,
+                        significance=significance_since_last_week(as_of))
 
 
 def render_digest(digest: Digest) -> RenderedDigest:

@@ -6,6 +6,7 @@ from typing import cast
 
 from app.models import Settings
 from app.results.channel_tests import board_of_tests, situations_of_tests
+from app.results.comparisons import significance_since_last_week
 from app.results.health import ChannelHealthReport, health_state
 from app.results.ltv import LtvView, ltv_views
 from app.results.metrics import today
@@ -19,16 +20,19 @@ from experiments.decisions import (
     RuleSettings,
     channel_decisions,
 )
+from experiments.significance import SignificanceChanges
 
 
 @dataclass(frozen=True)
 class DashboardHealth:
-    """Each channel's stored health (by id), the channels still being computed, and the
-    decisions the rows ask for."""
+    """Each channel's stored health (by id), the channels still being computed, the
+    decisions the rows ask for, and the comparisons that became (or stopped being)
+    significant since last week."""
 
     health: dict[int, ChannelHealthReport]
     pending: frozenset[int]
     decisions: list[Decision]
+    significance: SignificanceChanges
 
 
 def situation(report: ChannelReport, health: ChannelHealthReport | None,
@@ -76,4 +80,5 @@ def dashboard_health(reports: Sequence[ChannelReport], as_of: AsOf, settings: Se
     health = {h.channel_id: h for h in state.reports}
     tests = situations_of_tests(board_of_tests(as_of, settings))
     return DashboardHealth(health, frozenset(state.pending),
-                           week_decisions(reports, health, settings, tests, ltv))
+                           week_decisions(reports, health, settings, tests, ltv),
+                           significance_since_last_week(as_of))

@@ -66,5 +66,6 @@ def index() -> Any:
         today=today(),
         as_of_error=as_of_error,
         health_labels=STATUS_LABELS,
+        significance_before=as_of.day - timedelta(days=7),
         **vars(dashboard_health(ranked, as_of, settings, ltv)),
     )
