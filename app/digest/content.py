@@ -7,6 +7,7 @@ reports, stored health and decisions) and hands it to the pure core in
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
 import numpy as np
 from flask import current_app, render_template
@@ -24,9 +25,10 @@ from app.results.health import (
     health_state,
     settings_key,
 )
-from app.results.ltv import ltv_views
+from app.results.ltv import LtvView, ltv_views
 from app.results.metrics import AsOfError, parse_as_of, reports, today
 from app.settings import load_settings
+from cohorts.economics import RuleResult, Viability
 from cohorts.queries import AsOf
 from cohorts.report import SPARK_WEEKS, ChannelReport
 from experiments.digest.content import (
@@ -107,15 +109,19 @@ def _trailing(values: np.ndarray) -> list[int]:
     return [int(v) for v in padded[-SPARK_WEEKS:]]
 
 
-def channel_weeks(report: ChannelReport, health: ChannelHealthReport | None) -> ChannelWeeks:
-    """Return what the email reads about one dashboard row."""
+def channel_weeks(report: ChannelReport, health: ChannelHealthReport | None,
+                  ltv: LtvView | None = None) -> ChannelWeeks:
+    """Return what the email reads about one dashboard row (its LTV ≥ k × CAC rule from
+    `ltv`, the row's projection view, as the dashboard shows it)."""
+    rules = report.rules if ltv is None else Viability(cast(RuleResult, ltv.rule),
+                                                       report.rules.payback)
     return ChannelWeeks(
         channel_id=report.channel.id or 0, name=report.channel.name, ring=report.channel.ring,
         spend_minor=[int(v) for v in report.weekly_spend_minor],
         leads=_trailing(report.counts.leads),
         customers=[int(v) for v in report.weekly_customers],
         revenue_minor=[int(v) for v in report.weekly_revenue_minor],
-        economics=report.economics, rules=report.rules,
+        economics=report.economics, rules=rules,
         health=health.health.status if health else None,
     )
 
@@ -154,12 +160,13 @@ def load_digest(week: date) -> Digest:
     as_of = parse_as_of((week + timedelta(days=6)).isoformat())
     rows = reports(as_of)
     health = _health(as_of)
-    channels = [channel_weeks(r, health.get(r.channel.id or 0)) for r in rows]
+    ltv = ltv_views(rows, as_of, today(), settings)
+    channels = [channel_weeks(r, health.get(r.channel.id or 0), ltv.get(r.channel.id or 0))
+                for r in rows]
     changes = [HealthFlag(h.channel_id, h.name, c.previous, c.status, c.on, c.reason)
                for h in health.values() for c in h.changes]
     return build_digest(week=week, currency=settings.currency, channels=channels,
-                        decisions=week_decisions(rows, health, settings,
-                                                 ltv=ltv_views(rows, as_of, today(), settings)),
+                        decisions=week_decisions(rows, health, settings, ltv=ltv),
                         goals=_goals(week, channels), changes=changes,
                         significance=significance_since_last_week(as_of))
 

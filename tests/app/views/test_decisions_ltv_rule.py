@@ -14,6 +14,7 @@ from tests.fits_support import compute_fits
 from tests.ltv_support import MON, store_customers
 
 AS_OF = MON + timedelta(days=146)
+WEEK = AS_OF - timedelta(days=6)  # the week ending on AS_OF (Monday weeks)
 
 
 def _listed_ltv(html: str) -> set[int]:
@@ -63,6 +64,10 @@ def test_panel_lists_ltv_failures_by_the_interval_rule_like_the_api(
     assert small.id not in _listed_ltv(html)
     small_row = re.search(r'<tr data-channel="Small">.*?</tr>', html, re.S)
     assert small_row and 'class="rule rule-undecided"' in small_row.group(0)
+    # The weekly email of the week ending on AS_OF: the same rule in its table and list.
+    email = viewer_client.get(f"/digest/preview?week={WEEK}&format=text").get_data(as_text=True)
+    assert "- Small: " in email and "LTV:CAC rule undecided" in email
+    assert "Small fails LTV" not in email
 
     # CAC so high that the whole interval is below 3: the API says fail, the panel lists it
     # with the interval it was judged on.
@@ -76,6 +81,9 @@ def test_panel_lists_ltv_failures_by_the_interval_rule_like_the_api(
     interval = row["ltv_to_cac_projected_interval"]
     assert f"projected LTV:CAC {interval['low']:.2f}–{interval['high']:.2f} (80 % interval)" \
         in html
+    email = viewer_client.get(f"/digest/preview?week={WEEK}&format=text").get_data(as_text=True)
+    assert "Small fails LTV ≥ 3 × CAC" in email
+    assert f"projected LTV:CAC {interval['low']:.2f}–{interval['high']:.2f}" in email
 
     # Every inner-ring channel is listed exactly when the API's rule says fail.
     body = viewer_client.get(url, headers=headers).get_json()["channels"]
