@@ -69,7 +69,7 @@ CHANNELS: tuple[ChannelProfile, ...] = (
     ChannelProfile(
         CHEAP_CHANNEL, "affiliate_programs", "middle", "dropped", 7, (5, 6, 9), share=0.16,
         cpl_minor=300, conversion=0.09, cycle_days=2, price_minor=1900, repeat="occasional",
-        churn=0.97, refund_rate=0.08, audience="smb",
+        churn=0.97, refund_rate=0.08, audience="smb", stop=0.73,
         notes="Discount listings; pays a commission per sign-up.",
     ),
     ChannelProfile(
@@ -168,7 +168,8 @@ class ExperimentPlan:
 # end date (no decision yet); completed with each decision (iterate without a follow-up).
 # A decision moves its channel as in the app (demo.history.decision_rows): the CFO test's
 # *scale* put EXPENSIVE_CHANNEL in the inner ring with status focus and the coupon test's
-# *kill* dropped CHEAP_CHANNEL, so CHANNELS hold the states these decisions led to.
+# *kill* dropped CHEAP_CHANNEL (which stops taking leads and spend in the week of that
+# decision), so CHANNELS hold the states these decisions led to.
 EXPERIMENTS: tuple[ExperimentPlan, ...] = (
     ExperimentPlan(
         "LinkedIn — CFO message", EXPENSIVE_CHANNEL, "CFOs of 51–1000-person companies",

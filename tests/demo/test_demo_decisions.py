@@ -1,13 +1,13 @@
 """The demo's past decisions move their channels as a decision in the app does, with history."""
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
-from app.models import Channel, ChannelHistory, Experiment
+from app.models import Channel, ChannelHistory, Experiment, Lead, WeeklySpend
 from app.settings import load_settings
 from demo.catalogue import CHEAP_CHANNEL, EXPENSIVE_CHANNEL, SMALL_CHANNEL
 from experiments.channel_tests.inputs import moved_by
@@ -58,6 +58,17 @@ def test_each_decision_that_moves_a_channel_is_in_its_history_with_the_test(
     for channel_id, rows in history.items():  # the channel is where its history leads
         assert (rows[-1].ring, rows[-1].status) == (channels[channel_id].ring,
                                                     channels[channel_id].status)
+
+    # The dropped channel takes no leads and no spend after the week of the kill.
+    dropped = by_name[CHEAP_CHANNEL]
+    kill = next(t for t in decided if t.decision == "kill")
+    assert kill.decided_on is not None
+    last_lead = max(local_date(lead.created_at, timezone) for lead in db.exec(
+        select(Lead).where(Lead.channel_id == dropped.id)))
+    last_spend = max(s.week for s in db.exec(
+        select(WeeklySpend).where(WeeklySpend.channel_id == dropped.id)))
+    assert last_spend <= kill.decided_on and last_lead <= kill.decided_on + timedelta(days=6)
+    assert by_name[EXPENSIVE_CHANNEL].status == "focus"
 
     scaled = by_name[EXPENSIVE_CHANNEL]
     html = viewer_client.get(f"/channels/{scaled.id}?as_of={END}").get_data(as_text=True)
