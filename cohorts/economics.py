@@ -13,7 +13,8 @@ import numpy.typing as npt
 from cohorts.triangle import CohortTriangle, payback_weeks, pooled_roi_by_age, project
 
 WEEKS_PER_MONTH = 52 / 12
-RuleResult = Literal["pass", "fail", "not_enough_data"]
+# "undecided": an interval straddles the threshold (the projected LTV rule, app.results.ltv).
+RuleResult = Literal["pass", "fail", "not_enough_data", "undecided"]
 
 
 def ratio(numerator: float, denominator: float) -> float | None:

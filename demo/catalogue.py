@@ -67,13 +67,13 @@ CHANNELS: tuple[ChannelProfile, ...] = (
         notes="Lookalikes of our first 1,000 customers.",
     ),
     ChannelProfile(
-        CHEAP_CHANNEL, "affiliate_programs", "middle", "testing", 7, (5, 6, 9), share=0.16,
+        CHEAP_CHANNEL, "affiliate_programs", "middle", "dropped", 7, (5, 6, 9), share=0.16,
         cpl_minor=300, conversion=0.09, cycle_days=2, price_minor=1900, repeat="occasional",
-        churn=0.97, refund_rate=0.08, audience="smb",
+        churn=0.97, refund_rate=0.08, audience="smb", stop=0.73,
         notes="Discount listings; pays a commission per sign-up.",
     ),
     ChannelProfile(
-        EXPENSIVE_CHANNEL, "social_display_ads", "middle", "testing", 10, (8, 5, 6),
+        EXPENSIVE_CHANNEL, "social_display_ads", "inner", "focus", 10, (8, 5, 6),
         share=0.05, cpl_minor=9000, conversion=0.08, cycle_days=30, price_minor=29900,
         churn=0.07, refund_rate=0.01, ctr=0.006, audience="enterprise",
         notes="Sponsored content targeting VPs of marketing and CFOs.",
@@ -166,6 +166,10 @@ class ExperimentPlan:
 
 # Every state of the tests board: planned; running within budget, over budget and past its
 # end date (no decision yet); completed with each decision (iterate without a follow-up).
+# A decision moves its channel as in the app (demo.history.decision_rows): the CFO test's
+# *scale* put EXPENSIVE_CHANNEL in the inner ring with status focus and the coupon test's
+# *kill* dropped CHEAP_CHANNEL (which stops taking leads and spend in the week of that
+# decision), so CHANNELS hold the states these decisions led to.
 EXPERIMENTS: tuple[ExperimentPlan, ...] = (
     ExperimentPlan(
         "LinkedIn — CFO message", EXPENSIVE_CHANNEL, "CFOs of 51–1000-person companies",

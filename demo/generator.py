@@ -13,7 +13,8 @@ Built-in economics (tests and later features rely on them):
   leads (and customers, at constant conversion) follow ``b · tanh(spend / (b · c))``, so CAC rises
   with spend.
 * CHEAP_CHANNEL ("Coupon & deal sites"): very low cost per lead, low-value one-time buyers
-  (about 3 % buy a second time) and the most refunds — "ballast".
+  (about 3 % buy a second time) and the most refunds — "ballast"; dropped by the *kill* of
+  its coupon test, it stops at 73 % of the period.
 * EXPENSIVE_CHANNEL ("LinkedIn Ads — decision makers"): high cost per lead, long sales cycle,
   high-priced monthly subscriptions with low churn (high LTV).
 * SMALL_CHANNEL ("Partner referrals"): few leads but the highest conversion and a good LTV.
@@ -140,7 +141,7 @@ def generate(
         end=end,
         channels=CHANNELS,
         channel_created_at=tuple(cal.channel_created(plan, first_week, end, timezone)),
-        history=tuple(cal.history_rows(plan, first_week, end, timezone)),
+        history=tuple(cal.history_rows(plan, first_week, end, timezone, experiments)),
         experiments=experiments,
         goals=cal.goal_rows(drawn, bought, end),
         attribute_json=_attribute_json(),

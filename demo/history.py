@@ -3,6 +3,7 @@
 Pure: no database; times are aware UTC datetimes placed in the configured time zone.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -12,16 +13,23 @@ import numpy as np
 from demo import buyers as buyers
 from demo import simulation as sim
 from demo.catalogue import CHANNELS, EXPENSIVE_CHANNEL, EXPERIMENTS, ExperimentPlan
+from experiments.channel_tests.inputs import moved_by
 
 
 @dataclass(frozen=True)
 class HistoryRow:
-    """A dated ring/status snapshot of channel number `channel` (index into CHANNELS)."""
+    """A dated ring/status snapshot of channel number `channel` (index into CHANNELS).
+
+    A move made by a decision names the test (`experiment`, index into the experiment rows)
+    and the decision, as a decision taken in the app records it.
+    """
 
     channel: int
     changed_at: datetime
     ring: str
     status: str
+    experiment: int | None = None
+    decision: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,10 +102,38 @@ def channel_created(
     return [local_moment(d[0], timezone) for d in _channel_days(plan, first_week, end)]
 
 
+DECISION_HOUR = 16  # decisions are taken in the afternoon of their day
+
+
+def decision_rows(channel: int, ring: str, status: str, experiments: Sequence[ExperimentRow],
+                  timezone: str) -> list[HistoryRow]:
+    """Return the moves the decided tests of `channel` made, oldest first, from (ring, status).
+
+    Each decision moves the channel as a decision in the app does (experiments.channel_tests.
+    inputs.moved_by); a decision that leaves it where it is writes no row, as in the app.
+    """
+    rows = []
+    decided = sorted((row.decided_on, i, row) for i, row in enumerate(experiments)
+                     if row.channel == channel and row.decided_on and row.plan.decision)
+    for day, index, row in decided:
+        assert row.plan.decision is not None
+        moved = moved_by(row.plan.decision, ring, status)
+        if moved != (ring, status):
+            ring, status = moved
+            rows.append(HistoryRow(channel, local_moment(day, timezone, DECISION_HOUR), ring,
+                                   status, index, row.plan.decision))
+    return rows
+
+
 def history_rows(
-    plan: sim.WeeklyPlan, first_week: date, end: date, timezone: str
+    plan: sim.WeeklyPlan, first_week: date, end: date, timezone: str,
+    experiments: Sequence[ExperimentRow] = (),
 ) -> list[HistoryRow]:
-    """Return each channel's ring/status history: idea, then testing, then its current state."""
+    """Return each channel's ring/status history: idea, then testing, then its current state.
+
+    A channel whose tests were decided reaches its current state through those decisions'
+    moves (dated on their decision days); the catalogue's state is what they lead to.
+    """
     rows: list[HistoryRow] = []
     for c, (profile, days) in enumerate(
         zip(CHANNELS, _channel_days(plan, first_week, end), strict=True)
@@ -113,6 +149,9 @@ def history_rows(
         ring = "outer" if profile.ring == "outer" and profile.status == "testing" else "middle"
         testing = first - timedelta(days=profile.launch_days)
         rows.append(HistoryRow(c, local_moment(testing, timezone), ring, "testing"))
+        if moves := decision_rows(c, ring, "testing", experiments, timezone):
+            rows.extend(moves)
+            continue
         if profile.status == "testing":
             continue
         if profile.status == "focus":

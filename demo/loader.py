@@ -60,9 +60,11 @@ def write_dataset(
     """Insert `data` through `conn` (no commit); return the number of rows written per table."""
     say = progress or (lambda _line: None)
     channel_ids = _insert_returning_ids(conn, _table("channel"), _channel_rows(data))
-    conn.execute(sa.insert(_table("channel_history")), _history_rows(data, channel_ids))
     experiment_ids = _insert_returning_ids(
         conn, _table("experiment"), _experiment_rows(data, channel_ids)
+    )
+    conn.execute(
+        sa.insert(_table("channel_history")), _history_rows(data, channel_ids, experiment_ids)
     )
     if data.goals:
         conn.execute(sa.insert(GOAL), _goal_rows(data, channel_ids))
@@ -133,14 +135,19 @@ def _channel_rows(data: DemoDataset) -> list[dict[str, Any]]:
     ]
 
 
-def _history_rows(data: DemoDataset, channel_ids: list[int]) -> list[dict[str, Any]]:
-    """Return the channel_history rows to insert."""
+def _history_rows(
+    data: DemoDataset, channel_ids: list[int], experiment_ids: list[int]
+) -> list[dict[str, Any]]:
+    """Return the channel_history rows to insert; a decision's move names its test and the
+    decision, as experiments.channel_tests.queries.decide records it (no user: the demo's)."""
     return [
         {
             "channel_id": channel_ids[h.channel],
             "changed_at": h.changed_at,
             "ring": h.ring,
             "status": h.status,
+            "experiment_id": None if h.experiment is None else experiment_ids[h.experiment],
+            "decision": h.decision,
         }
         for h in data.history
     ]

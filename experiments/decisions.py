@@ -70,6 +70,8 @@ class ChannelSituation:
     health: str | None = None
     health_reason: str = ""
     health_since: date | None = None
+    # The projected LTV:CAC interval the rule was judged on (None: judged on the point).
+    ltv_to_cac_interval: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -125,13 +127,20 @@ def _money(minor: float | None, currency: str) -> str:
 
 
 def _ltv_item(s: ChannelSituation, rules: RuleSettings) -> Decision | None:
-    """Return the item for an inner-ring channel whose LTV is below the threshold × CAC."""
+    """Return the item for an inner-ring channel whose LTV is below the threshold × CAC.
+
+    The rule is the row's: on the projected interval when there is one (its whole interval
+    below the threshold), else on the point estimate."""
     e = s.economics
     if s.ring != "inner" or s.rules.ltv_to_cac != "fail" or e.ltv_to_cac is None:
         return None
+    projected = ""
+    if s.ltv_to_cac_interval is not None:
+        low, high = s.ltv_to_cac_interval
+        projected = f"; projected LTV:CAC {low:.2f}–{high:.2f} (80 % interval)"
     sentence = (f"{s.name} fails LTV ≥ {rules.ltv_to_cac_min:g} × CAC: LTV "
                 f"{_money(e.ltv_minor, rules.currency)} is {e.ltv_to_cac:.2f} × CAC "
-                f"{_money(e.cac_minor, rules.currency)} ({e.customers:,} customers).")
+                f"{_money(e.cac_minor, rules.currency)} ({e.customers:,} customers{projected}).")
     return Decision("fails_ltv_to_cac", s.channel_id, s.name, sentence,
                     SEVERITY["fails_ltv_to_cac"], None, Target("channel", s.channel_id))
 

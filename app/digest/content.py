@@ -5,14 +5,18 @@ reports, stored health and decisions) and hands it to the pure core in
 `experiments.digest`; `render_digest` turns it into subject, HTML and plain text.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
 import numpy as np
 from flask import current_app, render_template
 
 from app.db import get_session
+from app.models import Settings
 from app.results.cache import cached_per_channel, current_channel_versions, metrics_cache
+from app.results.comparisons import significance_since_last_week
 from app.results.decisions import week_decisions
 from app.results.goals import goals_progress
 from app.results.health import (
@@ -22,11 +26,12 @@ from app.results.health import (
     health_state,
     settings_key,
 )
-from app.results.ltv import ltv_key, ltv_state
+from app.results.ltv import LtvView, ltv_key, ltv_state, projection_view
 from app.results.metrics import AsOfError, parse_as_of, reports, today
 from app.settings import load_settings
 from cohorts.aggregates import data_version
-from cohorts.ltv.channels import ChannelLtv, channel_ltvs
+from cohorts.economics import RuleResult, Viability
+from cohorts.ltv.channels import LtvProjections, channel_ltvs
 from cohorts.queries import AsOf
 from cohorts.report import SPARK_WEEKS, ChannelReport
 from experiments.digest.content import (
@@ -107,35 +112,42 @@ def _trailing(values: np.ndarray) -> list[int]:
     return [int(v) for v in padded[-SPARK_WEEKS:]]
 
 
-def _ltv(as_of: AsOf) -> dict[int, ChannelLtv]:
-    """Return each channel's projected LTV as the channel page shows it: the stored fit of the
-    as-of day, or, while it is not stored, the same projection computed now (kept until the
-    data changes), so an email never says "being computed"."""
+def _ltv_views(rows: Sequence[ChannelReport], as_of: AsOf,
+               settings: Settings) -> dict[int, LtvView]:
+    """Return each row's projection view as the dashboard and the channel page show it: from
+    the stored fit of the as-of day, or, while it is not stored, from the same projection
+    computed now (kept until the data changes), so an email never says "being computed"."""
     state = ltv_state(as_of, today())
+    projections: LtvProjections
     if state.result is not None and state.result.as_of == as_of.day:
-        return state.result.projections.channels
-    settings = load_settings()
-    key = ("digest_ltv", as_of.day, ltv_key(settings),
-           data_version(get_session().connection()))
-    return metrics_cache().get_or_compute(key, "channels", lambda: channel_ltvs(
-        session=get_session(), as_of=as_of, horizon_weeks=settings.projection_horizon_weeks,
-        margin=settings.gross_margin).channels)
+        projections = state.result.projections
+    else:
+        key = ("digest_ltv", as_of.day, ltv_key(settings),
+               data_version(get_session().connection()))
+        projections = metrics_cache().get_or_compute(key, "projections", lambda: channel_ltvs(
+            session=get_session(), as_of=as_of, horizon_weeks=settings.projection_horizon_weeks,
+            margin=settings.gross_margin))
+    return {r.channel.id or 0: projection_view(projections, r, settings) for r in rows}
 
 
 def channel_weeks(report: ChannelReport, health: ChannelHealthReport | None,
-                  ltv: ChannelLtv | None = None) -> ChannelWeeks:
-    """Return what the email reads about one dashboard row (and its projected LTV)."""
+                  ltv: LtvView | None = None) -> ChannelWeeks:
+    """Return what the email reads about one dashboard row: its LTV ≥ k × CAC rule from
+    `ltv`, the row's projection view, as the dashboard shows it, and the projected LTV."""
+    rules = report.rules if ltv is None else Viability(cast(RuleResult, ltv.rule),
+                                                       report.rules.payback)
+    projected = None if ltv is None else ltv.ltv
     return ChannelWeeks(
         channel_id=report.channel.id or 0, name=report.channel.name, ring=report.channel.ring,
         spend_minor=[int(v) for v in report.weekly_spend_minor],
         leads=_trailing(report.counts.leads),
         customers=[int(v) for v in report.weekly_customers],
         revenue_minor=[int(v) for v in report.weekly_revenue_minor],
-        economics=report.economics, rules=report.rules,
+        economics=report.economics, rules=rules,
         health=health.health.status if health else None,
-        ltv_projected_minor=ltv.ltv_minor if ltv else None,
-        ltv_low_minor=ltv.low_minor if ltv else None,
-        ltv_high_minor=ltv.high_minor if ltv else None,
+        ltv_projected_minor=projected.ltv_minor if projected else None,
+        ltv_low_minor=projected.low_minor if projected else None,
+        ltv_high_minor=projected.high_minor if projected else None,
     )
 
 
@@ -154,14 +166,15 @@ def load_digest(week: date) -> Digest:
     as_of = parse_as_of((week + timedelta(days=6)).isoformat())
     rows = reports(as_of)
     health = _health(as_of)
-    ltv = _ltv(as_of)
+    ltv = _ltv_views(rows, as_of, settings)
     channels = [channel_weeks(r, health.get(r.channel.id or 0), ltv.get(r.channel.id or 0))
                 for r in rows]
     changes = [HealthFlag(h.channel_id, h.name, c.previous, c.status, c.on, c.reason)
                for h in health.values() for c in h.changes]
     return build_digest(week=week, currency=settings.currency, channels=channels,
-                        decisions=week_decisions(rows, health, settings),
-                        goals=digest_goals(week, as_of), changes=changes)
+                        decisions=week_decisions(rows, health, settings, ltv=ltv),
+                        goals=digest_goals(week, as_of), changes=changes,
+                        significance=significance_since_last_week(as_of))
 
 
 def render_digest(digest: Digest) -> RenderedDigest:

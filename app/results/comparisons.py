@@ -3,6 +3,7 @@
 import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import TypeVar
 
 from flask import current_app
@@ -17,6 +18,12 @@ from experiments.queries import GroupLeads, UnknownGroupError, channel_conversio
 from experiments.segments.insights import SegmentRule, segment_insights
 from experiments.segments.limits import SegmentLimits, SegmentReport
 from experiments.segments.queries import segment_moments
+from experiments.significance import (
+    ChannelCount,
+    LookRule,
+    SignificanceChanges,
+    significance_changes,
+)
 from experiments.stats import (
     ADJUSTMENTS,
     METRICS,
@@ -198,6 +205,25 @@ def channel_matrix(as_of: AsOf, method: str) -> ConversionMatrix:
         return conversion_matrix(rows, method, rule.min_leads, rule.min_customers, rule.alpha)
 
     return cached(("conversion_matrix", as_of, method, rule), build)
+
+
+def significance_since_last_week(as_of: AsOf, method: str = "holm") -> SignificanceChanges:
+    """Return the channel pairs whose conversion comparison became (or stopped being)
+    significant between the look a week before `as_of` and the look on it: always-valid
+    p-values tuned by the settings' expected leads, corrected across each look's pairs, with
+    the settings' minimum sample (experiments.significance); cached until the data changes."""
+    settings = load_settings()
+    rule = LookRule(guard(), method, settings.sequential_expected_leads)
+    before = replace(as_of, day=as_of.day - timedelta(days=7))
+
+    def build() -> SignificanceChanges:
+        session = get_session()
+        now, then = (
+            [ChannelCount(*row) for row in channel_conversions(session=session, as_of=day)]
+            for day in (as_of, before))
+        return significance_changes(now, then, rule)
+
+    return cached(("significance_changes", as_of, rule), build)
 
 
 def segment_limits() -> tuple[SegmentLimits, tuple[int, int]]:

@@ -9,6 +9,7 @@ computed) and never fit; a missing or stale row wakes the fit worker.
 import hashlib
 import logging
 import pickle
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import cast
@@ -179,13 +180,19 @@ class LtvView:
 
 def ltv_view(state: LtvState, report: ChannelReport, settings: Settings) -> LtvView:
     """Return how `report`'s channel reads under the stored LTV fit `state`."""
-    ltv = None if state.result is None else state.result.projections.channels.get(
-        report.channel.id or 0)
+    return projection_view(None if state.result is None else state.result.projections,
+                           report, settings)
+
+
+def projection_view(projections: LtvProjections | None, report: ChannelReport,
+                    settings: Settings) -> LtvView:
+    """Return how `report`'s channel reads under `projections` (None: still being computed)."""
+    ltv = None if projections is None else projections.channels.get(report.channel.id or 0)
     e = report.economics
     if ltv is None:
-        reason = None if state.result is None else state.result.projections.reason
-        return LtvView("computing" if state.result is None else "not_enough_data",
-                       reason or (None if state.result is None else "no customers"), None, None,
+        reason = None if projections is None else projections.reason
+        return LtvView("computing" if projections is None else "not_enough_data",
+                       reason or (None if projections is None else "no customers"), None, None,
                        None, None, report.rules.ltv_to_cac, None)
     cac = e.cac_minor or None
 
@@ -200,3 +207,11 @@ def ltv_view(state: LtvState, report: ChannelReport, settings: Settings) -> LtvV
         report.triangle.revenue_minor, report.triangle.current_age, e.spend_minor,
         settings.gross_margin, np.array(ltv.future_by_age_minor))
     return LtvView("fitted", None, ltv, per_cac(ltv.ltv_minor), low, high, rule, payback)
+
+
+def ltv_views(reports: Sequence[ChannelReport], as_of: AsOf, today: date,
+              settings: Settings) -> dict[int, LtvView]:
+    """Return each row's projection view by channel id: the one LTV ≥ k × CAC rule (on the
+    interval when fitted) that the dashboard rows, the API and the decisions all read."""
+    state = ltv_state(as_of, today)
+    return {r.channel.id or 0: ltv_view(state, r, settings) for r in reports}

@@ -7,7 +7,7 @@ from flask import Blueprint, request
 
 from app.charts.svg import Sparkline, sparkline
 from app.results.decisions import dashboard_health
-from app.results.ltv import ltv_state, ltv_view
+from app.results.ltv import ltv_views
 from app.results.metrics import AsOfError, economics_settings, parse_as_of, reports, today
 from app.settings import load_settings
 from app.views import render_page_or_partial
@@ -50,7 +50,7 @@ def index() -> Any:
     settings = load_settings()
     totals = all_channels(ranked, economics_settings(settings)) if ranked else None
     running = as_of.day < as_of.week + timedelta(days=6)  # the as-of week has days to come
-    state = ltv_state(as_of, today())
+    ltv = ltv_views(ranked, as_of, today(), settings)
     return render_page_or_partial(
         "dashboard/index.html",
         "dashboard/_table.html",
@@ -58,7 +58,7 @@ def index() -> Any:
         positions={r.channel.id: i for i, r in enumerate(ranked, start=1)},
         totals=totals,
         trends={r.channel.id: trends(r, running) for r in ranked},
-        ltv={r.channel.id: ltv_view(state, r, settings) for r in ranked},
+        ltv=ltv,
         totals_trends=trends(totals, running) if totals else None,
         ranking=ranking,
         rankings=RANKINGS,
@@ -66,5 +66,6 @@ def index() -> Any:
         today=today(),
         as_of_error=as_of_error,
         health_labels=STATUS_LABELS,
-        **vars(dashboard_health(ranked, as_of, settings)),
+        significance_before=as_of.day - timedelta(days=7),
+        **vars(dashboard_health(ranked, as_of, settings, ltv)),
     )

@@ -10,6 +10,20 @@ PAYBACK_WEEKS_MAX = 520
 CRITERIA_FIELDS: tuple[str, ...] = ("max_cac_minor", "min_leads", "min_customers",
                                     "min_conversion", "min_ltv_to_cac", "payback_weeks")
 
+# What each decision does to the channel: (ring, status); None leaves it as it is.
+DECISION_MOVES: dict[str, tuple[str | None, str | None]] = {
+    "scale": ("inner", "focus"),
+    "kill": (None, "dropped"),
+    "iterate": (None, None),
+}
+
+
+def moved_by(decision: str, ring: str, status: str) -> tuple[str, str]:
+    """Return the channel's (ring, status) after `decision` on one of its tests: scale puts it
+    in the inner ring with status focus, kill drops it, iterate leaves it where it is."""
+    new_ring, new_status = DECISION_MOVES[decision]
+    return new_ring or ring, new_status or status
+
 
 @dataclass(frozen=True)
 class NewChannel:

@@ -11,17 +11,10 @@ from cohorts.models import Lead, Purchase
 from cohorts.queries import AsOf
 from experiments.channel_tests.criteria import ChannelTestData, Criteria, Rules
 from experiments.channel_tests.evaluation import Evaluation, evaluate, needs_decision
-from experiments.channel_tests.inputs import CRITERIA_FIELDS, TestInput
+from experiments.channel_tests.inputs import CRITERIA_FIELDS, TestInput, moved_by
 from experiments.groups import GroupSpec
 from experiments.models import Experiment
 from experiments.queries import group_leads
-
-# What each decision does to the channel: (ring, status); None leaves it as it is.
-DECISION_MOVES: dict[str, tuple[str | None, str | None]] = {
-    "scale": ("inner", "focus"),
-    "kill": (None, "dropped"),
-    "iterate": (None, None),
-}
 
 
 @dataclass(frozen=True)
@@ -177,8 +170,7 @@ def decide(*, session: Session, test: Experiment, decision: str, note: str, day:
     session.add(test)
     channel = session.get(Channel, test.channel_id)
     assert channel is not None
-    ring, status = DECISION_MOVES[decision]
-    new_ring, new_status = ring or channel.ring, status or channel.status
+    new_ring, new_status = moved_by(decision, channel.ring, channel.status)
     if (new_ring, new_status) != (channel.ring, channel.status):
         channel.ring, channel.status = new_ring, new_status
         session.add(channel)

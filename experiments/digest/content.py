@@ -6,13 +6,14 @@ economics as of the week's last day.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
 from cohorts.economics import ChannelEconomics, Viability, ratio
 from experiments.decisions import Decision
 from experiments.goals.progress import ScopeProgress
+from experiments.significance import SignificanceChange, SignificanceChanges
 
 AVERAGE_WEEKS = 4
 Tone = Literal["good", "bad", "neutral"]
@@ -111,6 +112,10 @@ class Digest:
     tests_needing_decision: list[Decision]
     goals: list[ScopeProgress]  # the goals page's progress, as of the week's last day
     flags: list[HealthFlag]
+    # Channel comparisons that became (or stopped being) significant since the week before,
+    # as the dashboard's decisions panel lists them for the week's last day.
+    became_significant: list[SignificanceChange] = field(default_factory=list)
+    stopped_significant: list[SignificanceChange] = field(default_factory=list)
 
     @property
     def cac(self) -> Headline:
@@ -188,15 +193,19 @@ def headlines(channels: Sequence[ChannelWeeks]) -> list[Headline]:
 
 def build_digest(*, week: date, currency: str, channels: Sequence[ChannelWeeks],
                  decisions: Sequence[Decision], goals: Sequence[ScopeProgress],
-                 changes: Sequence[HealthFlag] = ()) -> Digest:
-    """Return the email's content for the week starting `week`: test items apart, and
-    the channels newly flagged watch or burned out during the week."""
+                 changes: Sequence[HealthFlag] = (),
+                 significance: SignificanceChanges | None = None) -> Digest:
+    """Return the email's content for the week starting `week`: test items apart, the
+    channels newly flagged watch or burned out during the week, and the comparisons that
+    became or stopped being significant since the week before."""
     return Digest(
         week=week, as_of=week + timedelta(days=6), currency=currency,
         headlines=headlines(channels), channels=list(channels),
         decisions=[d for d in decisions if d.target.page != "test"],
         tests_needing_decision=[d for d in decisions if d.target.page == "test"],
         goals=list(goals), flags=new_flags(changes, week),
+        became_significant=[] if significance is None else list(significance.became),
+        stopped_significant=[] if significance is None else list(significance.stopped),
     )
 
 
