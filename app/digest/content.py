@@ -16,6 +16,7 @@ from flask import current_app, render_template
 from app.db import get_session
 from app.models import Settings
 from app.results.cache import cached_per_channel, current_channel_versions, metrics_cache
+from app.results.channel_tests import board_of_tests, situations_of_tests
 from app.results.comparisons import significance_since_last_week
 from app.results.decisions import week_decisions
 from app.results.goals import goals_progress
@@ -34,6 +35,7 @@ from cohorts.economics import RuleResult, Viability
 from cohorts.ltv.channels import LtvProjections, channel_ltvs
 from cohorts.queries import AsOf
 from cohorts.report import SPARK_WEEKS, ChannelReport
+from experiments.decisions import ChannelTestSituation
 from experiments.digest.content import (
     ChannelWeeks,
     Digest,
@@ -130,6 +132,11 @@ def _ltv_views(rows: Sequence[ChannelReport], as_of: AsOf,
     return {r.channel.id or 0: projection_view(projections, r, settings) for r in rows}
 
 
+def _tests(as_of: AsOf, settings: Settings) -> list[ChannelTestSituation]:
+    """Return the channel tests as the dashboard's decisions read them as of `as_of`."""
+    return situations_of_tests(board_of_tests(as_of, settings))
+
+
 def channel_weeks(report: ChannelReport, health: ChannelHealthReport | None,
                   ltv: LtvView | None = None) -> ChannelWeeks:
     """Return what the email reads about one dashboard row: its LTV ≥ k × CAC rule from
@@ -171,8 +178,9 @@ def load_digest(week: date) -> Digest:
                 for r in rows]
     changes = [HealthFlag(h.channel_id, h.name, c.previous, c.status, c.on, c.reason)
                for h in health.values() for c in h.changes]
+    decisions = week_decisions(rows, health, settings, _tests(as_of, settings), ltv)
     return build_digest(week=week, currency=settings.currency, channels=channels,
-                        decisions=week_decisions(rows, health, settings, ltv=ltv),
+                        decisions=decisions,
                         goals=digest_goals(week, as_of), changes=changes,
                         significance=significance_since_last_week(as_of))
 

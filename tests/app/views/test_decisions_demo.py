@@ -1,7 +1,7 @@
 """"Decisions this week" on the `flask demo` dataset, through the dashboard page."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -125,3 +125,21 @@ def test_the_board_shows_tests_in_every_state(
     assert "past its end date" in running["Newsletters — developer weeklies"]
     decided = set(re.findall(r'class="badge decision-(\w+)"', columns["completed"]))
     assert decided == {"scale", "kill", "iterate"}
+
+
+def test_the_weekly_email_lists_the_tests_the_dashboard_lists(
+    app: Flask, demo_page: tuple[str, dict[str, int]]
+) -> None:
+    """The email of the week ending END reads the same tests as the dashboard as of END."""
+    from app.digest.content import digest_for
+
+    html, _ = demo_page
+    with app.test_request_context("/"):
+        email = digest_for(END - timedelta(days=6))
+    after = email.text.split("TESTS NEEDING A DECISION\n")[1].lstrip("\n")
+    section = after.split("\n\n")[0]  # its items, up to the next blank line
+    for name in ("Competitor keywords — comparison ads", "Newsletters — developer weeklies"):
+        assert f"Test “{name}”" in html
+        assert f"Test “{name}”" in section, section
+    assert "Long tail — new landing page" not in section
+    assert "No test needs a decision." not in email.html
