@@ -80,7 +80,8 @@ def old_enough(cohort_weeks: np.ndarray, as_of: dt.date | np.datetime64, weeks: 
     the week's last day had the full conversion window.
     """
     last_day = np.asarray(cohort_weeks, "datetime64[D]") + np.timedelta64(6, "D")
-    return (np.datetime64(as_of, "D") - last_day) >= np.timedelta64(7 * weeks, "D")
+    day = np.asarray(as_of, "datetime64[D]")
+    return (day - last_day) >= np.timedelta64(7 * weeks, "D")
 
 
 def time_split(cohort_weeks: np.ndarray, test_share: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
