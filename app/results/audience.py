@@ -24,6 +24,7 @@ from sqlmodel import Session
 from app.db import get_session
 from app.models import AudienceFit, LeadScore, Settings
 from app.results.fits import insert_ignoring_duplicates, wake_worker
+from app.settings import load_settings
 from cohorts.aggregates import data_version
 from kernel.weeks import utcnow
 
@@ -188,3 +189,32 @@ def lead_scores(session: Session, lead_ids: list[int]) -> dict[int, float]:
     rows = session.connection().execute(
         sa.select(SCORES.c.lead_id, SCORES.c.score).where(SCORES.c.lead_id.in_(lead_ids)))
     return {int(i): float(s) for i, s in rows}
+
+
+def lead_score(session: Session, lead_id: int) -> tuple[float, datetime] | None:
+    """Return a lead's stored score and when its fit ran, or None while it has none."""
+    row = session.connection().execute(
+        sa.select(SCORES.c.score, SCORES.c.fitted_at).where(SCORES.c.lead_id == lead_id)).first()
+    return None if row is None else (float(row[0]), row[1])
+
+
+def channel_audiences() -> dict[int, dict[str, Any]]:
+    """Return each channel's audience from the newest fit with the default tree settings
+    ({"a_share", "mean_score", "customers", …}; empty before the first fit), once per request.
+
+    Pages that show it beside CAC only read: the worker refits the default settings on its
+    own whenever the data moved.
+    """
+    from flask import g
+
+    cached = g.get("channel_audiences")
+    if cached is not None:
+        return cast(dict[int, dict[str, Any]], cached)
+    session = get_session()
+    key = audience_key(load_settings(), TreeSettings())
+    text = session.connection().execute(
+        sa.select(TABLE.c.payload).where(TABLE.c.settings_key == key,
+                                         TABLE.c.payload.is_not(None))).scalar()
+    channels = (json.loads(text).get("channels") or {}) if text else {}
+    g.channel_audiences = {int(c): v for c, v in channels.items()}
+    return cast(dict[int, dict[str, Any]], g.channel_audiences)
