@@ -136,6 +136,7 @@ class SegmentNode:
     mean_quality: float | None  # over the node's customers
     top_share: float | None  # share of the node's customers in the top quality group
     children: tuple["SegmentNode", ...] = field(default=())
+    prediction: float | None = None  # the fitted target mean (conversion or value per lead)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,116 @@
+"""Minimal cost-complexity (weakest-link) pruning of a fitted tree, with the penalty chosen by
+cross-validation and Breiman's one-standard-error rule (issue 18).
+
+scikit-learn prunes with `ccp_alpha`, but choosing alpha by cross-validation that way refits
+one tree per fold and candidate. Weakest-link pruning orders a fitted tree's collapses by
+alpha, so one fit per fold answers every candidate: a node is collapsed at alpha when its
+collapse alpha is ≤ alpha. The tree is handled as plain arrays (no scikit-learn types).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class TreeArrays:
+    """A fitted binary tree: children (-1 at leaves), split column, node mean, risk R(t)."""
+
+    left: np.ndarray
+    right: np.ndarray
+    feature: np.ndarray
+    value: np.ndarray  # mean target of the node's fitting rows
+    risk: np.ndarray  # sum of squared errors around the node mean / fitting rows
+
+
+def from_sklearn(tree: object) -> TreeArrays:
+    """Return the arrays of a fitted DecisionTreeRegressor's `tree_`."""
+    t = tree.tree_  # type: ignore[attr-defined]
+    n_total = t.weighted_n_node_samples[0]
+    return TreeArrays(
+        np.asarray(t.children_left), np.asarray(t.children_right), np.asarray(t.feature),
+        np.asarray(t.value[:, 0, 0], np.float64),
+        np.asarray(t.impurity * t.weighted_n_node_samples / n_total, np.float64),
+    )
+
+
+def collapse_alphas(tree: TreeArrays) -> np.ndarray:
+    """Return, per node, the smallest alpha at which it becomes a leaf (−inf at leaves).
+
+    Weakest link: repeatedly collapse the internal node with the least
+    g(t) = (R(t) − R(subtree)) / (leaves(subtree) − 1); the alpha sequence is non-decreasing.
+    """
+    size = tree.left.size
+    parent = np.full(size, -1)
+    internal = np.flatnonzero(tree.left >= 0)
+    parent[tree.left[internal]] = internal
+    parent[tree.right[internal]] = internal
+    leaves = np.where(tree.left < 0, 1, 0).astype(np.float64)
+    sub_risk = np.where(tree.left < 0, tree.risk, 0.0)
+    for node in range(size - 1, -1, -1):  # children have larger ids than their parents
+        if tree.left[node] >= 0:
+            kids = (tree.left[node], tree.right[node])
+            leaves[node] = leaves[kids[0]] + leaves[kids[1]]
+            sub_risk[node] = sub_risk[kids[0]] + sub_risk[kids[1]]
+    alpha = np.full(size, -np.inf)
+    alpha[internal] = np.inf
+    current = 0.0
+    while True:
+        open_nodes = np.flatnonzero(np.isinf(alpha) & (alpha > 0))
+        if open_nodes.size == 0:
+            return alpha
+        g = (tree.risk[open_nodes] - sub_risk[open_nodes]) / (leaves[open_nodes] - 1)
+        weakest = int(open_nodes[np.argmin(g)])
+        current = max(current, float(g.min()))
+        _collapse(tree, alpha, weakest, current)
+        lost_leaves, lost_risk = leaves[weakest] - 1, sub_risk[weakest] - tree.risk[weakest]
+        node = weakest
+        while node >= 0:
+            leaves[node] -= lost_leaves
+            sub_risk[node] -= lost_risk
+            node = parent[node]
+
+
+def _collapse(tree: TreeArrays, alpha: np.ndarray, node: int, at: float) -> None:
+    stack = [node]
+    while stack:
+        t = stack.pop()
+        if alpha[t] > 0 and np.isinf(alpha[t]):
+            alpha[t] = at
+            stack += [tree.left[t], tree.right[t]]
+
+
+def predict(tree: TreeArrays, alphas: np.ndarray, x: np.ndarray, alpha: float) -> np.ndarray:
+    """Return the pruned-at-alpha tree's node reached by each row of the dense 0/1 matrix x."""
+    node = np.zeros(x.shape[0], np.int64)
+    for _ in range(tree.left.size):
+        moving = (tree.left[node] >= 0) & (alphas[node] > alpha)
+        if not moving.any():
+            return node
+        rows = np.flatnonzero(moving)
+        goes_right = x[rows, tree.feature[node[rows]]] > 0.5
+        node[rows] = np.where(goes_right, tree.right[node[rows]], tree.left[node[rows]])
+    return node
+
+
+def candidates(alphas: np.ndarray) -> np.ndarray:
+    """Return the alphas to cross-validate: 0 and the geometric midpoints of the collapse steps."""
+    steps = np.unique(alphas[np.isfinite(alphas) & (alphas >= 0)])
+    if steps.size == 0:
+        return np.zeros(1)
+    mids = np.sqrt(steps[:-1] * steps[1:])
+    return np.unique(np.concatenate([[0.0], mids, steps[-1:]]))
+
+
+def choose_alpha(errors: np.ndarray, alphas: np.ndarray) -> float:
+    """Return the largest alpha whose mean error is within one standard error of the least.
+
+    `errors` is candidates × rows of out-of-fold squared errors. Breiman's one-standard-error
+    rule as rpart applies it (the standard error of the best candidate's mean error): on data
+    without structure the root is within noise of any grown tree, so the tree stays a root.
+    """
+    means = errors.mean(axis=1)
+    best = int(np.argmin(means))
+    se = errors[best].std(ddof=1) / np.sqrt(errors.shape[1]) if errors.shape[1] > 1 else 0.0
+    ok = np.flatnonzero(means <= means[best] + se)
+    return float(alphas[ok].max())
