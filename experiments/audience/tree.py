@@ -7,7 +7,8 @@ is its conversion rate), "quality" regresses each lead's value (its account qual
 leads that did not buy), so a segment is worth acquiring when its leads are worth the most.
 `min_node` is the minimum leads per leaf and `max_depth` the depth limit; the grown tree is
 then pruned by cost complexity with alpha chosen by 5-fold cross-validation (stratified on
-conversion) and the one-standard-error rule, so a tree without real structure stays a root.
+conversion) and a paired standard-error rule (pruning.choose_alpha), so a tree without real
+structure stays a root.
 At most `max_rows` leads (a seeded random subsample) fit the tree; node counts are then
 taken over all leads of `data`. No scikit-learn object leaves this module.
 """
