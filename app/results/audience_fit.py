@@ -38,6 +38,7 @@ HOLDOUT_SHARE = 0.25  # the newest share of old-enough leads the lift is measure
 NODE_SAMPLE = 50  # the highest-scored leads stored per tree node
 SEED = 20261129
 LIFT_GRID = np.linspace(0.0, 1.0, 101)
+TREE_ROWS = 100_000  # the page's trees are grown on a sample this big (node counts use all)
 
 
 def _finite(value: Any) -> float | None:
@@ -48,18 +49,19 @@ def _finite(value: Any) -> float | None:
     return value if np.isfinite(value) else None
 
 
-def node_json(node: SegmentNode, data: AudienceData, scores: npt.NDArray[np.float64]
-              ) -> dict[str, Any]:
-    """Return a segment tree node and its children as JSON, with its best-scored leads."""
-    members = np.flatnonzero(node_mask(data, node.conditions))
-    ranked = members[np.argsort(-np.nan_to_num(scores[members], nan=-1), kind="stable")]
+def node_json(node: SegmentNode, data: AudienceData, scores: npt.NDArray[np.float64],
+              best_first: npt.NDArray[np.int64]) -> dict[str, Any]:
+    """Return a segment tree node and its children as JSON, with its best-scored leads
+    (`best_first`: every lead's index, highest score first)."""
+    ranked = best_first[node_mask(data, node.conditions)[best_first]]
     return {"rule": node.rule,
             "conditions": [[a, v, bool(e)] for a, v, e in node.conditions],
             "leads": int(node.leads), "customers": int(node.customers),
             "conversion": _finite(node.conversion), "mean_quality": _finite(node.mean_quality),
             "a_share": _finite(node.top_share),
             "sample": [[int(data.lead_ids[i]), _finite(scores[i])] for i in ranked[:NODE_SAMPLE]],
-            "children": [node_json(child, data, scores) for child in node.children]}
+            "children": [node_json(child, data, scores, best_first)
+                         for child in node.children]}
 
 
 def _ranking_json(r: AttributeSeparation, groups: tuple[str, ...]) -> dict[str, Any]:
@@ -104,6 +106,13 @@ def compute(session: Session, *, settings: Settings, tree: Any, today: AsOf,
     """Return (the fit's JSON, lead ids, their scores 0–100; NaN without a model)."""
     data = load_audience(session, today, settings.gross_margin)
     progress(0.15)
+    return analyse(data, settings=settings, tree=tree, today=today, progress=progress)
+
+
+def analyse(data: AudienceData, *, settings: Any, tree: Any, today: AsOf,
+            progress: Any) -> tuple[dict[str, Any], npt.NDArray[np.int64],
+                                    npt.NDArray[np.float64]]:
+    """Return (the fit's JSON, lead ids, scores) of loaded data: every statistic of the fit."""
     quartiles, deciles = quality_quartiles(data.quality, 4), quality_quartiles(data.quality, 10)
     rankings = {"4": _rankings(data, quartiles, 4), "10": _rankings(data, deciles, 10)}
     progress(0.3)
@@ -125,9 +134,11 @@ def compute(session: Session, *, settings: Settings, tree: Any, today: AsOf,
         model = fit_scores(data, old, seed=SEED)
         scores = np.asarray(model.score(data), dtype=float)
     progress(0.45)
+    best_first = np.argsort(-np.nan_to_num(scores, nan=-1.0), kind="stable")
     payload["trees"] = {target: node_json(
-        grow_tree(data, target, tree.min_node, tree.max_depth, SEED, labels=quartiles).root,
-        data, scores) for target in ("quality", "conversion")}
+        grow_tree(data, target, tree.min_node, tree.max_depth, SEED, labels=quartiles,
+                  max_rows=TREE_ROWS).root, data, scores, best_first)
+        for target in ("quality", "conversion")}
     progress(0.7)
     if model is None or not train.any() or not held.any():
         payload["reason"] = "not enough leads old enough to have converted"

@@ -29,21 +29,20 @@ def _lead() -> Any:
     return Lead.__table__.c  # type: ignore[attr-defined]
 
 
-def _strings(values: list[Any]) -> npt.NDArray[np.object_]:
-    """Return `values` as an object array of str, None as MISSING."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = [MISSING if v is None else str(v) for v in values]
-    return out
+def _strings(values: list[Any]) -> npt.NDArray[np.str_]:
+    """Return `values` as a numpy str array, None as MISSING (a fixed-width str array, not
+    objects: the encoder then compares whole columns in C instead of value by value)."""
+    return np.array([MISSING if v is None else str(v) for v in values], dtype=str)
 
 
-def _creation_grades(session: Session, lead_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+def _creation_grades(session: Session, lead_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.str_]:
     """Return each lead's grade at creation (MISSING without one), aligned with `lead_ids`."""
     change = LeadStageChange.__table__.c  # type: ignore[attr-defined]
     first = (sa.select(sa.func.min(change.id).label("id")).group_by(change.lead_id)
              .subquery())
     rows = session.connection().execute(
         sa.select(change.lead_id, change.grade).join(first, first.c.id == change.id)).all()
-    grades = np.full(lead_ids.size, MISSING, dtype=object)
+    grades = np.full(lead_ids.size, MISSING, dtype="<U8")
     if rows:
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         at = np.searchsorted(lead_ids, ids)
