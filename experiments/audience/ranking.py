@@ -3,8 +3,9 @@
 Every attribute's values are counted per quality group among customers. A numeric attribute
 is binned at the edges of experiments.audience.encode (its distinct values when there are at
 most 10). The top-vs-bottom test runs on the value × {top, bottom} table: values whose
-expected count is below 5 in either column are pooled into "(other values)"; with two rows
-left the table is the two-proportion test of experiments.proportions (z-test when every
+expected count is below 5 in either column are pooled into one row, and while some expected
+count is still below 5 and more than two rows remain the two smallest rows are pooled; with
+two rows left the table is the two-proportion test of experiments.proportions (z-test when every
 expected count is ≥ 5, else Boschloo's/Fisher's exact test, as conversion tests do), with
 more rows Pearson's chi-square test of independence (scipy's chi2_contingency, no
 continuity correction). Effect size is Cramér's V of that table, √(χ² / N), which is what
@@ -63,7 +64,7 @@ def separation_test(table: np.ndarray) -> tuple[str, float | None, float, float]
     """Return (test, statistic, p, Cramér's V) of a values × {top, bottom} count table.
 
     Rare values are pooled first (see the module docstring); None when fewer than two values
-    or an empty column remain.
+    or an empty column are left.
     """
     from scipy import stats
 
@@ -73,10 +74,12 @@ def separation_test(table: np.ndarray) -> tuple[str, float | None, float, float]
         return None
     expected = np.outer(table.sum(axis=1), columns) / columns.sum()
     rare = expected.min(axis=1) < MIN_EXPECTED
-    if rare.sum() >= 1 and (~rare).sum() >= 1:
+    if rare.sum() >= 2 and (~rare).any():
         table = np.vstack([table[~rare], table[rare].sum(axis=0)])
-    if table.shape[0] < 2:
-        return None
+    while table.shape[0] > 2 and (np.outer(table.sum(axis=1), columns) / columns.sum()).min() < (
+            MIN_EXPECTED):
+        order = np.argsort(table.sum(axis=1), kind="stable")  # pool the two smallest rows
+        table = np.vstack([np.delete(table, order[:2], axis=0), table[order[:2]].sum(axis=0)])
     chi2 = float(stats.chi2_contingency(table, correction=False).statistic)
     v = float(np.sqrt(chi2 / table.sum()))
     if table.shape[0] == 2:
