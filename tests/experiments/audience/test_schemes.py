@@ -29,7 +29,7 @@ def test_the_score_beats_every_single_attribute_on_a_planted_rule() -> None:
 
 
 def test_without_structure_every_lift_stays_within_noise_of_the_diagonal() -> None:
-    data = leads(20_000, seed=14, planted=False)
+    data = leads(40_000, seed=14, planted=False)
     labels = quality_quartiles(data.quality)
     train, test = time_split(data.cohort_weeks)
     lifts = compare_schemes(data, labels, train, test)
@@ -41,7 +41,7 @@ def test_without_structure_every_lift_stays_within_noise_of_the_diagonal() -> No
     for scheme in lifts:
         assert scheme.captured is not None
         assert low <= scheme.captured <= high, (scheme.name, low, scheme.captured, high)
-    assert high - low < 0.35  # the band is narrow enough to mean something
+    assert high - low < 0.25  # the band is narrow enough to mean something
 
 
 def test_single_attribute_and_grade_scores_by_hand() -> None:
