@@ -20,10 +20,10 @@ from experiments.audience.encode import (
     MAX_VALUES,
     MISSING_TEXT,
     attribute_kind,
-    clean,
     fmt,
-    numbers,
     numeric_edges,
+    present_values,
+    unique_numbers,
 )
 from experiments.families import adjust_p_values
 from experiments.proportions import conversion_test
@@ -32,28 +32,33 @@ OTHER = "(other values)"
 MIN_EXPECTED = 5.0
 
 
-def value_labels(values: np.ndarray) -> np.ndarray:
-    """Return each value's label for counting: the category, a numeric bin, or "(missing)"."""
-    text = clean(values)
-    if attribute_kind(values) == "categorical":
-        labels = text.astype(object)
-    else:
-        x = numbers(values)
+def code_labels(data: AudienceData, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return (codes, label per code) of attribute `name`: the category, a numeric bin or
+    "(missing)"; label[codes] is each lead's label."""
+    codes, uniques = data.factor(name)
+    names = np.where(uniques == "", MISSING_TEXT, uniques).astype(object)
+    if attribute_kind(data, name) == "numeric":
+        x = unique_numbers(present_values(uniques, codes))
         assert x is not None
         present = ~np.isnan(x)
-        labels = np.full(x.shape, "", dtype=object)
-        distinct = np.unique(x[present])
-        if distinct.size <= 10:
-            labels[present] = [fmt(v) for v in x[present]]
+        lead_x = x[codes]
+        lead_x = lead_x[~np.isnan(lead_x)]
+        if np.unique(lead_x).size <= 10:
+            names[present] = [fmt(v) for v in x[present]]
         else:
-            edges = np.array(numeric_edges(x[present]))
-            names = [f"< {fmt(edges[0])}"]
-            names += [f"{fmt(a)} to < {fmt(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
-            names.append(f"≥ {fmt(edges[-1])}")
-            labels[present] = np.array(names, dtype=object)[
+            edges = np.array(numeric_edges(lead_x))
+            bins = [f"< {fmt(edges[0])}"]
+            bins += [f"{fmt(a)} to < {fmt(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+            bins.append(f"≥ {fmt(edges[-1])}")
+            names[present] = np.array(bins, dtype=object)[
                 np.searchsorted(edges, x[present], side="right")]
-    labels[text == ""] = MISSING_TEXT
-    return labels
+    return codes, names
+
+
+def value_labels(data: AudienceData, name: str) -> np.ndarray:
+    """Return each lead's label of attribute `name` (see code_labels)."""
+    codes, names = code_labels(data, name)
+    return np.asarray(names[codes])
 
 
 def _group_order(labels: np.ndarray) -> list[str]:
@@ -103,8 +108,9 @@ def rank_attributes(data: AudienceData, labels: np.ndarray, top: str = "A", bott
     group_of = labels[customers]
     totals = {g: int((group_of == g).sum()) for g in groups}
     found = []
+    bought = data.subset(customers)
     for name in sorted(data.attributes):
-        values = value_labels(data.attributes[name][customers])
+        values = value_labels(bought, name)
         uniques, counts = np.unique(values.astype(str), return_counts=True)
         order = np.lexsort((uniques, -counts))
         kept = [str(uniques[i]) for i in order]

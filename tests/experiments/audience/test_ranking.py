@@ -91,12 +91,12 @@ def test_untestable_attribute_is_listed_last_without_p() -> None:
 
 
 def test_numeric_values_are_binned_by_hand() -> None:
-    values = np.array([str(v) for v in range(1, 101)] + [None], dtype=object)
-    labels = value_labels(values)
+    values: list[str | None] = [str(v) for v in range(1, 101)]
+    labels = value_labels(_data({"n": [*values, None]}), "n")
     # Deciles of 1..100 are 10.9, 20.8, ..., 90.1 → 2 significant digits: 11, 21, ..., 90.
     assert labels[4] == "< 11" and labels[14] == "11 to < 21" and labels[94] == "≥ 90"
     assert labels[-1] == "(missing)"
-    few = value_labels(np.array(["5", "50", "500", "", "50"], dtype=object))
+    few = value_labels(_data({"n": ["5", "50", "500", "", "50"]}), "n")
     assert list(few) == ["5", "50", "500", "(missing)", "50"]
 
 

@@ -109,3 +109,14 @@ def test_old_enough_and_time_split_by_hand() -> None:
     one_week = np.repeat(weeks[:1], 5)
     train, test = time_split(one_week)
     assert train.all() and not test.any()
+
+
+def test_attributes_are_read_once_as_codes() -> None:
+    values = np.array([None, "", "b", "1", 1, "a", None, "b"], dtype=object)
+    data = AudienceData(np.arange(8, dtype=np.int64), np.ones(8, np.int64),
+                        np.full(8, np.datetime64("2026-01-05"), "datetime64[D]"),
+                        {"x": values}, np.zeros(8, bool), np.full(8, np.nan))
+    codes, uniques = data.factor("x")
+    assert list(uniques[codes]) == ["", "", "b", "1", "1", "a", "", "b"]
+    part = data.subset(np.array([2, 5, 6]))
+    assert list(part.factor("x")[1][part.factor("x")[0]]) == ["b", "a", ""]
