@@ -16,10 +16,10 @@ its one number is the share of those caught in the top 25 % of the ranked test l
 
 import numpy as np
 
-from experiments.audience.data import AudienceData, SchemeLift
+from experiments.audience.data import AudienceData, SchemeLift, SegmentTree
 from experiments.audience.gains import lift_curve
 from experiments.audience.ranking import code_labels
-from experiments.audience.scores import MAX_ROWS, fit_scores
+from experiments.audience.scores import MAX_ROWS, LeadScoreModel, fit_scores
 from experiments.audience.tree import grow_tree, tree_scores
 from kernel.vocabulary import GRADES
 
@@ -52,19 +52,26 @@ def grade_scores(values: np.ndarray) -> np.ndarray:
 def compare_schemes(data: AudienceData, labels: np.ndarray, train_mask: np.ndarray,
                     test_mask: np.ndarray, top: str = "A", min_node: int = 200,
                     max_depth: int = 4, seed: int = 0, max_rows: int = MAX_ROWS,
-                    tree_target: str = "quality") -> list[SchemeLift]:
+                    tree_target: str = "quality", model: LeadScoreModel | None = None,
+                    tree: SegmentTree | None = None) -> list[SchemeLift]:
     """Return each scheme's lift on the test leads, fitted on the train leads, best first.
 
-    Raises LeakageError when an attribute carries the outcome (see encode.check_leakage).
+    `model` and `tree`, when given, must have been fitted on train_mask leads only (they
+    save refitting); else both are fitted here. Raises LeakageError when an attribute
+    carries the outcome (see encode.check_leakage), ValueError when a lead is in both masks.
     """
     train, test = np.asarray(train_mask, bool), np.asarray(test_mask, bool)
+    if (train & test).any():
+        raise ValueError("a held-out lead is also a training lead; split by cohort week")
     is_top = np.asarray(labels, dtype=object)[test] == top
     held_out = data.subset(test)
     ranked: list[tuple[str, str, np.ndarray]] = []
-    model = fit_scores(data, train, seed, max_rows)
+    if model is None:
+        model = fit_scores(data, train, seed, max_rows)
     ranked.append(("Lead score", "score", model.score(held_out)))
-    tree = grow_tree(data, tree_target, min_node, max_depth, seed,  # type: ignore[arg-type]
-                     max_rows=max_rows, rows=train)
+    if tree is None:
+        tree = grow_tree(data, tree_target, min_node, max_depth, seed,  # type: ignore[arg-type]
+                         max_rows=max_rows, rows=train)
     ranked.append(("Segment tree", "tree", tree_scores(tree, held_out)))
     if "grade" in data.attributes:
         codes, uniques = held_out.factor("grade")

@@ -106,3 +106,20 @@ def test_the_planted_attributes_rank_first() -> None:
     assert {r.attribute for r in result[:2]} == {"industry", "size"}
     assert all((r.adjusted_p or 1.0) < 1e-6 for r in result[:2])
     assert all((r.adjusted_p or 1.0) > 0.01 for r in result[2:])
+
+
+def test_p_values_are_calibrated_when_attributes_do_not_matter() -> None:
+    # 300 seeded bases of 400 customers whose attributes are independent of quality: each
+    # test rejects at 5 % as often as a Binomial(300, 0.05) allows (99.9 % band).
+    rng = np.random.default_rng(17)
+    runs = 300
+    rejected = {"colour": 0, "flag": 0}
+    for _ in range(runs):
+        quality = rng.lognormal(4, 1, 400)
+        colour = list(rng.choice(["red", "blue", "green", "grey"], 400, p=[0.4, 0.3, 0.2, 0.1]))
+        flag = list(rng.choice(["yes", "no"], 400, p=[0.3, 0.7]))
+        for r in rank_attributes(_data({"colour": colour, "flag": flag}),
+                                 quality_quartiles(quality)):
+            rejected[r.attribute] += (r.p_value or 1.0) < 0.05
+    low, high = stats.binom(runs, 0.05).ppf([0.0005, 0.9995])
+    assert all(low <= count <= high for count in rejected.values()), rejected

@@ -2,9 +2,16 @@
 stays within noise of the diagonal without one."""
 
 import numpy as np
+import pytest
 from scipy import stats
 
-from experiments.audience import compare_schemes, quality_quartiles, time_split
+from experiments.audience import (
+    compare_schemes,
+    fit_scores,
+    grow_tree,
+    quality_quartiles,
+    time_split,
+)
 from experiments.audience.schemes import attribute_scores, grade_scores
 from tests.experiments.audience.synthetic import leads
 
@@ -53,3 +60,16 @@ def test_single_attribute_and_grade_scores_by_hand() -> None:
     assert np.allclose(scores[saas], worth[train & saas].mean())
     assert list(grade_scores(np.array(["hot", "Warm", "future", None, "cold"], dtype=object))) == [
         3, 2, 1, 0, 0]
+
+
+def test_prefitted_schemes_give_the_same_lifts_and_overlap_is_refused() -> None:
+    data = leads(6_000, seed=16)
+    labels = quality_quartiles(data.quality)
+    train, test = time_split(data.cohort_weeks)
+    fresh = compare_schemes(data, labels, train, test, min_node=100, max_depth=3)
+    model = fit_scores(data, train)
+    tree = grow_tree(data, "quality", 100, 3, rows=train, max_rows=200_000)
+    reused = compare_schemes(data, labels, train, test, model=model, tree=tree)
+    assert [(s.name, s.captured) for s in reused] == [(s.name, s.captured) for s in fresh]
+    with pytest.raises(ValueError, match="held-out"):
+        compare_schemes(data, labels, train | test, test)
