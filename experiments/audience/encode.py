@@ -54,8 +54,8 @@ def present_values(uniques: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 def fmt(x: float) -> str:
-    """Return a number as short text: 50, 2.5, 1e+06."""
-    return f"{x:g}"
+    """Return a number as short, exact text: 50, 2.5, 1200000 (node_mask reads it back)."""
+    return f"{x:.15g}"
 
 
 @dataclass(frozen=True)
@@ -66,11 +66,15 @@ class Feature:
     value: str  # the category, "≥ 50" for a threshold, or "(missing)"
     kind: str
     edge: float | None = None
+    has_missing: bool = False  # some leads lack the attribute (they fail "≥ edge")
 
     def text(self, holds: bool) -> str:
         """Return the rule text of this column being 1 (holds) or 0."""
         if self.kind == "ge":
-            return f"{self.attribute} {'≥' if holds else '<'} {fmt(self.edge or 0.0)}"
+            if holds:
+                return f"{self.attribute} ≥ {fmt(self.edge or 0.0)}"
+            missing = " or missing" if self.has_missing else ""
+            return f"{self.attribute} < {fmt(self.edge or 0.0)}{missing}"
         return f"{self.attribute} {'=' if holds else '≠'} {self.value}"
 
     def column(self, data: AudienceData) -> np.ndarray:
@@ -136,7 +140,8 @@ def fit_encoder(data: AudienceData, rows: np.ndarray | None = None) -> Encoder:
             x = numbers(fitted, name)
             assert x is not None
             edges = numeric_edges(x[~np.isnan(x)])
-            features += [Feature(name, f"≥ {fmt(e)}", "ge", e) for e in edges]
+            gaps = bool((codes == 0).any())
+            features += [Feature(name, f"≥ {fmt(e)}", "ge", e, gaps) for e in edges]
         else:
             counts = np.bincount(codes, minlength=len(uniques))
             counts[0] = 0  # code 0 is "" (missing), encoded below
