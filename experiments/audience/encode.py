@@ -1,7 +1,8 @@
 """One-hot encoding of lead attributes and the leakage guard (issue 18).
 
 A categorical attribute becomes one indicator per value (its MAX_VALUES most frequent in the
-fitting rows; rarer or unseen values have none) plus one for "(missing)". An attribute whose
+fitting rows with at least MIN_COUNT leads; rarer or unseen values have none) plus one for
+"(missing)". An attribute whose
 non-missing values all read as numbers and take at least 3 distinct values is numeric: it
 becomes cumulative indicators "≥ edge" (the distinct values when there are at most 10, else
 the deciles rounded to 2 significant digits), so a single tree split reads "size ≥ 50".
@@ -15,6 +16,7 @@ import numpy as np
 from experiments.audience.data import OUTCOME_NAMES, AudienceData, LeakageError
 
 MAX_VALUES = 30
+MIN_COUNT = 5  # fitting leads a value needs to get its own column
 MISSING_TEXT = "(missing)"
 LEAK_MIN_LEADS = 10  # leads per outcome before "values only for buyers" counts as a leak
 
@@ -146,7 +148,7 @@ def fit_encoder(data: AudienceData, rows: np.ndarray | None = None) -> Encoder:
             counts = np.bincount(codes, minlength=len(uniques))
             counts[0] = 0  # code 0 is "" (missing), encoded below
             order = np.lexsort((uniques.astype(str), -counts))
-            kept = [i for i in order if counts[i] > 0][:MAX_VALUES]
+            kept = [i for i in order if counts[i] >= MIN_COUNT][:MAX_VALUES]
             features += [Feature(name, str(uniques[i]), "eq") for i in kept]
         if (codes == 0).any():
             features.append(Feature(name, MISSING_TEXT, "missing"))
@@ -159,7 +161,9 @@ def check_leakage(data: AudienceData, rows: np.ndarray | None = None) -> None:
     An attribute leaks when (1) it is listed in data.post_creation; (2) its name (lower case,
     spaces as "_") is in OUTCOME_NAMES ("stage", "purchases", "revenue", ...); or (3), among
     the `rows` leads with at least LEAK_MIN_LEADS buyers and non-buyers, its values are present
-    only for buyers, or no value is shared by buyers and non-buyers (the value is the outcome).
+    only for buyers, or no value is shared by buyers and non-buyers (the value is the outcome)
+    while values repeat (leads per value ≥ 2 on average: an identifier such as a company name
+    is unique per lead, so trivially unshared, and is no leak).
     """
     fitted = data if rows is None else data.subset(rows)
     converted = fitted.converted.astype(bool)
@@ -175,6 +179,7 @@ def check_leakage(data: AudienceData, rows: np.ndarray | None = None) -> None:
         buyers, others = present & converted, present & ~converted
         if buyers.sum() >= LEAK_MIN_LEADS and not others.any():
             raise LeakageError(name, "it has values only for leads that bought")
-        if buyers.sum() >= LEAK_MIN_LEADS and others.sum() >= LEAK_MIN_LEADS:
+        repeated = 2 * np.unique(codes[present]).size <= present.sum()  # not an identifier
+        if buyers.sum() >= LEAK_MIN_LEADS and others.sum() >= LEAK_MIN_LEADS and repeated:
             if np.intersect1d(codes[buyers], codes[others]).size == 0:
                 raise LeakageError(name, "its values tell buyers from non-buyers exactly")

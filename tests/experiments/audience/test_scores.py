@@ -95,6 +95,11 @@ def test_an_honest_attribute_does_not_raise() -> None:
     data = leads(3_000, seed=12)
     city = np.array(["Oslo", "Lima", None], dtype=object)[np.arange(data.n) % 3]
     assert fit_scores(_with(data, "city", city), np.ones(data.n, bool)).rows_fitted == data.n
+    # A name unique per lead is unshared by buyers and non-buyers, trivially: no leak, and
+    # no value has the MIN_COUNT leads a column needs.
+    company = np.array([f"Firm {i}" for i in range(data.n)])
+    model = fit_scores(_with(data, "company", company), np.ones(data.n, bool))
+    assert "company" not in {f.attribute for f in model.encoder.features}
 
 
 def test_old_enough_and_time_split_by_hand() -> None:
