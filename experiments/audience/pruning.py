@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+MAX_CANDIDATES = 40  # alphas cross-validated at most (memory: candidates × fitting leads)
+
 
 @dataclass(frozen=True)
 class TreeArrays:
@@ -103,7 +105,10 @@ def candidates(alphas: np.ndarray) -> np.ndarray:
     if steps.size == 0:
         return np.zeros(1)
     mids = np.sqrt(steps[:-1] * steps[1:])
-    return np.unique(np.concatenate([[0.0], mids, 2 * steps[-1:]]))
+    found = np.unique(np.concatenate([[0.0], mids, 2 * steps[-1:]]))
+    if found.size > MAX_CANDIDATES:  # a deep tree: keep every k-th, the ends included
+        found = found[np.unique(np.linspace(0, found.size - 1, MAX_CANDIDATES).round().astype(int))]
+    return found
 
 
 SE_RULE = 2.0  # standard errors of the paired difference a simpler tree may lose by

@@ -58,3 +58,12 @@ def test_the_standard_error_rule_keeps_the_simplest_tree_within_two_errors() -> 
     errors = np.stack([base, base + 0.1 + noise, base + 0.3 + noise * 0.5])
     assert pruning.choose_alpha(errors[:2], np.array([0.0, 1.0])) == 1.0
     assert pruning.choose_alpha(errors[[0, 2]], np.array([0.0, 1.0])) == 0.0
+
+
+def test_candidates_sit_inside_each_pruned_trees_range_and_are_capped() -> None:
+    alphas = np.array([-np.inf, 0.5, 2.0, -np.inf, 0.5, 8.0])
+    # Steps 0.5, 2, 8 → 0, √(0.5·2) = 1, √(2·8) = 4, and 2·8 = 16 for the root alone.
+    assert list(pruning.candidates(alphas)) == pytest.approx([0.0, 1.0, 4.0, 16.0])
+    many = np.arange(1, 200, dtype=np.float64)
+    found = pruning.candidates(many)
+    assert found.size == pruning.MAX_CANDIDATES and found[0] == 0.0 and found[-1] == 2 * 199
