@@ -46,6 +46,10 @@ class AudienceData:
     converted: np.ndarray  # bool: the lead has a purchase by as_of
     quality: np.ndarray  # float64, NaN for non-customers
     post_creation: frozenset[str] = frozenset()
+    # attribute -> (codes, distinct values): each attribute is read once, then worked on as
+    # integer codes; subsets inherit their parent's codes (filled by `factor`).
+    _factors: dict[str, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = len(self.lead_ids)
@@ -60,12 +64,36 @@ class AudienceData:
         return len(self.lead_ids)
 
     def subset(self, mask: np.ndarray) -> "AudienceData":
-        """Return the leads where `mask` (bool array or index array) selects them."""
-        return AudienceData(
+        """Return the leads where `mask` (bool array or index array) selects them.
+
+        The attributes are factored first (once per AudienceData) and the subset inherits the
+        codes, so reading an attribute costs once however many subsets are taken.
+        """
+        for name in self.attributes:
+            self.factor(name)
+        part = AudienceData(
             self.lead_ids[mask], self.channel_ids[mask], self.cohort_weeks[mask],
             {k: v[mask] for k, v in self.attributes.items()}, self.converted[mask],
             self.quality[mask], self.post_creation,
         )
+        part._factors.update({k: (c[mask], u) for k, (c, u) in self._factors.items()})
+        return part
+
+    def factor(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return attribute `name` as (codes, distinct values): values[codes] is each lead's
+        value as str, "" where missing (None or ""). Computed once per attribute."""
+        if name not in self._factors:
+            index: dict[object, int] = {"": 0, None: 0}  # one entry more than codes
+            codes = np.fromiter((index.setdefault(v, len(index) - 1)
+                                 for v in self.attributes[name]), np.int64, self.n)
+            distinct = np.empty(len(index) - 1, dtype=object)
+            for value, code in index.items():
+                if value is not None:
+                    distinct[code] = str(value)
+            # Different objects can read the same (1 and "1"): merge them into one code.
+            uniques, first = np.unique(distinct.astype(str), return_inverse=True)
+            self._factors[name] = (first[codes], uniques.astype(object))
+        return self._factors[name]
 
     def value_per_lead(self) -> np.ndarray:
         """Return each lead's quality, 0 for leads that did not buy (the tree's quality target)."""

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+MAX_CANDIDATES = 40  # alphas cross-validated at most (memory: candidates × fitting leads)
+
 
 @dataclass(frozen=True)
 class TreeArrays:
@@ -94,12 +96,19 @@ def predict(tree: TreeArrays, alphas: np.ndarray, x: np.ndarray, alpha: float) -
 
 
 def candidates(alphas: np.ndarray) -> np.ndarray:
-    """Return the alphas to cross-validate: 0 and the geometric midpoints of the collapse steps."""
+    """Return the alphas to cross-validate, one inside each pruned tree's range of alphas.
+
+    0 (the full tree), the geometric midpoints of the collapse steps, and twice the last step
+    (the root alone; not the step itself, where rounding decides whether the root collapses).
+    """
     steps = np.unique(alphas[np.isfinite(alphas) & (alphas >= 0)])
     if steps.size == 0:
         return np.zeros(1)
     mids = np.sqrt(steps[:-1] * steps[1:])
-    return np.unique(np.concatenate([[0.0], mids, steps[-1:]]))
+    found = np.unique(np.concatenate([[0.0], mids, 2 * steps[-1:]]))
+    if found.size > MAX_CANDIDATES:  # a deep tree: keep every k-th, the ends included
+        found = found[np.unique(np.linspace(0, found.size - 1, MAX_CANDIDATES).round().astype(int))]
+    return found
 
 
 SE_RULE = 2.0  # standard errors of the paired difference a simpler tree may lose by

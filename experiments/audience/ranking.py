@@ -3,8 +3,9 @@
 Every attribute's values are counted per quality group among customers. A numeric attribute
 is binned at the edges of experiments.audience.encode (its distinct values when there are at
 most 10). The top-vs-bottom test runs on the value × {top, bottom} table: values whose
-expected count is below 5 in either column are pooled into "(other values)"; with two rows
-left the table is the two-proportion test of experiments.proportions (z-test when every
+expected count is below 5 in either column are pooled into one row, and while some expected
+count is still below 5 and more than two rows remain the two smallest rows are pooled; with
+two rows left the table is the two-proportion test of experiments.proportions (z-test when every
 expected count is ≥ 5, else Boschloo's/Fisher's exact test, as conversion tests do), with
 more rows Pearson's chi-square test of independence (scipy's chi2_contingency, no
 continuity correction). Effect size is Cramér's V of that table, √(χ² / N), which is what
@@ -19,10 +20,10 @@ from experiments.audience.encode import (
     MAX_VALUES,
     MISSING_TEXT,
     attribute_kind,
-    clean,
     fmt,
-    numbers,
     numeric_edges,
+    present_values,
+    unique_numbers,
 )
 from experiments.families import adjust_p_values
 from experiments.proportions import conversion_test
@@ -31,28 +32,33 @@ OTHER = "(other values)"
 MIN_EXPECTED = 5.0
 
 
-def value_labels(values: np.ndarray) -> np.ndarray:
-    """Return each value's label for counting: the category, a numeric bin, or "(missing)"."""
-    text = clean(values)
-    if attribute_kind(values) == "categorical":
-        labels = text.astype(object)
-    else:
-        x = numbers(values)
+def code_labels(data: AudienceData, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return (codes, label per code) of attribute `name`: the category, a numeric bin or
+    "(missing)"; label[codes] is each lead's label."""
+    codes, uniques = data.factor(name)
+    names = np.where(uniques == "", MISSING_TEXT, uniques).astype(object)
+    if attribute_kind(data, name) == "numeric":
+        x = unique_numbers(present_values(uniques, codes))
         assert x is not None
         present = ~np.isnan(x)
-        labels = np.full(x.shape, "", dtype=object)
-        distinct = np.unique(x[present])
-        if distinct.size <= 10:
-            labels[present] = [fmt(v) for v in x[present]]
+        lead_x = x[codes]
+        lead_x = lead_x[~np.isnan(lead_x)]
+        if np.unique(lead_x).size <= 10:
+            names[present] = [fmt(v) for v in x[present]]
         else:
-            edges = np.array(numeric_edges(x[present]))
-            names = [f"< {fmt(edges[0])}"]
-            names += [f"{fmt(a)} to < {fmt(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
-            names.append(f"≥ {fmt(edges[-1])}")
-            labels[present] = np.array(names, dtype=object)[
+            edges = np.array(numeric_edges(lead_x))
+            bins = [f"< {fmt(edges[0])}"]
+            bins += [f"{fmt(a)} to < {fmt(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+            bins.append(f"≥ {fmt(edges[-1])}")
+            names[present] = np.array(bins, dtype=object)[
                 np.searchsorted(edges, x[present], side="right")]
-    labels[text == ""] = MISSING_TEXT
-    return labels
+    return codes, names
+
+
+def value_labels(data: AudienceData, name: str) -> np.ndarray:
+    """Return each lead's label of attribute `name` (see code_labels)."""
+    codes, names = code_labels(data, name)
+    return np.asarray(names[codes])
 
 
 def _group_order(labels: np.ndarray) -> list[str]:
@@ -63,7 +69,7 @@ def separation_test(table: np.ndarray) -> tuple[str, float | None, float, float]
     """Return (test, statistic, p, Cramér's V) of a values × {top, bottom} count table.
 
     Rare values are pooled first (see the module docstring); None when fewer than two values
-    or an empty column remain.
+    or an empty column are left.
     """
     from scipy import stats
 
@@ -73,10 +79,12 @@ def separation_test(table: np.ndarray) -> tuple[str, float | None, float, float]
         return None
     expected = np.outer(table.sum(axis=1), columns) / columns.sum()
     rare = expected.min(axis=1) < MIN_EXPECTED
-    if rare.sum() >= 1 and (~rare).sum() >= 1:
+    if rare.sum() >= 2 and (~rare).any():
         table = np.vstack([table[~rare], table[rare].sum(axis=0)])
-    if table.shape[0] < 2:
-        return None
+    while table.shape[0] > 2 and (np.outer(table.sum(axis=1), columns) / columns.sum()).min() < (
+            MIN_EXPECTED):
+        order = np.argsort(table.sum(axis=1), kind="stable")  # pool the two smallest rows
+        table = np.vstack([np.delete(table, order[:2], axis=0), table[order[:2]].sum(axis=0)])
     chi2 = float(stats.chi2_contingency(table, correction=False).statistic)
     v = float(np.sqrt(chi2 / table.sum()))
     if table.shape[0] == 2:
@@ -100,8 +108,9 @@ def rank_attributes(data: AudienceData, labels: np.ndarray, top: str = "A", bott
     group_of = labels[customers]
     totals = {g: int((group_of == g).sum()) for g in groups}
     found = []
+    bought = data.subset(customers)
     for name in sorted(data.attributes):
-        values = value_labels(data.attributes[name][customers])
+        values = value_labels(bought, name)
         uniques, counts = np.unique(values.astype(str), return_counts=True)
         order = np.lexsort((uniques, -counts))
         kept = [str(uniques[i]) for i in order]

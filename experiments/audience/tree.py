@@ -9,8 +9,9 @@ leads that did not buy), so a segment is worth acquiring when its leads are wort
 then pruned by cost complexity with alpha chosen by 5-fold cross-validation (stratified on
 conversion) and a paired standard-error rule (pruning.choose_alpha), so a tree without real
 structure stays a root.
-At most `max_rows` leads (a seeded random subsample) fit the tree; node counts are then
-taken over all leads of `data`. No scikit-learn object leaves this module.
+At most `max_rows` leads (a seeded random subsample) fit the tree, grouped by their attribute
+pattern (_patterns); node counts are then taken over all leads of `data`. No scikit-learn
+object leaves this module.
 """
 
 from typing import Literal
@@ -21,7 +22,7 @@ from experiments.audience import pruning
 from experiments.audience.data import AudienceData, SegmentNode, SegmentTree
 from experiments.audience.encode import Encoder, Feature, check_leakage, fit_encoder, numbers
 
-MAX_ROWS = 200_000
+MAX_ROWS = 300_000  # leads are grouped by attribute pattern first (see _patterns)
 FOLDS = 5
 
 
@@ -52,7 +53,6 @@ def grow_tree(data: AudienceData, target: Literal["quality", "conversion"], min_
     share of `top` customers. Raises LeakageError when an attribute carries the outcome.
     """
     from sklearn.model_selection import KFold, StratifiedKFold
-    from sklearn.tree import DecisionTreeRegressor
 
     if min_node < 1 or max_depth < 0:
         raise ValueError("min_node must be ≥ 1 and max_depth ≥ 0")
@@ -60,36 +60,67 @@ def grow_tree(data: AudienceData, target: Literal["quality", "conversion"], min_
     check_leakage(data, index)
     fitted = data.subset(index)
     encoder = fit_encoder(fitted)
-    x = np.asarray(encoder.matrix(fitted).toarray(), np.float32)
     y = target_values(fitted, target)
+    patterns, inverse = _patterns(encoder.columns(fitted), y.size)
 
-    def grow(xs: np.ndarray, ys: np.ndarray) -> pruning.TreeArrays:
-        if xs.shape[1] == 0 or max_depth == 0 or ys.size < 2 * min_node:
-            return pruning.TreeArrays(np.array([-1]), np.array([-1]), np.array([-2]),
-                                      np.array([ys.mean() if ys.size else 0.0]), np.zeros(1))
-        model = DecisionTreeRegressor(max_depth=max_depth, min_samples_leaf=min_node,
-                                      random_state=seed)
-        return pruning.from_sklearn(model.fit(xs, ys))
+    def grow(part: np.ndarray) -> pruning.TreeArrays:
+        return _fit(patterns, inverse[part], y[part], min_node, max_depth, seed)
 
-    full = grow(x, y)
+    everyone = np.arange(y.size)
+    full = grow(everyone)
     full_alphas = pruning.collapse_alphas(full)
     chosen = 0.0
     tried = pruning.candidates(full_alphas)
     if tried.size > 1 and y.size >= FOLDS * 2:
         errors = np.zeros((tried.size, y.size))
         if target == "conversion" and min(y.sum(), y.size - y.sum()) >= FOLDS:
-            folds = StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(x, y)
+            folds = StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(everyone, y)
         else:
-            folds = KFold(FOLDS, shuffle=True, random_state=seed).split(x)
+            folds = KFold(FOLDS, shuffle=True, random_state=seed).split(everyone)
         for train, test in folds:
-            tree = grow(x[train], y[train])
+            tree = grow(train)
             alphas = pruning.collapse_alphas(tree)
             for k, alpha in enumerate(tried):
-                reached = pruning.predict(tree, alphas, x[test], alpha)
+                reached = pruning.predict(tree, alphas, patterns, alpha)[inverse[test]]
                 errors[k, test] = (y[test] - tree.value[reached]) ** 2
         chosen = pruning.choose_alpha(errors, tried)
     root = _nodes(full, full_alphas, chosen, encoder, data, labels, top)
     return SegmentTree(root, target, chosen, int(index.size))
+
+
+def _patterns(columns: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct 0/1 rows (float32) of the one-hot columns and each lead's row.
+
+    Leads with the same attribute pattern are indistinguishable to the tree, so it is fitted on
+    the patterns weighted by their leads with their mean target: the squared-error splits and
+    the differences of node risks that pruning uses are the same as on the leads themselves
+    (the spread inside a pattern never changes with the split), and there are few patterns.
+    """
+    if not columns:
+        return np.zeros((1, 0), np.float32), np.zeros(n, np.int64)
+    bits = np.packbits(np.stack(columns, axis=1), axis=1)
+    keys = np.ascontiguousarray(bits).view(np.dtype((np.void, bits.shape[1])))[:, 0]
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    matrix = np.stack([c[first] for c in columns], axis=1).astype(np.float32)
+    return matrix, inverse.ravel()
+
+
+def _fit(patterns: np.ndarray, inverse: np.ndarray, y: np.ndarray, min_node: int,
+         max_depth: int, seed: int) -> pruning.TreeArrays:
+    """Return the tree grown on leads with these patterns (`inverse`) and targets `y`."""
+    from sklearn.tree import DecisionTreeRegressor
+
+    weight = np.bincount(inverse, minlength=patterns.shape[0]).astype(np.float64)
+    total = np.bincount(inverse, weights=y, minlength=patterns.shape[0])
+    seen = weight > 0
+    if patterns.shape[1] == 0 or max_depth == 0 or y.size < 2 * min_node or seen.sum() < 2:
+        return pruning.TreeArrays(np.array([-1]), np.array([-1]), np.array([-2]),
+                                  np.array([y.mean() if y.size else 0.0]), np.zeros(1))
+    # Leads are weights here, so the leaf minimum is a weight fraction (integers: no rounding).
+    model = DecisionTreeRegressor(max_depth=max_depth, random_state=seed,
+                                  min_weight_fraction_leaf=(min_node - 0.5) / y.size)
+    model.fit(patterns[seen], total[seen] / weight[seen], sample_weight=weight[seen])
+    return pruning.from_sklearn(model)
 
 
 def _nodes(tree: pruning.TreeArrays, alphas: np.ndarray, alpha: float, encoder: Encoder,
@@ -142,7 +173,7 @@ def node_mask(data: AudienceData, conditions: tuple[tuple[str, str, bool], ...])
     for attribute, value, equals in conditions:
         if value == MISSING_TEXT:
             feature = Feature(attribute, value, "missing")
-        elif value.startswith("≥ ") and numbers(data.attributes[attribute]) is not None:
+        elif value.startswith("≥ ") and numbers(data, attribute) is not None:
             feature = Feature(attribute, value, "ge", float(value[2:]))
         else:
             feature = Feature(attribute, value, "eq")

@@ -66,3 +66,12 @@ def test_a_leaking_attribute_stops_the_tree() -> None:
     with pytest.raises(LeakageError) as caught:
         grow_tree(leaky, "conversion", 100, 2)
     assert caught.value.attribute == "stage"
+
+
+def test_rules_read_back_into_the_same_leads() -> None:
+    data = leads(20_000, seed=1)
+    tree = grow_tree(data, "quality", 200, 3)
+    small = next(n for n in tree.nodes() if n.conditions[-1:] == (("size", "≥ 50", False),))
+    assert small.rule == "size < 50 or missing"  # 3 % of the leads have no size
+    assert small.leads == node_mask(data, small.conditions).sum()
+    assert tree.root.top_share is None  # no quality groups were given
