@@ -71,12 +71,13 @@ class LeadScoreModel:
         return np.clip(self.points(data).sum(axis=1), 0.0, 100.0)
 
     def reasons(self, data: AudienceData, i: int, k: int = 3) -> list[tuple[str, str, float]]:
-        """Return lead i's top k (attribute, value, points), most points first."""
+        """Return lead i's top k (attribute, value, points), most points first; attributes
+        where the lead has the least points (0) are no reason and are left out."""
         lead = data.subset(np.array([i]))
         points = self.points(lead)[0]
         order = sorted(range(len(self.attributes)), key=lambda j: (-points[j], self.attributes[j]))
         out = []
-        for j in order[:k]:
+        for j in [j for j in order if points[j] > 0][:k]:
             name = self.attributes[j]
             value = str(clean(lead.attributes[name])[0]) or MISSING_TEXT
             out.append((name, value, float(points[j])))

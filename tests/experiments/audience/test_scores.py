@@ -49,6 +49,9 @@ def test_reasons_are_the_lead_s_largest_points() -> None:
     for attribute, value, pts in reasons:
         assert pts == by_name[attribute]
         assert value == (str(data.attributes[attribute][i] or "") or "(missing)")
+    j = int(np.argmin(model.score(data)))  # the least points everywhere: no reason
+    assert all(pts > 0 for _, _, pts in model.reasons(data, j, k=5))
+    assert len(model.reasons(data, j, k=5)) == int((model.points(data)[j] > 0).sum())
 
 
 def test_only_the_training_leads_shape_the_model() -> None:
