@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import auth, cli, errors, templating
     from app.accounts import audit, headers
     from app.api import bp as api_bp
+    from app.views import audience as audience_views
     from app.views import bullseye, channel_tests, channels, dashboard
     from app.views import cohorts as cohort_views
     from app.views import compare as compare_views
@@ -76,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(account.bp)
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(audience_views.bp)
     app.register_blueprint(bullseye.bp)
     app.register_blueprint(channels.bp)
     app.register_blueprint(channel_tests.bp)

@@ -152,6 +152,9 @@ class Settings(SQLModel, table=True):
     digest_recipients: str = Field(
         default="", sa_column=sa.Column(sa.Text, nullable=False, server_default="")
     )
+    # Account quality of a customer (issue 18): revenue × margin to date, or projected LTV.
+    account_quality: str = Field(default="revenue_margin", sa_column=sa.Column(
+        sa.String(16), nullable=False, server_default="revenue_margin"))
 
 
 class Goal(SQLModel, table=True):
@@ -276,7 +279,43 @@ class LtvFit(SQLModel, table=True):
     requested_at: datetime = Field(default_factory=utcnow, nullable=False)
     error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
 
+class AudienceFit(SQLModel, table=True):
+    """The stored audience fit (issue 18) per settings key: quartiles, rankings, tree, lift.
+
+    `payload` is JSON text written by the fit worker; `data_version` is the global data
+    version it was computed from (None: not yet); `progress` (0–1) and `started_at` are set
+    while a fit runs. Pages only read it.
+    """
+
+    __tablename__ = "audience_fit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    settings_key: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True))
+    min_node: int = Field(nullable=False)  # the tree settings the row was requested with
+    max_depth: int = Field(nullable=False)
+    data_version: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
+    computed_at: datetime | None = Field(default=None)
+    payload: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    requested_at: datetime = Field(default_factory=utcnow, nullable=False)
+    started_at: datetime | None = Field(default=None)
+    progress: float | None = Field(default=None)
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
+
+class LeadScore(SQLModel, table=True):
+    """A lead's score (0–100) from the newest audience fit (its reasons are in the fit)."""
+
+    __tablename__ = "lead_score"
+
+    lead_id: int = Field(sa_column=sa.Column(
+        sa.Integer, sa.ForeignKey("lead.id", ondelete="CASCADE"), primary_key=True))
+    score: float = Field(nullable=False)
+    fitted_at: datetime = Field(nullable=False)
+
+
 __all__ = [
+    "AudienceFit",
+    "LeadScore",
     "DigestRun",
     "ChannelFit",
     "ApiToken",

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from flask import Flask
 
+from app.results.audience import channel_audiences
 from app.results.cache import pooled_computed_at
 from app.results.metrics import outside_window
 from app.settings import load_settings
@@ -70,5 +71,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         CHANNEL_KINDS=CHANNEL_KINDS, RINGS=RINGS, STATUSES=STATUSES, settings=load_settings,
         outside_window=outside_window, pooled_computed_at=pooled_computed_at,
-        format_p=format_p, format_chance=format_chance,
+        format_p=format_p, format_chance=format_chance, channel_audiences=channel_audiences,
     )

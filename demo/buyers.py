@@ -65,7 +65,8 @@ def draw_leads(
         experiment[inside & (rng.random(channel.size) < window.assign)] = e
     lift = np.r_[[window.lift for window in windows], 1.0][experiment]
     base = np.array([p.conversion for p in CHANNELS])[channel]
-    chance = base * plan.conversion_trend[channel, week] * sim.segment_conversion(segments) * lift
+    audience = sim.segment_conversion(segments, channel)
+    chance = base * plan.conversion_trend[channel, week] * audience * lift
     converts = rng.random(channel.size) < np.minimum(chance, 0.95)
     return LeadDraw(channel, week, created, segments, experiment, converts)
 

@@ -252,6 +252,12 @@ SEGMENTS: tuple[Segment, ...] = (
     ),
 )
 
+# The planted audience effect (issue 18, README "Who is worth acquiring"): SaaS companies with
+# 51+ employees convert PLANTED_LIFT times as often as other leads with the same attributes
+# (and, being bigger, buy bigger plans: SIZE_PRICE), so the audience page's tree, ranking and
+# lead score have a known answer to find.
+PLANTED_INDUSTRY, PLANTED_MIN_SIZE, PLANTED_LIFT = "SaaS", "51-200", 4.0
+
 # Price multiplier of a plan by company size (bigger companies buy bigger plans).
 SIZE_PRICE: tuple[float, ...] = (0.6, 1.0, 1.6, 2.5, 4.0)
 

@@ -12,7 +12,14 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from demo.catalogue import AUDIENCES, SEGMENTS, ChannelProfile
+from demo.catalogue import (
+    AUDIENCES,
+    PLANTED_INDUSTRY,
+    PLANTED_LIFT,
+    PLANTED_MIN_SIZE,
+    SEGMENTS,
+    ChannelProfile,
+)
 
 Float = npt.NDArray[np.float64]
 Int = npt.NDArray[np.int64]
@@ -159,12 +166,28 @@ def lead_segments(
     return codes
 
 
-def segment_conversion(codes: Int) -> Float:
-    """Return each lead's conversion multiplier: the product over its segment values."""
+def planted_audience(codes: Int) -> Bool:
+    """Return which leads are in the planted audience: industry SaaS and 51+ employees."""
+    industry = [s.key for s in SEGMENTS].index("industry")
+    size = [s.key for s in SEGMENTS].index("company_size")
+    return (codes[:, industry] == SEGMENTS[industry].values.index(PLANTED_INDUSTRY)) & (
+        codes[:, size] >= SEGMENTS[size].values.index(PLANTED_MIN_SIZE))
+
+
+def segment_conversion(codes: Int, channel: Int | None = None) -> Float:
+    """Return each lead's conversion multiplier: the product over its segment values, times
+    PLANTED_LIFT for the planted audience (issue 18). With `channel`, the lift is divided by
+    its mean over each channel's leads, so every channel's expected conversion is unchanged
+    and only who converts moves."""
     factor = np.ones(codes.shape[0])
     for s, segment in enumerate(SEGMENTS):
         factor *= np.array(segment.conversion)[codes[:, s]]
-    return factor
+    boost = np.where(planted_audience(codes), PLANTED_LIFT, 1.0)
+    if channel is not None and channel.size:
+        sums = np.bincount(channel, weights=boost)
+        counts = np.maximum(np.bincount(channel), 1)
+        boost = boost / (sums / counts)[channel]
+    return factor * boost
 
 
 def lead_stages(customer: Bool, pending: Bool, age_days: Int, rng: np.random.Generator) -> Int:

@@ -31,9 +31,10 @@ SPEND_SQL = (
     "JOIN channel c ON c.id = s.channel_id ORDER BY c.name, s.week"
 )
 LEADS_SQL = (
-    "SELECT l.external_id, c.name, l.created_at, e.name, l.stage, l.grade, l.attributes "
-    "FROM lead l JOIN channel c ON c.id = l.channel_id "
-    "LEFT JOIN experiment e ON e.id = l.experiment_id ORDER BY l.id"
+    "SELECT l.external_id, c.name, l.created_at, e.name, l.stage, l.grade, s.score, "
+    "l.attributes FROM lead l JOIN channel c ON c.id = l.channel_id "
+    "LEFT JOIN experiment e ON e.id = l.experiment_id "
+    "LEFT JOIN lead_score s ON s.lead_id = l.id ORDER BY l.id"
 )
 PURCHASES_SQL = (
     "SELECT p.external_id, l.external_id, p.purchased_at, p.amount_minor "
@@ -126,16 +127,22 @@ def _attribute_keys(conn: sa.Connection) -> list[str]:
 
 
 def export_leads(conn: sa.Connection, timezone: str) -> Iterator[str]:
-    """Yield the leads file; each attribute becomes a column after the fixed ones."""
-    keys = _attribute_keys(conn)
+    """Yield the leads file; each attribute becomes a column after the fixed ones.
+
+    `score` is the lead score (0–100) of the newest audience fit, blank without one; an
+    import skips that column, so an exported file imports back unchanged.
+    """
+    keys = [k for k in _attribute_keys(conn) if k != "score"]
     when = _timestamp(timezone)
     rows = (
-        [external_id, channel, when(created), test or "", stage, grade or ""]
+        [external_id, channel, when(created), test or "", stage, grade or "",
+         "" if score is None else f"{float(score):.1f}"]
         + [_blank(attributes.get(key)) for key in keys]
-        for external_id, channel, created, test, stage, grade, raw in _stream(conn, LEADS_SQL)
+        for external_id, channel, created, test, stage, grade, score, raw
+        in _stream(conn, LEADS_SQL)
         for attributes in (_attributes(raw),)
     )
-    header = ["external_id", "channel", "created_at", "test", "stage", "grade", *keys]
+    header = ["external_id", "channel", "created_at", "test", "stage", "grade", "score", *keys]
     return _csv_chunks(header, rows)
 
 

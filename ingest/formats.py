@@ -27,6 +27,7 @@ class Format:
     optional: tuple[str, ...] = ()
     attributes: bool = False  # other columns become lead attributes
     example: tuple[tuple[str, ...], ...] = ()
+    ignored: tuple[str, ...] = ()  # columns an export adds that an import skips (lead score)
 
 
 FORMATS: dict[str, Format] = {
@@ -44,6 +45,7 @@ FORMATS: dict[str, Format] = {
         ("external_id", "channel", "created_at"),
         ("test", "stage", "grade", "stage_changed_at"),
         attributes=True,
+        ignored=("score",),
         example=(
             ("crm-1001", "Google Ads", "2024-03-05T09:30:00+01:00", "", "lead", "hot", ""),
             ("crm-1002", "LinkedIn", "2024-03-06", "", "sales_ready", "", ""),
@@ -156,6 +158,8 @@ def map_header(
             raise FileError(1, raw.strip(), raw, "this column appears twice")
         if problem := unstorable(raw):
             raise FileError(1, "", raw, f"column {index + 1} {problem}")
+        if name in fmt.ignored:
+            continue  # computed by Bullseye (the exported lead score): never read back
         if name in known:
             positions[name] = index
         elif fmt.attributes and len(raw.strip()) <= ATTRIBUTE_MAX:

@@ -18,6 +18,7 @@ from flask import Flask
 
 from app.db import get_session
 from app.digest.queue import run_pending
+from app.results.audience import refresh_stale as refresh_audience
 from app.results.fits import claim, forget_old, release_failed, stale_rows, store
 from app.results.health import compute_channel, fit_key, health_settings
 from app.results.ltv import refresh_stale
@@ -83,6 +84,8 @@ def run_once(app: Flask, owner: str) -> int:
             done += _compute_row(app, row_id, channel_id, as_of, owner)
         forget_old(session, today=today.day, before=utcnow() - FORGET_AFTER)
         refresh_stale(session, today=today, keep=keep, min_interval=interval)  # install-wide LTV
+        refresh_audience(session, settings=load_settings(), today=today, keep=keep,
+                         min_interval=interval)
     return done
 
 

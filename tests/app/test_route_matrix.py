@@ -58,6 +58,8 @@ MATRIX: dict[str, str] = {
     "log.index": "read", "log.save": "read", "api.get_week_log": "read",
     "api.put_week_log": "read",
     "api.ltv_backtest": "read", "spend_sheet.index": "read", "spend_sheet.save": "read",
+    # who is worth acquiring (issue 18)
+    "audience.index": "read", "audience.node": "read",
 }
 _PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 DENIED = (401, 403)

@@ -13,7 +13,7 @@ import pytest
 
 from experiments import proportions
 
-HEAVY = ("scipy", "statsmodels", "pandas")
+HEAVY = ("scipy", "statsmodels", "pandas", "sklearn")
 PROBE = (
     "import json, sys\n"
     "import app\n"

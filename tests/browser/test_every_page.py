@@ -121,6 +121,8 @@ def _fill(argument: str, engine: sa.Engine) -> list[str]:
             return [str(conn.execute(sa.text("SELECT MAX(week) FROM weekly_spend")).scalar())]
         if argument == "kind":
             return ["spend"]
+        if argument == "node_path":
+            return ["0"]  # the root of the audience page's segment tree
         if argument == "secret":
             return []  # one-time password links: a demo has none (tests/app/views/test_users.py)
         if argument.endswith("_id"):

@@ -78,7 +78,7 @@ def test_round_trip_reproduces_the_metrics(app: Flask, db: Session) -> None:
     assert import_text(engine, "leads", files["leads"]) == (0, 0)
 
 
-RESERVED = {"external_id", "channel", "created_at", "test", "stage", "grade"}
+RESERVED = {"external_id", "channel", "created_at", "test", "stage", "grade", "score"}
 plain_text = (
     st.text(
         alphabet=st.characters(categories=("L", "N", "P", "S", "Zs"), exclude_characters="\x00"),

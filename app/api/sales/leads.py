@@ -8,6 +8,7 @@ from app.api.openapi import add_schema, error_response, json_response, object_sc
 from app.db import get_session
 from app.errors import ApiError
 from app.lead_stages import apply_change, find_lead, parse_change, stage_history_of
+from app.results.audience import lead_score
 from cohorts.models import Lead
 from kernel.vocabulary import GRADES, STAGES
 
@@ -42,6 +43,11 @@ _LEAD_STAGES = add_schema(
             "stage": {"type": "string", "enum": list(STAGES)},
             "grade": {"type": ["string", "null"], "enum": [*GRADES, None]},
             "history": {"type": "array", "items": _STAGE_ROW},
+            "score": {"type": ["number", "null"], "minimum": 0, "maximum": 100,
+                      "description": "The lead score (0–100) of the newest audience fit, "
+                      "from the lead's attributes at creation; null until a fit scored it."},
+            "scored_at": {"type": ["string", "null"],
+                          "description": "When the fit that gave the score ran (ISO 8601)."},
         }
     ),
 )
@@ -52,8 +58,11 @@ def _answer(lead: Lead) -> dict[str, Any]:
     history = stage_history_of(get_session(), lead)
     rows = [{"changed_at": None if row.changed_at is None else row.changed_at.isoformat(),
              "stage": row.stage, "grade": row.grade} for row in history]  # fmt: skip
+    score = lead_score(get_session(), lead.id or 0)
     return {"external_id": lead.external_id, "stage": lead.stage, "grade": lead.grade,
-            "history": rows or [{"changed_at": None, "stage": lead.stage, "grade": lead.grade}]}
+            "history": rows or [{"changed_at": None, "stage": lead.stage, "grade": lead.grade}],
+            "score": None if score is None else score[0],
+            "scored_at": None if score is None else score[1].isoformat()}
 
 
 def _lead(external_id: str) -> Lead:
