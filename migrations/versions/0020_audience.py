@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0020_audience'
-down_revision: str | None = '0014_access'
+down_revision: str | None = '0017_backtest_weeks'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
