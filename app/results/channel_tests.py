@@ -1,7 +1,13 @@
 """Channel tests as the board, the test page, the API and the dashboard read them."""
 
+from collections.abc import Hashable
+from dataclasses import replace
+
+from sqlmodel import Session, col, select
+
 from app.db import get_session
-from app.models import Settings
+from app.models import Channel, Experiment, Settings
+from app.results.cache import cached
 from app.results.ltv import ltv_state
 from app.results.metrics import today
 from channels.next_tests import PendingIteration
@@ -27,8 +33,38 @@ def rules_for_tests(settings: Settings, as_of: AsOf | None = None) -> Rules:
 
 
 def board_of_tests(as_of: AsOf, settings: Settings) -> list[BoardTest]:
-    """Return every test with its evaluation as of a date."""
-    return board(session=get_session(), as_of=as_of, rules=rules_for_tests(settings, as_of))
+    """Return every test with its evaluation as of a date.
+
+    Evaluating every test reads each one's leads and purchases; the dashboard, the board and
+    the weekly email ask for it on every request. So the board is cached per global data
+    version (`app.results.cache.cached`, computed in the request once the data moved), and
+    keyed by the tests' own rows and channel names (creating, editing or deciding a test is
+    not a data change) and by the rules (settings and the stored LTV fit's projections). The
+    tests are detached copies, safe to share between requests.
+    """
+    rules = rules_for_tests(settings, as_of)
+    key = ("board_of_tests", as_of.day, _rules_key(rules), _tests_key(get_session()))
+    return cached(key, lambda: _detached(board(session=get_session(), as_of=as_of, rules=rules)),
+                  stale=False)
+
+
+def _rules_key(rules: Rules) -> Hashable:
+    return (rules.min_leads, rules.min_customers, rules.margin, rules.currency,
+            tuple(sorted(rules.projected_ltv.items())))
+
+
+def _tests_key(session: Session) -> Hashable:
+    """Return every test's stored fields and its channel's name: a key that any edit moves."""
+    rows = session.exec(
+        select(Experiment, Channel.name).join(Channel, col(Channel.id) == Experiment.channel_id)
+        .order_by(col(Experiment.id))).all()
+    return tuple((tuple(test.model_dump().items()), name) for test, name in rows)
+
+
+def _detached(tests: list[BoardTest]) -> list[BoardTest]:
+    """Return `tests` with copies of their rows that belong to no session (a cached row could
+    otherwise be expired by a later commit of the session that read it)."""
+    return [replace(t, test=Experiment(**t.test.model_dump())) for t in tests]
 
 
 def situations_of_tests(tests: list[BoardTest]) -> list[ChannelTestSituation]:
