@@ -34,7 +34,7 @@ from kernel.weeks import utcnow
 
 TABLE = cast(sa.Table, LtvFit.__table__)  # type: ignore[attr-defined]
 log = logging.getLogger(__name__)
-FORMAT = 1  # bump when the stored result's structure changes
+FORMAT = 2  # bump when the stored result's structure changes (2: the fitted models kept)
 
 
 @dataclass(frozen=True)
