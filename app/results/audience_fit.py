@@ -34,10 +34,6 @@ from experiments.audience import (
 )
 from experiments.audience.queries import load_audience
 
-
-class LtvUnavailable(Exception):
-    """The projected-LTV fit exists but has no model (too little data): the message says why."""
-
 CALL_FIRST = 200  # "the 200 leads sales should call first this week"
 RECENT_DAYS = 28  # open leads created this recently are candidates to call
 HOLDOUT_SHARE = 0.25  # the newest share of old-enough leads the lift is measured on
@@ -45,6 +41,10 @@ NODE_SAMPLE = 50  # the highest-scored leads stored per tree node
 SEED = 20261129
 LIFT_GRID = np.linspace(0.0, 1.0, 101)
 TREE_ROWS = 100_000  # the page's trees are grown on a sample this big (node counts use all)
+
+
+class LtvUnavailable(Exception):
+    """The projected-LTV fit exists but has no model (too little data): the message says why."""
 
 
 def _finite(value: Any) -> float | None:
