@@ -24,6 +24,8 @@ RECIPIENTS_MAX = 50
 _NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 _SEPARATORS = re.compile(r"[\s,;]+")
+ACCOUNT_QUALITY: dict[str, str] = {"revenue_margin": "revenue × margin to date",
+                                   "projected_ltv": "projected LTV"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,10 @@ FIELDS: dict[str, SettingField] = {
     "ltv_backtest_weeks": SettingField("LTV backtest (weeks)", "The channel page checks the "
                                        "LTV projection made this many weeks ago against what "
                                        "those customers spent since."),
+    "account_quality": SettingField("Account quality score", "What ranks customers on the "
+                                    "audience page: revenue × margin to date, or the "
+                                    "projected LTV to the horizon (the repeat-purchase model); "
+                                    "changing it refits the audience."),
     "mature_weeks": SettingField("Mature after (weeks)", "Cohorts younger than this are left "
                                  "out of burnout trends (their buyers are still arriving)."),
     "burnout_p": SettingField("Burnout p-value", "A decline this significant (and deep "
@@ -134,6 +140,13 @@ def _probability(text: str) -> float:
     return float(_decimal(text, Decimal(0), Decimal(1), high_open=True))
 
 
+def _account_quality(text: str) -> str:
+    if text not in ACCOUNT_QUALITY:
+        raise ValueError("must be one of " + ", ".join(
+            f"{name} ({label})" for name, label in ACCOUNT_QUALITY.items()))
+    return text
+
+
 def _time(text: str) -> str:
     if not _TIME.match(text):
         raise ValueError("must be a time like 08:00 (24-hour, HH:MM)")
@@ -182,6 +195,7 @@ def _parsers(margin_unit: str) -> dict[str, Callable[[str], Any]]:
         "payback_max_months": lambda t: float(_decimal(t, Decimal(0), Decimal(120))),
         "projection_horizon_weeks": _whole(1, 520), "mature_weeks": _whole(1, 52),
         "ltv_backtest_weeks": _whole(1, BACKTEST_WEEKS_MAX),
+        "account_quality": _account_quality,
         "burnout_p": _probability, "burnout_level": _probability,
         "watch_p": _probability, "watch_level": _probability,
         "min_leads_per_group": _whole(1, 1_000_000),

@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 import numpy as np
@@ -24,6 +24,7 @@ from sqlmodel import Session
 from app.db import get_session
 from app.models import AudienceFit, LeadScore, Settings
 from app.results.fits import insert_ignoring_duplicates, wake_worker
+from app.results.ltv import stored_projections
 from app.settings import load_settings
 from cohorts.aggregates import data_version
 from kernel.weeks import utcnow
@@ -31,6 +32,7 @@ from kernel.weeks import utcnow
 TABLE = cast(sa.Table, AudienceFit.__table__)  # type: ignore[attr-defined]
 SCORES = cast(sa.Table, LeadScore.__table__)  # type: ignore[attr-defined]
 FORMAT = 1  # bump when the stored JSON's structure changes
+PROJECTED_LTV = "projected_ltv"  # settings.account_quality: projected LTV, not revenue × margin
 MIN_NODE_DEFAULT, MAX_DEPTH_DEFAULT = 200, 3
 log = logging.getLogger(__name__)
 Progress = Callable[[float], None]
@@ -46,9 +48,11 @@ class TreeSettings:
 
 def audience_key(settings: Settings, tree: TreeSettings) -> str:
     """Return the key of what the fit depends on besides the data."""
+    horizon = (settings.projection_horizon_weeks
+               if settings.account_quality == PROJECTED_LTV else None)
     text = repr((FORMAT, settings.account_quality, float(settings.gross_margin),
                  settings.mature_weeks, tree.min_node, tree.max_depth, settings.week_start,
-                 settings.timezone))
+                 settings.timezone) + ((horizon,) if horizon is not None else ()))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -91,11 +95,20 @@ def store_scores(session: Session, lead_ids: npt.NDArray[np.int64],
         connection.execute(sa.insert(SCORES), rows[start:start + 50_000])
 
 
+def ltv_waiting(session: Session, settings: Settings, day: date = date.max) -> bool:
+    """Return whether the fit waits for the projected-LTV fit: account quality is projected
+    LTV and no LTV fit for the current settings is stored yet (up to `day`)."""
+    return (settings.account_quality == PROJECTED_LTV
+            and stored_projections(session, settings, day) is None)
+
+
 def refresh_stale(session: Session, *, settings: Settings, today: Any, keep: timedelta,
                   min_interval: timedelta = timedelta(0)) -> int:
     """Compute every requested row older than the data (the default settings' always, others
-    while a page asked for them within `keep`); return how many were stored."""
-    from app.results.audience_fit import compute  # the statistics load only in the worker
+    while a page asked for them within `keep`); return how many were stored. Under account
+    quality by projected LTV nothing is computed while no LTV fit is stored (rows stay stale,
+    so the next pass, after the LTV fit, computes them)."""
+    from app.results.audience_fit import LtvUnavailable, compute  # statistics: worker only
 
     default = audience_key(settings, TreeSettings())
     request(session, default, TreeSettings())
@@ -107,7 +120,11 @@ def refresh_stale(session: Session, *, settings: Settings, today: Any, keep: tim
             sa.or_(TABLE.c.computed_at.is_(None), TABLE.c.computed_at <= now - min_interval),
             sa.or_(TABLE.c.settings_key == default, TABLE.c.requested_at > now - keep))
     ).all()
+    waiting = ltv_waiting(session, settings, today.day)
     session.rollback()
+    if waiting:
+        log.info("audience fit waits for the projected-LTV fit")
+        rows = rows[:0]
     engine = session.get_bind()
     assert isinstance(engine, sa.Engine)
     stored = 0
@@ -131,7 +148,8 @@ def refresh_stale(session: Session, *, settings: Settings, today: Any, keep: tim
         except Exception as exc:  # a failing fit must not stop the worker; retried on new data
             log.exception("audience fit %s failed", key)
             session.rollback()
-            values = {"data_version": version, "error": repr(exc)[:2000], "progress": None,
+            error = str(exc) if isinstance(exc, LtvUnavailable) else repr(exc)
+            values = {"data_version": version, "error": error[:2000], "progress": None,
                       "started_at": None}
         session.connection().execute(sa.update(TABLE).where(TABLE.c.id == row_id).values(values))
         session.commit()
@@ -152,6 +170,7 @@ class AudienceState:
     progress: float | None
     other_settings: bool  # the fit shown was made with other tree settings
     error: str | None
+    waiting_for_ltv: bool = False  # account quality by projected LTV, no LTV fit stored yet
 
 
 def audience_state(settings: Settings, tree: TreeSettings) -> AudienceState:
@@ -168,18 +187,19 @@ def audience_state(settings: Settings, tree: TreeSettings) -> AudienceState:
     mine = rows.get(key)
     version = data_version(connection)
     outdated = mine is None or mine[2] is None or int(mine[2]) < version
+    waiting = outdated and ltv_waiting(session, settings)
     if outdated:
         request(session, key, tree)
         wake_worker()
     shown = mine if mine is not None and mine[6] else rows.get(default)
     if shown is None or not shown[6]:
         return AudienceState(None, None, True, None if mine is None else mine[4], False,
-                             None if mine is None else mine[5])
+                             None if mine is None else mine[5], waiting)
     text = session.connection().execute(
         sa.select(TABLE.c.payload).where(TABLE.c.id == shown[1])).scalar()
     return AudienceState(json.loads(str(text)), shown[3], outdated,
                          None if mine is None else mine[4], shown[0] != key,
-                         None if mine is None else mine[5])
+                         None if mine is None else mine[5], waiting)
 
 
 def lead_scores(session: Session, lead_ids: list[int]) -> dict[int, float]:

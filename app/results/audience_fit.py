@@ -14,6 +14,8 @@ import numpy.typing as npt
 from sqlmodel import Session
 
 from app.models import Settings
+from app.results.audience import PROJECTED_LTV
+from app.results.ltv import stored_projections
 from cohorts.queries import AsOf
 from experiments.audience import (
     AttributeSeparation,
@@ -39,6 +41,10 @@ NODE_SAMPLE = 50  # the highest-scored leads stored per tree node
 SEED = 20261129
 LIFT_GRID = np.linspace(0.0, 1.0, 101)
 TREE_ROWS = 100_000  # the page's trees are grown on a sample this big (node counts use all)
+
+
+class LtvUnavailable(Exception):
+    """The projected-LTV fit exists but has no model (too little data): the message says why."""
 
 
 def _finite(value: Any) -> float | None:
@@ -103,8 +109,21 @@ def _call_first(data: AudienceData, scores: npt.NDArray[np.float64], model: Any,
 def compute(session: Session, *, settings: Settings, tree: Any, today: AsOf,
             progress: Any) -> tuple[dict[str, Any], npt.NDArray[np.int64],
                                     npt.NDArray[np.float64]]:
-    """Return (the fit's JSON, lead ids, their scores 0–100; NaN without a model)."""
-    data = load_audience(session, today, settings.gross_margin)
+    """Return (the fit's JSON, lead ids, their scores 0–100; NaN without a model).
+
+    Under account quality "projected_ltv" the stored LTV fit must exist (the worker waits for
+    it: `ltv_waiting`); raises LtvUnavailable when it could not fit a model."""
+    projections = None
+    if settings.account_quality == PROJECTED_LTV:
+        projections = stored_projections(session, settings, today.day)
+        if projections is None:
+            raise LtvUnavailable("the projected-LTV fit has not been computed yet")
+        if projections.pooled is None:
+            raise LtvUnavailable("account quality is set to projected LTV, but the repeat-"
+                                 f"purchase model has no fit ({projections.reason or 'no data'})"
+                                 "; choose revenue × margin in the settings meanwhile")
+    data = load_audience(session, today, settings.gross_margin, projections=projections,
+                         horizon_weeks=settings.projection_horizon_weeks)
     progress(0.15)
     return analyse(data, settings=settings, tree=tree, today=today, progress=progress)
 
@@ -126,7 +145,10 @@ def analyse(data: AudienceData, *, settings: Any, tree: Any, today: AsOf,
         "customers": int(data.converted.sum()), "trained_on": int(train.sum()),
         "held_out": int(held.sum()), "rankings": rankings,
         "min_node": tree.min_node, "max_depth": tree.max_depth,
-        "account_quality": settings.account_quality, "lift": None, "channels": {},
+        "account_quality": settings.account_quality,
+        "quality_horizon_weeks": (settings.projection_horizon_weeks
+                                  if settings.account_quality == PROJECTED_LTV else None),
+        "lift": None, "channels": {},
         "call_first": [], "reason": None}
     scores = np.full(data.n, np.nan)
     model = None

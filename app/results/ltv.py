@@ -34,7 +34,7 @@ from kernel.weeks import utcnow
 
 TABLE = cast(sa.Table, LtvFit.__table__)  # type: ignore[attr-defined]
 log = logging.getLogger(__name__)
-FORMAT = 1  # bump when the stored result's structure changes
+FORMAT = 2  # bump when the stored result's structure changes (2: the fitted models kept)
 
 
 @dataclass(frozen=True)
@@ -215,3 +215,19 @@ def ltv_views(reports: Sequence[ChannelReport], as_of: AsOf, today: date,
     interval when fitted) that the dashboard rows, the API and the decisions all read."""
     state = ltv_state(as_of, today)
     return {r.channel.id or 0: ltv_view(state, r, settings) for r in reports}
+
+
+def stored_projections(session: Session, settings: Settings,
+                       day: date) -> LtvProjections | None:
+    """Return the projections of the newest stored LTV fit for `settings` up to `day` (the
+    audience's account quality by projected LTV reads its models); None while there is none."""
+    payload = session.connection().execute(
+        sa.select(TABLE.c.payload).where(TABLE.c.settings_key == ltv_key(settings),
+                                         TABLE.c.payload.is_not(None), TABLE.c.as_of <= day)
+        .order_by(TABLE.c.as_of.desc()).limit(1)).scalar()
+    if payload is None:
+        return None
+    try:
+        return cast(LtvResult, pickle.loads(payload)).projections
+    except Exception:  # written by another version of the code: computed again
+        return None

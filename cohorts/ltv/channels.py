@@ -6,7 +6,7 @@ and compares what it would then have projected for those customers' next `weeks`
 what they actually spent since.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sqlmodel import Session
@@ -55,6 +55,10 @@ class LtvProjections:
     channels: dict[int, ChannelLtv]
     reason: str | None
     pooled_customers: int
+    # The fitted models (each channel's shrunk one, and the pooled one): what per-customer
+    # projected values (cohorts.ltv.customers) are computed from.
+    models: dict[int, Model] = field(default_factory=dict)
+    pooled: Model | None = None
 
 
 def _per_channel(customers: CustomerSummaries) -> dict[int, CustomerSummaries]:
@@ -63,17 +67,23 @@ def _per_channel(customers: CustomerSummaries) -> dict[int, CustomerSummaries]:
 
 
 def _models(customers: CustomerSummaries) -> tuple[dict[int, Model], str | None]:
+    models, _, reason = _fitted(customers)
+    return models, reason
+
+
+def _fitted(customers: CustomerSummaries) -> tuple[dict[int, Model], Model | None, str | None]:
     pooled = fit_pooled(customers)
     if not isinstance(pooled, Model):
-        return {}, pooled
-    return {c: fit_channel(own, pooled) for c, own in _per_channel(customers).items()}, None
+        return {}, None, pooled
+    return ({c: fit_channel(own, pooled) for c, own in _per_channel(customers).items()},
+            pooled, None)
 
 
 def channel_ltvs(*, session: Session, as_of: AsOf, horizon_weeks: int,
                  margin: float = 1.0) -> LtvProjections:
     """Return each channel's projected LTV at `horizon_weeks` with its 80 % interval."""
     customers = customer_summaries(session=session, as_of=as_of, horizon_weeks=horizon_weeks)
-    models, reason = _models(customers)
+    models, pooled_model, reason = _fitted(customers)
     pooled = len(customers.channel_id)
     own = _per_channel(customers)
     found = {c: project(model, own[c], own[c].weeks_left(horizon_weeks))
@@ -90,7 +100,8 @@ def channel_ltvs(*, session: Session, as_of: AsOf, horizon_weeks: int,
         horizon_weeks=horizon_weeks,
         future_by_age_minor=tuple(future_by_age(models[c], own[c], horizon_weeks).tolist()))
         for c, p in found.items()}
-    return LtvProjections(channels=channels, reason=reason, pooled_customers=pooled)
+    return LtvProjections(channels=channels, reason=reason, pooled_customers=pooled,
+                          models=models, pooled=pooled_model)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ made after the lead was created):
 from datetime import timedelta
 
 import numpy as np
+import numpy.typing as npt
 import sqlalchemy as sa
 from sqlmodel import Session
 
@@ -28,7 +29,7 @@ from cohorts.ltv.projection import SUMMARY_FIELDS, CustomerSummaries
 from cohorts.queries import _channel_filter
 
 _SUMMARY_SQL = """
-SELECT channel_id, as_of_day, MIN(day) AS first_day,
+SELECT lead_id, channel_id, as_of_day, MIN(day) AS first_day,
        SUM(CASE WHEN day > first_day AND positive = 1 THEN 1 ELSE 0 END),
        MAX(CASE WHEN day > first_day AND positive = 1 THEN day ELSE first_day END) - MIN(day),
        SUM(CASE WHEN day < :horizon_days THEN net ELSE 0 END),
@@ -51,6 +52,14 @@ GROUP BY lead_id, channel_id, as_of_day
 def customer_summaries(*, session: Session, as_of: AsOf, horizon_weeks: int,
                        channel_ids: list[int] | None = None) -> CustomerSummaries:
     """Return every customer's summary as of `as_of` (of the channels given; None: all)."""
+    return lead_summaries(session=session, as_of=as_of, horizon_weeks=horizon_weeks,
+                          channel_ids=channel_ids)[1]
+
+
+def lead_summaries(*, session: Session, as_of: AsOf, horizon_weeks: int,
+                   channel_ids: list[int] | None = None
+                   ) -> tuple[npt.NDArray[np.int64], CustomerSummaries]:
+    """Return every customer's lead id and summary as of `as_of`, sorted by lead id."""
     connection = session.connection()
     channels, params = _channel_filter(channel_ids, "l.channel_id")
     day = ":day" if connection.dialect.name == "sqlite" else "CAST(:day AS DATE)"
@@ -59,8 +68,9 @@ def customer_summaries(*, session: Session, as_of: AsOf, horizon_weeks: int,
         day=_age_days(connection, "p.purchased_on", "l.cohort_week"), channels=channels)
     params |= {"day": as_of.day, "lowest": as_of.first_week, "horizon_days": 7 * horizon_weeks}
     rows = connection.execute(sa.text(sql), params).all()
-    table = np.array(rows, dtype=np.int64).reshape(-1, len(SUMMARY_FIELDS))
-    return CustomerSummaries(*(table[:, i] for i in range(len(SUMMARY_FIELDS))))
+    table = np.array(rows, dtype=np.int64).reshape(-1, 1 + len(SUMMARY_FIELDS))
+    table = table[np.argsort(table[:, 0], kind="stable")]
+    return table[:, 0], CustomerSummaries(*(table[:, 1 + i] for i in range(len(SUMMARY_FIELDS))))
 
 
 def revenue_since(*, session: Session, as_of: AsOf, weeks: int,

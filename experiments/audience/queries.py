@@ -7,6 +7,12 @@ SQLite) straight into numpy, with no per-row ORM object, so 1M leads load in sec
 No leakage: the grade a lead had *at creation* is its first stage-history row (the one with
 `changed_at` None, or else its earliest), never the current `lead.grade`, which sales may
 have changed after seeing the lead convert. The lead's current stage is not read at all.
+
+Account quality is each customer's net revenue × margin to date, or, given the stored LTV
+fit's models (settings.account_quality "projected_ltv"), the customer's projected value to the
+horizon (cohorts.ltv.customers: observed plus expected future revenue under the channel's
+shrunk model, × margin). A lead that bought only before it was created has no LTV summary and
+so no projected value (NaN: no quality group).
 """
 
 from typing import Any
@@ -16,6 +22,9 @@ import numpy.typing as npt
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from cohorts.ltv.channels import LtvProjections
+from cohorts.ltv.customers import customer_values
+from cohorts.ltv.summaries import lead_summaries
 from cohorts.models import Lead, LeadStageChange, Purchase
 from cohorts.queries import AsOf
 from experiments.audience.data import MISSING, AudienceData
@@ -71,11 +80,30 @@ def _revenue(session: Session, lead_ids: npt.NDArray[np.int64], as_of: AsOf
     return bought, revenue
 
 
+def projected_quality(session: Session, lead_ids: npt.NDArray[np.int64], as_of: AsOf,
+                      margin: float, projections: LtvProjections,
+                      horizon_weeks: int) -> npt.NDArray[np.float64]:
+    """Return each lead's projected LTV to `horizon_weeks` × `margin` in major units under
+    the stored fit's models (`lead_ids` sorted; NaN for leads without purchases)."""
+    ids, customers = lead_summaries(session=session, as_of=as_of, horizon_weeks=horizon_weeks)
+    values = customer_values(projections.models, customers, customers.weeks_left(horizon_weeks),
+                             float(margin), fallback=projections.pooled) / 100
+    quality = np.full(lead_ids.size, np.nan)
+    if ids.size and lead_ids.size:
+        at = np.searchsorted(lead_ids, ids)
+        ok = (at < lead_ids.size) & (lead_ids[np.minimum(at, lead_ids.size - 1)] == ids)
+        quality[at[ok]] = values[ok]
+    return quality
+
+
 def load_audience(session: Session, as_of: AsOf, margin: float,
-                  max_attributes: int = MAX_ATTRIBUTES) -> AudienceData:
+                  max_attributes: int = MAX_ATTRIBUTES, *,
+                  projections: LtvProjections | None = None,
+                  horizon_weeks: int = 52) -> AudienceData:
     """Return every lead created by `as_of` with its attributes, grade at creation, channel,
     cohort week, whether it bought and its account quality (net revenue × `margin` to date,
-    in major units; NaN for leads that did not buy)."""
+    in major units; with `projections`, the projected LTV to `horizon_weeks` × `margin`;
+    NaN for leads that did not buy)."""
     lead = _lead()
     keys = [k for k in attribute_keys(session=session) if k != GRADE][:max_attributes]
     columns = [lead.id, lead.channel_id, lead.cohort_week,
@@ -88,7 +116,12 @@ def load_audience(session: Session, as_of: AsOf, margin: float,
     attributes = {k: _strings([r[3 + j] for r in rows]) for j, k in enumerate(keys)}
     attributes[GRADE] = _creation_grades(session, lead_ids)
     bought, revenue = _revenue(session, lead_ids, as_of)
-    quality = np.where(bought, revenue / 100 * float(margin), np.nan)
+    if projections is None:
+        quality = np.where(bought, revenue / 100 * float(margin), np.nan)
+    else:
+        projected = projected_quality(session, lead_ids, as_of, margin, projections,
+                                      horizon_weeks)
+        quality = np.where(bought, projected, np.nan)
     return AudienceData(
         lead_ids=lead_ids,
         channel_ids=np.array([r[1] for r in rows], dtype=np.int64),

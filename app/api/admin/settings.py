@@ -19,10 +19,17 @@ from app.db import get_engine, get_session
 from app.errors import ApiError
 from app.jobs.settings_change import apply_settings, running_change, stored_values
 from app.settings import accepted_dates, ensure_settings
-from app.settings_input import FIELDS, RECIPIENTS_MAX, currencies, form_text, parse_settings
+from app.settings_input import (
+    ACCOUNT_QUALITY,
+    FIELDS,
+    RECIPIENTS_MAX,
+    currencies,
+    form_text,
+    parse_settings,
+)
 from cohorts.ltv.channels import BACKTEST_WEEKS_MAX
 
-_TEXT = {"currency", "timezone", "digest_time", "digest_recipients"}
+_TEXT = {"currency", "timezone", "digest_time", "digest_recipients", "account_quality"}
 _WHOLE = {"week_start", "projection_horizon_weeks", "ltv_backtest_weeks", "mature_weeks",
           "min_leads_per_group",
           "min_customers_total", "sequential_expected_leads", "digest_weekday"}
@@ -38,6 +45,10 @@ _PROPERTIES: dict[str, Any] = {
     "ltv_backtest_weeks": {"type": "integer", "minimum": 1, "maximum": BACKTEST_WEEKS_MAX,
                            "description": "Weeks before the as-of date the LTV backtest "
                                           "projects from (its holdout length)."},
+    "account_quality": {"type": "string", "enum": list(ACCOUNT_QUALITY), "description": (
+        "Account quality score of the audience page: revenue_margin (revenue × margin to "
+        "date) or projected_ltv (the projected LTV to the horizon; the audience fit waits for "
+        "the LTV fit). Changing it refits the audience.")},
     "mature_weeks": {"type": "integer", "minimum": 1, "maximum": 52},
     **{name: {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}
        for name in ("burnout_p", "burnout_level", "watch_p", "watch_level")},

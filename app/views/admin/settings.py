@@ -20,6 +20,7 @@ from app.jobs.settings_change import (
 )
 from app.settings import accepted_dates, ensure_settings
 from app.settings_input import (
+    ACCOUNT_QUALITY,
     DAY_NAMES,
     FIELDS,
     currencies,
@@ -46,7 +47,7 @@ def _render(status: int = 200, partial: str = "settings/_settings.html",
     return render_page_or_partial(
         "settings/index.html", partial, http_status=status,
         fields=FIELDS, days=DAY_NAMES, currencies=currencies(), time_zones=sorted(time_zones()),
-        steps=STEPS, can_change=g.user.role == "owner", change=change,
+        qualities=ACCOUNT_QUALITY, steps=STEPS, can_change=g.user.role == "owner", change=change,
         show_change=change is not None and utcnow() - change.started_at < SHOW_FINISHED,
         **context)
 

@@ -20,7 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "watch_p": 0.1,
     "watch_level": 0.7, "min_leads_per_group": 30, "min_customers_total": 5,
     "sequential_expected_leads": 5000, "digest_enabled": True, "digest_weekday": 0,
-    "digest_time": "08:00", "digest_recipients": "",
+    "digest_time": "08:00", "digest_recipients": "", "account_quality": "revenue_margin",
 }
 
 
@@ -78,6 +78,9 @@ def test_editors_and_viewers_cannot_change_the_settings(
     ({"burnout_p": 0.2}, {"watch_p": "must be at least the burnout p-value (0.2)"}),
     ({"burnout_p": 1e-300}, {"burnout_p": "must be a number like 2.5"}),
     ({"colour": "red"}, {"colour": "is not a setting"}),
+    ({"account_quality": "ltv"}, {"account_quality": "must be one of revenue_margin (revenue "
+                                  "× margin to date), projected_ltv (projected LTV)"}),
+    ({"account_quality": 1}, {"account_quality": "must be a string"}),
     ({"digest_recipients": ["ok@example.com", 7]}, {
         "digest_recipients": "must be a string or array of strings"}),
 ])
@@ -113,3 +116,34 @@ def test_a_time_zone_change_re_derives_weeks_before_the_answer(
     metrics = client.get("/api/v1/metrics/cohorts", query_string={
         "channel_id": ads.id, "as_of": "2026-03-20"}, headers=headers).get_json()
     assert metrics["cohorts"][0]["week"] == "2026-02-23"  # the cohorts follow at once
+
+
+def test_the_account_quality_choice_is_changed_audited_and_refits_the_audience(
+    client: FlaskClient, db: Session, owner: User
+) -> None:
+    """projected_ltv is stored, the audit log names the change, and the audience fit's key
+    (what a stored fit is looked up by) moves with it, so the audience is fitted again."""
+    import sqlalchemy as sa
+
+    from app.models import AuditEntry, Settings
+    from app.results.audience import TreeSettings, audience_key
+
+    before = audience_key(Settings(id=1), TreeSettings())
+    response = client.patch("/api/v1/settings", json={"account_quality": "projected_ltv"},
+                            headers=bearer(db, owner))
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["changed"] == ["account_quality"]
+    assert stored_settings(db) == DEFAULTS | {"account_quality": "projected_ltv"}
+    assert_matches_openapi(_spec(client), "patch", "/settings", 200, response.get_json())
+    entry = db.exec(sa.select(AuditEntry).where(  # type: ignore[call-overload]
+        AuditEntry.entity == "settings", AuditEntry.action == "changed")).scalars().one()
+    assert (entry.actor, entry.via) == (owner.email, "api")
+    assert entry.changes == {"account_quality": ["revenue_margin", "projected_ltv"]}
+    settings = db.get(Settings, 1)
+    assert settings is not None and audience_key(settings, TreeSettings()) != before
+    # Under projected LTV the horizon is part of the fit too.
+    longer = audience_key(settings.model_copy(update={"projection_horizon_weeks": 104}),
+                          TreeSettings())
+    assert longer != audience_key(settings, TreeSettings())
+    assert _spec(client)["components"]["schemas"]["Settings"]["properties"][
+        "account_quality"]["enum"] == ["revenue_margin", "projected_ltv"]

@@ -84,6 +84,7 @@ def test_the_fit_finds_the_planted_audience(demo: None, app: Flask, db: Session,
     assert "No audience fit yet" not in html and 'hx-trigger="every 2s"' not in html
     assert re.search(r'data-scheme="Lead score"', html)
     assert "The 200 leads sales should call first this week" in html
+    assert "Account quality: revenue × margin to date" in html
     assert 'class="chart audience-tree"' in html and 'class="chart lift-chart"' in html
     node = viewer_client.get("/audience/node/0.0?target=conversion")
     assert node.status_code == 200 and "Its leads" in node.get_data(as_text=True)
@@ -98,3 +99,37 @@ def test_tree_settings_are_validated(demo: None, viewer_client: FlaskClient) -> 
     assert "Minimum leads per node must be a whole number." in html
     assert "Maximum depth must be between 1 and 5." in html
     assert 'aria-invalid="true"' in html
+
+
+def test_quality_by_projected_ltv_waits_for_the_ltv_fit_then_says_so(
+        demo: None, app: Flask, db: Session, viewer_client: FlaskClient) -> None:
+    from datetime import timedelta
+
+    from app.db import get_session
+    from app.models import Settings
+    from app.results.audience import refresh_stale
+    from app.results.metrics import parse_as_of
+    from app.settings import ensure_settings, load_settings
+
+    ensure_settings(db)
+    db.execute(sa.update(Settings).values(account_quality="projected_ltv"))
+    db.commit()
+    html = viewer_client.get("/audience/").get_data(as_text=True)
+    assert 'id="audience-waits-for-ltv"' in html
+    assert "the audience fit waits for the projected-LTV fit" in html
+    # Without a stored LTV fit the audience is not fitted (not silently by revenue × margin),
+    # and its rows stay stale for the next pass.
+    with app.app_context():
+        assert refresh_stale(get_session(), settings=load_settings(), today=parse_as_of(None),
+                             keep=timedelta(hours=1)) == 0
+    assert all(r.payload is None and r.data_version is None for r in _fit_rows(db))
+
+    run_once(app, "test-worker")  # the LTV fit first, then the audience on it
+    [row] = [r for r in _fit_rows(db) if r.payload is not None]
+    assert row.error is None, row.error
+    fit = json.loads(row.payload or "")
+    assert fit["account_quality"] == "projected_ltv" and fit["quality_horizon_weeks"] == 52
+    assert fit["customers"] > 0 and fit["trees"]["quality"]["mean_quality"] > 0
+    html = viewer_client.get("/audience/").get_data(as_text=True)
+    assert "Account quality: projected LTV to 52 weeks × margin" in html
+    assert "audience-waits-for-ltv" not in html

@@ -73,7 +73,8 @@ def test_an_owner_saves_every_field(owner_client: FlaskClient, db: Session) -> N
         burnout_level="0.4", watch_p="0.2",
         watch_level="0.8", min_leads_per_group="50", min_customers_total="8",
         sequential_expected_leads="2,000", digest_enabled="", digest_weekday="4",
-        digest_time="17:30", digest_recipients="A@Example.com, b@example.org\nb@example.org")
+        digest_time="17:30", digest_recipients="A@Example.com, b@example.org\nb@example.org",
+        account_quality="projected_ltv")
     response = owner_client.post("/settings/", data=form)
     assert response.status_code == 302
     assert stored_settings(db) == {
@@ -84,10 +85,12 @@ def test_an_owner_saves_every_field(owner_client: FlaskClient, db: Session) -> N
         "watch_level": 0.8, "min_leads_per_group": 50, "min_customers_total": 8,
         "sequential_expected_leads": 2000, "digest_enabled": False, "digest_weekday": 4,
         "digest_time": "17:30", "digest_recipients": "A@example.com, b@example.org",
+        "account_quality": "projected_ltv",
     }
     html = owner_client.get("/settings/").get_data(as_text=True)
     assert "Done: every cohort week" in html  # the time zone changed
     assert 'name="gross_margin" type="text" value="62.5"' in html
+    assert '<option value="projected_ltv" selected>projected LTV</option>' in html
     assert owner_client.post("/settings/", data=form | {"gross_margin": "60"}).status_code == 302
     assert "Settings saved." in owner_client.get("/settings/").get_data(as_text=True)
     assert stored_settings(db)["gross_margin"] == 0.6
@@ -114,6 +117,9 @@ BAD_VALUES = [
     ("watch_level", "0.3", "must be at least the burnout level (0.5)"),
     ("min_leads_per_group", "0", "must be between 1 and 1,000,000"),
     ("sequential_expected_leads", "1e9", "must be a whole number"),
+    ("account_quality", "ltv", "must be one of revenue_margin (revenue × margin to date), "
+     "projected_ltv (projected LTV)"),
+    ("account_quality", "", "is required"),
     ("digest_weekday", "Monday", "must be a day of the week (0 = Monday … 6 = Sunday)"),
     ("digest_time", "25:00", "must be a time like 08:00 (24-hour, HH:MM)"),
     ("digest_enabled", "maybe", "must be on or off"),

@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime
 
 import numpy as np
+import pytest
 from sqlmodel import Session
 
 from cohorts.models import LeadStageChange
@@ -57,3 +58,37 @@ def test_no_leads(db: Session) -> None:
     data = load_audience(db, AS_OF, margin=1.0)
     assert data.n == 0
     assert data.attributes["grade"].size == 0
+
+
+def test_quality_by_projected_ltv_sums_to_each_channels_projection(db: Session) -> None:
+    """Under the projected-LTV choice a customer's quality is its projected value (major
+    units, margin applied): summed over a channel it is the channel's projected LTV × its
+    customers; leads without a purchase stay NaN."""
+    from datetime import timedelta
+
+    from cohorts.aggregates import refresh_all
+    from cohorts.ltv.channels import channel_ltvs
+    from tests.ltv_support import MON, store_customers
+
+    big, small = factories.channel(db), factories.channel(db)
+    store_customers(db, big.id, 120, seed=8)
+    store_customers(db, small.id, 25, seed=9)
+    idle = factories.lead(db, small, MON + timedelta(days=7))
+    refresh_all(db.connection())
+    as_of = AsOf(day=MON + timedelta(days=146))
+    projections = channel_ltvs(session=db, as_of=as_of, horizon_weeks=30, margin=0.5)
+    assert projections.reason is None
+
+    data = load_audience(db, as_of, margin=0.5, projections=projections, horizon_weeks=30)
+    plain = load_audience(db, as_of, margin=0.5)
+
+    assert np.isnan(data.quality[data.lead_ids == idle.id]).all()
+    assert (data.converted == ~np.isnan(data.quality)).all()
+    for channel in (big.id, small.id):
+        own = (data.channel_ids == channel) & data.converted
+        row = projections.channels[channel]
+        assert own.sum() == row.customers
+        assert data.quality[own].sum() * 100 == pytest.approx(row.ltv_minor * row.customers,
+                                                              rel=1e-10)
+    # Not revenue × margin to date: the model's expected future revenue is added.
+    assert not np.allclose(data.quality[data.converted], plain.quality[plain.converted])
