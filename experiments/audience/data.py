@@ -83,16 +83,17 @@ class AudienceData:
         """Return attribute `name` as (codes, distinct values): values[codes] is each lead's
         value as str, "" where missing (None or ""). Computed once per attribute."""
         if name not in self._factors:
-            index: dict[object, int] = {"": 0, None: 0}  # one entry more than codes
-            codes = np.fromiter((index.setdefault(v, len(index) - 1)
-                                 for v in self.attributes[name]), np.int64, self.n)
-            distinct = np.empty(len(index) - 1, dtype=object)
-            for value, code in index.items():
-                if value is not None:
-                    distinct[code] = str(value)
-            # Different objects can read the same (1 and "1"): merge them into one code.
-            uniques, first = np.unique(distinct.astype(str), return_inverse=True)
-            self._factors[name] = (first[codes], uniques.astype(object))
+            values = self.attributes[name]
+            if values.dtype.kind != "U":  # objects: None is missing, the rest reads as str
+                values = np.asarray(values, dtype=object)
+                values = np.where(values == None, "", values).astype(str)  # noqa: E711
+            # The sorted distinct values, then each lead's position among them: the same as
+            # np.unique(values, return_inverse=True), twice as fast on few distinct values.
+            uniques = np.unique(values)
+            if uniques.size == 0 or uniques[0] != "":
+                uniques = np.concatenate([np.array([""], dtype=values.dtype), uniques])
+            codes = np.searchsorted(uniques, values).astype(np.int64)
+            self._factors[name] = (codes, uniques.astype(object))
         return self._factors[name]
 
     def value_per_lead(self) -> np.ndarray:
