@@ -90,8 +90,8 @@ def fit_scores(data: AudienceData, train_mask: np.ndarray, seed: int = 0,
     from sklearn.linear_model import LogisticRegression
 
     index = fit_rows(data, np.asarray(train_mask, bool), max_rows, seed)
-    check_leakage(data, index)
     train = data.subset(index)
+    check_leakage(train)
     encoder = fit_encoder(train)
     y = train.converted.astype(bool)
     if index.size == 0 or y.all() or not y.any():
