@@ -81,15 +81,20 @@ class Feature:
 
     def column(self, data: AudienceData) -> np.ndarray:
         """Return this column (bool) for every lead of data."""
+        codes, _ = data.factor(self.attribute)
+        return np.asarray(self.by_code(data)[codes])
+
+    def by_code(self, data: AudienceData) -> np.ndarray:
+        """Return this column (bool) per code of data.factor(attribute): column = by_code[codes]."""
         codes, uniques = data.factor(self.attribute)
         if self.kind == "ge":
             x = unique_numbers(present_values(uniques, codes))
             if x is None:
                 raise ValueError(f"attribute {self.attribute!r} is no longer numeric")
             with np.errstate(invalid="ignore"):
-                return np.asarray((x >= (self.edge or 0.0))[codes])
+                return np.asarray(x >= (self.edge or 0.0))
         wanted = "" if self.kind == "missing" else self.value
-        return np.asarray((uniques == wanted)[codes])
+        return np.asarray(uniques == wanted)
 
 
 def numeric_edges(x: np.ndarray) -> tuple[float, ...]:
