@@ -165,6 +165,8 @@ def analyse(data: AudienceData, *, settings: Any, tree: Any, today: AsOf,
     if model is None or not train.any() or not held.any():
         payload["reason"] = "not enough leads old enough to have converted"
         return payload, data.lead_ids, scores
+    # No model=/tree= here: the page's score and trees were fitted on the held-out leads too,
+    # so the held-out lift needs its own fits on the training leads.
     schemes = compare_schemes(data, quartiles, train, held, min_node=tree.min_node,
                               max_depth=tree.max_depth, seed=SEED)
     progress(0.9)

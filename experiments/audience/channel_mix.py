@@ -19,12 +19,13 @@ def channel_quality(data: AudienceData, labels: np.ndarray, scores: np.ndarray,
     """
     labels = np.asarray(labels, dtype=object)
     scores = np.asarray(scores, np.float64)
+    has_group, is_top = labels != "", labels == top  # object comparisons: once, not per channel
     out: dict[int, ChannelAudience] = {}
     for channel in np.unique(data.channel_ids):
         mine = data.channel_ids == channel
-        graded = mine & (labels != "")
+        graded = mine & has_group
         customers = int(graded.sum())
-        tops = int((graded & (labels == top)).sum())
+        tops = int((graded & is_top).sum())
         scored = scores[mine]
         scored = scored[~np.isnan(scored)]
         out[int(channel)] = ChannelAudience(

@@ -81,15 +81,20 @@ class Feature:
 
     def column(self, data: AudienceData) -> np.ndarray:
         """Return this column (bool) for every lead of data."""
+        codes, _ = data.factor(self.attribute)
+        return np.asarray(self.by_code(data)[codes])
+
+    def by_code(self, data: AudienceData) -> np.ndarray:
+        """Return this column (bool) per code of data.factor(attribute): column = by_code[codes]."""
         codes, uniques = data.factor(self.attribute)
         if self.kind == "ge":
             x = unique_numbers(present_values(uniques, codes))
             if x is None:
                 raise ValueError(f"attribute {self.attribute!r} is no longer numeric")
             with np.errstate(invalid="ignore"):
-                return np.asarray((x >= (self.edge or 0.0))[codes])
+                return np.asarray(x >= (self.edge or 0.0))
         wanted = "" if self.kind == "missing" else self.value
-        return np.asarray((uniques == wanted)[codes])
+        return np.asarray(uniques == wanted)
 
 
 def numeric_edges(x: np.ndarray) -> tuple[float, ...]:
@@ -174,12 +179,16 @@ def check_leakage(data: AudienceData, rows: np.ndarray | None = None) -> None:
             raise LeakageError(name, "its name says it records the outcome")
         if converted.sum() < LEAK_MIN_LEADS or (~converted).sum() < LEAK_MIN_LEADS:
             continue
-        codes, _ = fitted.factor(name)
+        codes, uniques = fitted.factor(name)
         present = codes != 0
         buyers, others = present & converted, present & ~converted
         if buyers.sum() >= LEAK_MIN_LEADS and not others.any():
             raise LeakageError(name, "it has values only for leads that bought")
-        repeated = 2 * np.unique(codes[present]).size <= present.sum()  # not an identifier
+        # Leads per code among buyers and non-buyers (counting, not np.unique: codes are few).
+        of_buyers = np.bincount(codes[buyers], minlength=len(uniques))
+        of_others = np.bincount(codes[others], minlength=len(uniques))
+        distinct = int(np.count_nonzero(of_buyers + of_others))
+        repeated = 2 * distinct <= present.sum()  # not an identifier
         if buyers.sum() >= LEAK_MIN_LEADS and others.sum() >= LEAK_MIN_LEADS and repeated:
-            if np.intersect1d(codes[buyers], codes[others]).size == 0:
+            if not ((of_buyers > 0) & (of_others > 0)).any():
                 raise LeakageError(name, "its values tell buyers from non-buyers exactly")

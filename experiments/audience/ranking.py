@@ -65,6 +65,18 @@ def _group_order(labels: np.ndarray) -> list[str]:
     return sorted({str(v) for v in labels if v}, key=lambda s: (len(s), s))
 
 
+def _value_counts(data: AudienceData, name: str, group_index: np.ndarray,
+                  width: int) -> dict[str, np.ndarray]:
+    """Return, per label of attribute `name` (see code_labels) some lead has, the leads with
+    it in each group (`group_index`, 0..width − 1, per lead): counted on integer codes."""
+    codes, names = code_labels(data, name)
+    text, label_of_code = np.unique(names.astype(str), return_inverse=True)
+    label = label_of_code.ravel()[codes]
+    table = np.bincount(label * width + group_index, minlength=text.size * width)
+    table = table.reshape(text.size, width)
+    return {str(t): table[i] for i, t in enumerate(text) if table[i].sum() > 0}
+
+
 def separation_test(table: np.ndarray) -> tuple[str, float | None, float, float] | None:
     """Return (test, statistic, p, Cramér's V) of a values × {top, bottom} count table.
 
@@ -103,25 +115,31 @@ def rank_attributes(data: AudienceData, labels: np.ndarray, top: str = "A", bott
     Cramér's V, strongest first; untestable attributes last.
     """
     labels = np.asarray(labels, dtype=object)
-    groups = _group_order(labels)
     customers = labels != ""
     group_of = labels[customers]
-    totals = {g: int((group_of == g).sum()) for g in groups}
+    groups = _group_order(group_of)
+    # Each customer's group as an index (len(groups): none), compared once, not per value.
+    group_index = np.full(group_of.size, len(groups), np.int64)
+    for i, g in enumerate(groups):
+        group_index[group_of == g] = i
+    totals = {g: int((group_index == i).sum()) for i, g in enumerate(groups)}
     found = []
     bought = data.subset(customers)
     for name in sorted(data.attributes):
-        values = value_labels(bought, name)
-        uniques, counts = np.unique(values.astype(str), return_counts=True)
+        by_value = _value_counts(bought, name, group_index, len(groups) + 1)
+        counts = np.array([c.sum() for c in by_value.values()], np.int64)
+        uniques = np.array(list(by_value), dtype=str)
         order = np.lexsort((uniques, -counts))
         kept = [str(uniques[i]) for i in order]
         if len(kept) > MAX_VALUES:
-            kept, rest = kept[: MAX_VALUES - 1], set(kept[MAX_VALUES - 1:])
-            values = np.where(np.isin(values.astype(str), list(rest)), OTHER, values)
+            kept, rest = kept[: MAX_VALUES - 1], kept[MAX_VALUES - 1:]
+            pooled = sum((by_value[v] for v in {*rest, OTHER} if v in by_value),
+                         np.zeros(len(groups) + 1, np.int64))
+            by_value = {**by_value, OTHER: pooled}  # OTHER read as a value joins the pool
             kept.append(OTHER)
         rows: list[ValueCount] = []
         for value in kept:
-            here = group_of[values == value]
-            counts_by = {g: int((here == g).sum()) for g in groups}
+            counts_by = {g: int(by_value[value][i]) for i, g in enumerate(groups)}
             shares = {g: counts_by[g] / totals[g] if totals[g] else None for g in groups}
             rows.append(ValueCount(value, counts_by, shares))
         table = np.array([[r.counts.get(top, 0), r.counts.get(bottom, 0)] for r in rows])

@@ -52,9 +52,15 @@ class LeadScoreModel:
     def contributions(self, data: AudienceData) -> np.ndarray:
         """Return the n × len(attributes) sums of each attribute's active coefficients."""
         out = np.zeros((data.n, len(self.attributes)))
-        features = self.encoder.features
-        for j, column in enumerate(self.encoder.columns(data)):
-            out[:, self.attributes.index(features[j].attribute)] += column * self.coef[j]
+        for a, name in enumerate(self.attributes):
+            # Summed per code of the attribute, in feature order (the same float operations
+            # as per lead, so the same numbers), then looked up for each lead.
+            codes, uniques = data.factor(name)
+            per_code = np.zeros(len(uniques))
+            for j, feature in enumerate(self.encoder.features):
+                if feature.attribute == name:
+                    per_code += feature.by_code(data) * self.coef[j]
+            out[:, a] = per_code[codes]
         return out
 
     def points(self, data: AudienceData) -> np.ndarray:
@@ -90,8 +96,8 @@ def fit_scores(data: AudienceData, train_mask: np.ndarray, seed: int = 0,
     from sklearn.linear_model import LogisticRegression
 
     index = fit_rows(data, np.asarray(train_mask, bool), max_rows, seed)
-    check_leakage(data, index)
     train = data.subset(index)
+    check_leakage(train)
     encoder = fit_encoder(train)
     y = train.converted.astype(bool)
     if index.size == 0 or y.all() or not y.any():

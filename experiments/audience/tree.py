@@ -57,8 +57,8 @@ def grow_tree(data: AudienceData, target: Literal["quality", "conversion"], min_
     if min_node < 1 or max_depth < 0:
         raise ValueError("min_node must be ≥ 1 and max_depth ≥ 0")
     index = fit_rows(data, rows, max_rows, seed)
-    check_leakage(data, index)
     fitted = data.subset(index)
+    check_leakage(fitted)
     encoder = fit_encoder(fitted)
     y = target_values(fitted, target)
     patterns, inverse = _patterns(encoder.columns(fitted), y.size)
@@ -127,6 +127,9 @@ def _nodes(tree: pruning.TreeArrays, alphas: np.ndarray, alpha: float, encoder: 
            data: AudienceData, labels: np.ndarray | None, top: str) -> SegmentNode:
     counter = iter(range(tree.left.size))
     columns: dict[int, np.ndarray] = {}
+    # Per lead, once (the labels are objects): bought, has a quality group, is in the top one.
+    bought = data.converted.astype(bool)
+    groups = None if labels is None else (labels != "", labels == top)
 
     def build(t: int, mask: np.ndarray, conditions: tuple[tuple[str, str, bool], ...],
               rule: str) -> SegmentNode:
@@ -141,24 +144,25 @@ def _nodes(tree: pruning.TreeArrays, alphas: np.ndarray, alpha: float, encoder: 
                 kids.append(build(int(child), mask & (column == holds),
                                   (*conditions, (feature.attribute, feature.value, holds)),
                                   feature.text(holds)))
-        return _stats(node_id, rule, conditions, mask, data, labels, top, float(tree.value[t]),
-                      tuple(kids))
+        return _stats(node_id, rule, conditions, mask, data, bought, groups,
+                      float(tree.value[t]), tuple(kids))
 
     return build(0, np.ones(data.n, bool), (), "All leads")
 
 
 def _stats(node_id: int, rule: str, conditions: tuple[tuple[str, str, bool], ...],
-           mask: np.ndarray, data: AudienceData, labels: np.ndarray | None, top: str,
-           prediction: float, children: tuple[SegmentNode, ...]) -> SegmentNode:
+           mask: np.ndarray, data: AudienceData, converted: np.ndarray,
+           groups: tuple[np.ndarray, np.ndarray] | None, prediction: float,
+           children: tuple[SegmentNode, ...]) -> SegmentNode:
     leads = int(mask.sum())
-    bought = mask & data.converted.astype(bool)
+    bought = mask & converted
     customers = int(bought.sum())
     quality = data.quality[bought]
     quality = quality[~np.isnan(quality)]
     top_share = None
-    if labels is not None:
-        graded = mask & (labels != "")
-        top_share = float((labels[graded] == top).mean()) if graded.any() else None
+    if groups is not None:  # (has a quality group, is in the top group), per lead
+        graded = mask & groups[0]
+        top_share = float(groups[1][graded].mean()) if graded.any() else None
     return SegmentNode(
         node_id, rule, conditions, leads, customers, customers / leads if leads else None,
         float(quality.mean()) if quality.size else None, top_share, children, prediction,

@@ -123,3 +123,23 @@ def test_p_values_are_calibrated_when_attributes_do_not_matter() -> None:
             rejected[r.attribute] += (r.p_value or 1.0) < 0.05
     low, high = stats.binom(runs, 0.05).ppf([0.0005, 0.9995])
     assert all(low <= count <= high for count in rejected.values()), rejected
+
+
+def test_values_past_the_most_frequent_are_pooled_into_other_values() -> None:
+    # Value v{i} has i + 1 customers, alternately A and D: the 29 most frequent (v34..v06)
+    # keep their rows, v00..v05 (1 + 2 + ... + 6 = 21 customers) are pooled. Five leads that
+    # are no customers (label "") carry v00 and count nowhere.
+    values: list[str | None] = []
+    labels: list[str] = []
+    for i in range(35):
+        for j in range(i + 1):
+            values.append(f"v{i:02d}")
+            labels.append("A" if j % 2 == 0 else "D")
+    values += ["v00"] * 5
+    labels += [""] * 5
+    row = rank_attributes(_data({"colour": values}), np.array(labels, dtype=object))[0]
+    assert [v.value for v in row.values] == [f"v{i:02d}" for i in range(34, 5, -1)] + [
+        "(other values)"]
+    assert row.values[0].counts == {"A": 18, "D": 17}  # v34: 35 customers
+    assert row.values[-1].counts == {"A": 1 + 1 + 2 + 2 + 3 + 3, "D": 0 + 1 + 1 + 2 + 2 + 3}
+    assert row.values[-1].shares["A"] == pytest.approx(12 / sum((i + 2) // 2 for i in range(35)))
