@@ -119,6 +119,14 @@ SELECT 2, s.channel_id, {ready_bucket}, COUNT(*) FROM firsts f JOIN scope s ON s
 WHERE f.ready_at >= :start GROUP BY s.channel_id, {ready_bucket}
 """
 
+# Only leads with an event from :start on can first reach a stage from :start on: a lead
+# created earlier with no stage change and no purchase since has every event before it.
+_SINCE_START = (
+    " AND (l.created_at >= :start OR l.id IN (SELECT h.lead_id FROM lead_stage_change h"
+    " WHERE h.changed_at >= :start UNION SELECT p.lead_id FROM purchase p"
+    " WHERE p.purchased_at >= :start))"
+)
+
 Rows = list[tuple[Any, Any]]
 MetricRows = dict[str, dict[int, Rows]]  # metric → channel → (bucket or day, value) rows
 
@@ -168,7 +176,7 @@ def _rows_by_channel(conn: sa.Connection, params: dict[str, Any]) -> MetricRows:
         f"GROUP BY l.channel_id, {created}"
     ), params).all()  # fmt: skip
     firsts = conn.execute(sa.text(_FIRSTS_BY_CHANNEL.format(
-        channels="", last=LAST, rank=RANK.format(c="stage"),
+        channels=_SINCE_START, last=LAST, rank=RANK.format(c="stage"),
         lead_bucket=_bucket(conn, "f.lead_at"), ready_bucket=_bucket(conn, "f.ready_at"),
     )), params).all()  # fmt: skip
     buyers = conn.execute(sa.text(
