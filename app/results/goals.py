@@ -18,7 +18,7 @@ from app.results.cache import cached
 from cohorts.as_of import AsOf
 from experiments.goals.progress import ScopeProgress, month_progress
 from experiments.goals.projection import WEEKS, month_end
-from experiments.goals.queries import daily_series
+from experiments.goals.queries import daily_series_by_scope, scope_series
 from experiments.goals.targets import GOAL_KINDS, GoalInput
 
 HISTORY_MONTHS = 12
@@ -37,16 +37,27 @@ def _months_before(month: date, count: int) -> date:
 
 
 def _progress(session: Session, goals: Sequence[Goal], as_of: AsOf) -> list[ScopeProgress]:
-    """Return the progress of `goals`, reading each scope's daily series once."""
+    """Return the progress of `goals`, reading every scope's daily series in one pass.
+
+    The pass starts at the earliest first day any scope needs; it is cached per data version
+    and (first day, as-of date), so all scopes of a request share it.
+    """
     names = {c.id: c.name for c in session.exec(select(Channel)).all()}
-    result = []
+    result: list[ScopeProgress] = []
     scopes = sorted({g.channel_id for g in goals}, key=lambda c: (c is not None, c or 0))
+    firsts = {
+        channel_id: min(min(g.month for g in goals if g.channel_id == channel_id),
+                        as_of.day - timedelta(days=7 * WEEKS - 1))
+        for channel_id in scopes
+    }  # fmt: skip
+    if not firsts:
+        return result
+    start = min(firsts.values())
+    by_scope = cached(("goal_series", start, as_of), partial(
+        daily_series_by_scope, session=session, first=start, as_of=as_of), stale=False)
     for channel_id in scopes:
         mine = [g for g in goals if g.channel_id == channel_id]
-        first = min(min(g.month for g in mine), as_of.day - timedelta(days=7 * WEEKS - 1))
-        series = cached(("goal_series", channel_id, first, as_of), partial(
-            daily_series, session=session, first=first, as_of=as_of,
-            channel_ids=None if channel_id is None else [channel_id]), stale=False)
+        series = scope_series(by_scope, channel_id, firsts[channel_id])
         for goal in sorted(mine, key=lambda g: g.month, reverse=True):
             progress = month_progress(targets_of(goal), series, goal.month, as_of.day)
             result.append(ScopeProgress(goal.month, channel_id,
